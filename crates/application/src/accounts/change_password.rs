@@ -1,0 +1,164 @@
+use crate::ApplicationError;
+use crate::error::not_found_as;
+use palaver_domain::auth::Actor;
+use palaver_domain::ports::{Clock, PasswordHasher, UserRepository};
+use palaver_domain::user::Password;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct ChangePasswordInput {
+    pub current_password: Password,
+    pub new_password: Password,
+}
+
+/// Replaces the caller's password after checking the current one, and revokes every other
+/// session of theirs.
+pub struct ChangePassword {
+    users: Arc<dyn UserRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ChangePassword {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            users,
+            hasher,
+            clock,
+        }
+    }
+
+    /// `Forbidden` when the current password is wrong.
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        input: ChangePasswordInput,
+    ) -> Result<(), ApplicationError> {
+        let user = self
+            .users
+            .find_by_id(actor.user_id)
+            .await?
+            .ok_or(ApplicationError::NotFound("user"))?;
+        let current_ok = self
+            .hasher
+            .verify(&input.current_password, &user.password_hash)
+            .await
+            .map_err(ApplicationError::Unexpected)?;
+        if !current_ok {
+            return Err(ApplicationError::Forbidden(
+                "the current password is incorrect",
+            ));
+        }
+        let new_hash = self
+            .hasher
+            .hash(&input.new_password)
+            .await
+            .map_err(ApplicationError::Unexpected)?;
+        let revoked = self
+            .users
+            .change_password(user.id, &new_hash, Some(actor.session_id), self.clock.now())
+            .await
+            .map_err(not_found_as("user"))?;
+        tracing::info!(user_id = %user.id, revoked_sessions = revoked.len(), "password changed");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use palaver_domain::ports::{MockPasswordHasher, MockUserRepository};
+
+    fn input(current: &str) -> ChangePasswordInput {
+        ChangePasswordInput {
+            current_password: Password::offered(current),
+            new_password: Password::parse("new_password", "brand new horse").unwrap(),
+        }
+    }
+
+    fn hasher(hashes: usize) -> MockPasswordHasher {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .returning(|password, hash| Ok(*hash == hash_of(password.expose())));
+        hasher
+            .expect_hash()
+            .times(hashes)
+            .returning(|password| Ok(hash_of(password.expose())));
+        hasher
+    }
+
+    fn users_with(found: Option<palaver_domain::user::User>, changes: usize) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_id()
+            .returning(move |_| Ok(found.clone()));
+        users
+            .expect_change_password()
+            .times(changes)
+            .returning(|_, _, _, _| Ok(vec![]));
+        users
+    }
+
+    #[tokio::test]
+    async fn sets_the_new_hash_and_keeps_only_the_callers_session() {
+        let ada = user("ada");
+        let actor = actor_for(&ada);
+        let mut users = MockUserRepository::new();
+        let found = ada.clone();
+        users
+            .expect_find_by_id()
+            .returning(move |_| Ok(Some(found.clone())));
+        let (user_id, session_id) = (ada.id, actor.session_id);
+        users
+            .expect_change_password()
+            .withf(move |id, hash, keep, at| {
+                *id == user_id
+                    && *hash == hash_of("brand new horse")
+                    && *keep == Some(session_id)
+                    && *at == now()
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(vec![]));
+        let change = ChangePassword::new(Arc::new(users), Arc::new(hasher(1)), fixed_clock());
+        change
+            .execute(&actor, input("correct horse"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_wrong_current_password_is_forbidden_and_changes_nothing() {
+        let ada = user("ada");
+        let change = ChangePassword::new(
+            Arc::new(users_with(Some(ada.clone()), 0)),
+            Arc::new(hasher(0)),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            change.execute(&actor_for(&ada), input("wrong horse")).await,
+            Err(ApplicationError::Forbidden(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_deleted_user_is_not_found() {
+        let ada = user("ada");
+        let change = ChangePassword::new(
+            Arc::new(users_with(None, 0)),
+            Arc::new(hasher(0)),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            change
+                .execute(&actor_for(&ada), input("correct horse"))
+                .await,
+            Err(ApplicationError::NotFound("user"))
+        ));
+    }
+}

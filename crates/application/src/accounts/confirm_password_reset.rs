@@ -1,0 +1,116 @@
+use crate::ApplicationError;
+use palaver_domain::ValidationError;
+use palaver_domain::ports::{Clock, PasswordHasher, PasswordResetRepository};
+use palaver_domain::secret::SecretToken;
+use palaver_domain::user::Password;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct ConfirmPasswordResetInput {
+    pub token: SecretToken,
+    pub new_password: Password,
+}
+
+/// Spends a reset token to set a new password; every session of the account is revoked.
+pub struct ConfirmPasswordReset {
+    resets: Arc<dyn PasswordResetRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ConfirmPasswordReset {
+    pub fn new(
+        resets: Arc<dyn PasswordResetRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            resets,
+            hasher,
+            clock,
+        }
+    }
+
+    /// `Validation` on `token` when it is unknown, spent or expired.
+    pub async fn execute(&self, input: ConfirmPasswordResetInput) -> Result<(), ApplicationError> {
+        let new_hash = self
+            .hasher
+            .hash(&input.new_password)
+            .await
+            .map_err(ApplicationError::Unexpected)?;
+        match self
+            .resets
+            .redeem(&input.token.hash(), &new_hash, self.clock.now())
+            .await?
+        {
+            Some((user_id, revoked)) => {
+                tracing::info!(%user_id, revoked_sessions = revoked.len(), "password reset");
+                Ok(())
+            }
+            None => {
+                Err(ValidationError::new("token", "is invalid, already used or expired").into())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use palaver_domain::RepositoryError;
+    use palaver_domain::ports::{MockPasswordHasher, MockPasswordResetRepository};
+
+    fn input() -> ConfirmPasswordResetInput {
+        ConfirmPasswordResetInput {
+            token: SecretToken::presented("reset-secret"),
+            new_password: Password::parse("new_password", "brand new horse").unwrap(),
+        }
+    }
+
+    fn hasher() -> Arc<MockPasswordHasher> {
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_hash().returning(|p| Ok(hash_of(p.expose())));
+        Arc::new(hasher)
+    }
+
+    #[tokio::test]
+    async fn a_valid_token_sets_the_new_hash() {
+        let mut resets = MockPasswordResetRepository::new();
+        resets
+            .expect_redeem()
+            .withf(|token, hash, at| {
+                *token == SecretToken::presented("reset-secret").hash()
+                    && *hash == hash_of("brand new horse")
+                    && *at == now()
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(Some((user("ada").id, vec![]))));
+        let confirm = ConfirmPasswordReset::new(Arc::new(resets), hasher(), fixed_clock());
+        confirm.execute(input()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unusable_token_is_a_validation_error_on_token() {
+        let mut resets = MockPasswordResetRepository::new();
+        resets.expect_redeem().returning(|_, _, _| Ok(None));
+        let confirm = ConfirmPasswordReset::new(Arc::new(resets), hasher(), fixed_clock());
+        assert!(matches!(
+            confirm.execute(input()).await,
+            Err(ApplicationError::Validation(e)) if e.field == "token"
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_is_unexpected() {
+        let mut resets = MockPasswordResetRepository::new();
+        resets
+            .expect_redeem()
+            .returning(|_, _, _| Err(RepositoryError::unexpected("db down")));
+        let confirm = ConfirmPasswordReset::new(Arc::new(resets), hasher(), fixed_clock());
+        assert!(matches!(
+            confirm.execute(input()).await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
+}

@@ -1,0 +1,216 @@
+use super::{AuthSession, SessionStarter};
+use crate::{ApplicationError, AuthFailure};
+use palaver_domain::ports::{PasswordHasher, UserRepository};
+use palaver_domain::user::{EmailAddress, Password, User, Username};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct LoginInput {
+    /// A username or an email address.
+    pub login: String,
+    pub password: Password,
+}
+
+/// Checks a username (or email) and password and opens a session.
+pub struct Login {
+    users: Arc<dyn UserRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    sessions: SessionStarter,
+}
+
+impl Login {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        sessions: SessionStarter,
+    ) -> Self {
+        Self {
+            users,
+            hasher,
+            sessions,
+        }
+    }
+
+    /// `Unauthorized(InvalidCredentials)` for an unknown user and a wrong password alike.
+    /// An unknown user still costs one full password check, against a dummy hash, so the
+    /// two cases cannot be told apart by timing.
+    pub async fn execute(&self, input: LoginInput) -> Result<AuthSession, ApplicationError> {
+        let user = self.find_user(&input.login).await?;
+        let hash = match &user {
+            Some(user) => user.password_hash.clone(),
+            None => self.hasher.dummy_hash(),
+        };
+        let matches = self
+            .hasher
+            .verify(&input.password, &hash)
+            .await
+            .map_err(ApplicationError::Unexpected)?;
+        match user {
+            Some(user) if matches => self.sessions.start(user).await,
+            _ => Err(AuthFailure::InvalidCredentials.into()),
+        }
+    }
+
+    async fn find_user(&self, login: &str) -> Result<Option<User>, ApplicationError> {
+        let login = login.trim();
+        if login.contains('@') {
+            match EmailAddress::parse(login) {
+                Ok(email) => Ok(self.users.find_by_email(&email).await?),
+                Err(_) => Ok(None),
+            }
+        } else {
+            match Username::parse(login) {
+                Ok(username) => Ok(self.users.find_by_username(&username).await?),
+                Err(_) => Ok(None),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use palaver_domain::RepositoryError;
+    use palaver_domain::ports::{MockPasswordHasher, MockUserRepository};
+    use palaver_domain::user::PasswordHash;
+
+    fn input(login: &str, password: &str) -> LoginInput {
+        LoginInput {
+            login: login.into(),
+            password: Password::offered(password),
+        }
+    }
+
+    /// A hasher whose only known password is "correct horse"; the dummy hash matches none.
+    fn hasher(expected_verifications: usize) -> MockPasswordHasher {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_dummy_hash()
+            .returning(|| PasswordHash::from_stored("dummy".into()));
+        hasher
+            .expect_verify()
+            .times(expected_verifications)
+            .returning(|password, hash| Ok(*hash == hash_of(password.expose())));
+        hasher
+    }
+
+    #[tokio::test]
+    async fn the_right_password_opens_a_session() {
+        let ada = user("ada");
+        let mut users = MockUserRepository::new();
+        let found = ada.clone();
+        users
+            .expect_find_by_username()
+            .withf(|u| u.as_str() == "Ada")
+            .returning(move |_| Ok(Some(found.clone())));
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(1)),
+            starter_expecting_one_session(),
+        );
+        let session = login.execute(input("Ada", "correct horse")).await.unwrap();
+        assert_eq!(session.user.id, ada.id);
+    }
+
+    #[tokio::test]
+    async fn an_email_works_as_the_login() {
+        let ada = user("ada");
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_email()
+            .withf(|e| e.as_str() == "ada@example.org")
+            .returning(move |_| Ok(Some(ada.clone())));
+        users.expect_find_by_username().never();
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(1)),
+            starter_expecting_one_session(),
+        );
+        assert!(
+            login
+                .execute(input("ADA@example.org", "correct horse"))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_is_refused() {
+        let ada = user("ada");
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(move |_| Ok(Some(ada.clone())));
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(1)),
+            starter_expecting_no_session(),
+        );
+        let error = login
+            .execute(input("ada", "wrong horse"))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            ApplicationError::Unauthorized(AuthFailure::InvalidCredentials)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_is_refused_the_same_way_after_a_dummy_check() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_by_username().returning(|_| Ok(None));
+        // exactly one verification happens, against the dummy hash
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(1)),
+            starter_expecting_no_session(),
+        );
+        let error = login
+            .execute(input("nobody", "correct horse"))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            ApplicationError::Unauthorized(AuthFailure::InvalidCredentials)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_login_that_cannot_be_a_username_or_email_is_just_unknown() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_by_username().never();
+        users.expect_find_by_email().never();
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(2)),
+            starter_expecting_no_session(),
+        );
+        for odd in ["x", "not an@email"] {
+            assert!(matches!(
+                login.execute(input(odd, "correct horse")).await,
+                Err(ApplicationError::Unauthorized(
+                    AuthFailure::InvalidCredentials
+                ))
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_is_unexpected() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(|_| Err(RepositoryError::unexpected("db down")));
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(0)),
+            starter_expecting_no_session(),
+        );
+        assert!(matches!(
+            login.execute(input("ada", "correct horse")).await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
+}

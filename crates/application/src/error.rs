@@ -1,0 +1,62 @@
+use palaver_domain::error::BoxError;
+use palaver_domain::{RepositoryError, ValidationError};
+
+/// Why a caller could not be authenticated. All of these answer 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("a bearer access token is required")]
+    MissingToken,
+    #[error("the access token has expired")]
+    ExpiredToken,
+    #[error("the access token is invalid")]
+    InvalidToken,
+    #[error("the session has been revoked")]
+    SessionRevoked,
+    #[error("the refresh token is invalid or has expired")]
+    InvalidRefreshToken,
+    #[error("the refresh token was already used; the session has been revoked")]
+    RefreshTokenReused,
+}
+
+/// Every way a use-case can fail. The web layer maps each variant onto one status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    #[error(transparent)]
+    Unauthorized(#[from] AuthFailure),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{field} is already taken")]
+    Conflict { field: &'static str },
+    #[error("unexpected failure: {0}")]
+    Unexpected(#[source] BoxError),
+}
+
+impl ApplicationError {
+    pub fn unexpected(error: impl Into<BoxError>) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+impl From<RepositoryError> for ApplicationError {
+    fn from(error: RepositoryError) -> Self {
+        match error {
+            RepositoryError::Conflict { field } => Self::Conflict { field },
+            RepositoryError::NotFound => Self::NotFound("record"),
+            RepositoryError::Unexpected(source) => Self::Unexpected(source),
+        }
+    }
+}
+
+/// Maps a repository's `NotFound` to a named resource, passing other errors through.
+pub(crate) fn not_found_as(what: &'static str) -> impl Fn(RepositoryError) -> ApplicationError {
+    move |error| match error {
+        RepositoryError::NotFound => ApplicationError::NotFound(what),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,12 @@
+//! Palaver's use-cases. Each file holds one, built from the ports it needs as
+//! `Arc<dyn Port>` and unit-tested against mockall mocks of those ports.
+
+pub mod accounts;
+mod error;
+pub mod page;
+pub mod users;
+
+#[cfg(test)]
+mod test_support;
+
+pub use error::{ApplicationError, AuthFailure};

@@ -1,0 +1,74 @@
+//! Cursor pagination shared by the list use-cases.
+
+use crate::ApplicationError;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use palaver_domain::ValidationError;
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+/// One page of a list and the opaque cursor of the next one, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A validated page request: the position after which to continue and how many to return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<String>,
+    pub limit: u64,
+}
+
+impl PageRequest {
+    /// Decodes `?cursor=` and checks `?limit=` (1 to 200, 50 when absent).
+    pub fn parse(cursor: Option<&str>, limit: Option<u64>) -> Result<Self, ApplicationError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ValidationError::new("limit", format!("must be 1 to {MAX_LIMIT}")).into());
+        }
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()?;
+        Ok(Self { after, limit })
+    }
+}
+
+pub fn encode_cursor(position: &str) -> String {
+    URL_SAFE_NO_PAD.encode(position.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, ApplicationError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| ValidationError::new("cursor", "is not a cursor this server issued").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let request = PageRequest::parse(Some(&encode_cursor("ada")), Some(10)).unwrap();
+        assert_eq!(request.after.as_deref(), Some("ada"));
+        assert_eq!(request.limit, 10);
+        assert!(matches!(
+            PageRequest::parse(Some("%%%"), None),
+            Err(ApplicationError::Validation(e)) if e.field == "cursor"
+        ));
+    }
+
+    #[test]
+    fn limits_default_and_are_bounded() {
+        assert_eq!(PageRequest::parse(None, None).unwrap().limit, DEFAULT_LIMIT);
+        assert!(PageRequest::parse(None, Some(0)).is_err());
+        assert!(PageRequest::parse(None, Some(201)).is_err());
+        assert!(PageRequest::parse(None, Some(200)).is_ok());
+    }
+}

@@ -1,0 +1,85 @@
+use crate::ApplicationError;
+use crate::error::not_found_as;
+use palaver_domain::auth::Actor;
+use palaver_domain::ports::UserRepository;
+use palaver_domain::user::UserId;
+use std::sync::Arc;
+
+/// A global admin deletes any account.
+pub struct AdminDeleteUser {
+    users: Arc<dyn UserRepository>,
+}
+
+impl AdminDeleteUser {
+    pub fn new(users: Arc<dyn UserRepository>) -> Self {
+        Self { users }
+    }
+
+    /// `Forbidden` unless the actor is an admin; `NotFound("user")`.
+    pub async fn execute(&self, actor: &Actor, target: UserId) -> Result<(), ApplicationError> {
+        if !actor.is_admin() {
+            return Err(ApplicationError::Forbidden(
+                "only an admin may delete other users",
+            ));
+        }
+        self.users
+            .delete(target)
+            .await
+            .map_err(not_found_as("user"))?;
+        tracing::info!(admin = %actor.user_id, user_id = %target, "user deleted by admin");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use palaver_domain::RepositoryError;
+    use palaver_domain::ports::MockUserRepository;
+
+    #[tokio::test]
+    async fn an_admin_deletes_the_user() {
+        let bob = user("bob");
+        let mut users = MockUserRepository::new();
+        let id = bob.id;
+        users
+            .expect_delete()
+            .withf(move |target| *target == id)
+            .times(1)
+            .returning(|_| Ok(()));
+        let delete = AdminDeleteUser::new(Arc::new(users));
+        delete
+            .execute(&actor_for(&admin("root")), bob.id)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_plain_user_is_forbidden() {
+        let mut users = MockUserRepository::new();
+        users.expect_delete().never();
+        let delete = AdminDeleteUser::new(Arc::new(users));
+        assert!(matches!(
+            delete
+                .execute(&actor_for(&user("eve")), user("bob").id)
+                .await,
+            Err(ApplicationError::Forbidden(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_is_not_found() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_delete()
+            .returning(|_| Err(RepositoryError::NotFound));
+        let delete = AdminDeleteUser::new(Arc::new(users));
+        assert!(matches!(
+            delete
+                .execute(&actor_for(&admin("root")), user("bob").id)
+                .await,
+            Err(ApplicationError::NotFound("user"))
+        ));
+    }
+}

@@ -1,0 +1,107 @@
+use crate::ApplicationError;
+use crate::error::not_found_as;
+use palaver_domain::auth::Actor;
+use palaver_domain::ports::{PasswordHasher, UserRepository};
+use palaver_domain::user::Password;
+use std::sync::Arc;
+
+/// The caller deletes their own account, confirming with their password.
+pub struct DeleteAccount {
+    users: Arc<dyn UserRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+}
+
+impl DeleteAccount {
+    pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
+        Self { users, hasher }
+    }
+
+    /// `Forbidden` when the password is wrong.
+    pub async fn execute(&self, actor: &Actor, password: Password) -> Result<(), ApplicationError> {
+        let user = self
+            .users
+            .find_by_id(actor.user_id)
+            .await?
+            .ok_or(ApplicationError::NotFound("user"))?;
+        let confirmed = self
+            .hasher
+            .verify(&password, &user.password_hash)
+            .await
+            .map_err(ApplicationError::Unexpected)?;
+        if !confirmed {
+            return Err(ApplicationError::Forbidden("the password is incorrect"));
+        }
+        self.users
+            .delete(user.id)
+            .await
+            .map_err(not_found_as("user"))?;
+        tracing::info!(user_id = %user.id, "account deleted by its owner");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use palaver_domain::ports::{MockPasswordHasher, MockUserRepository};
+
+    fn hasher() -> Arc<MockPasswordHasher> {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .returning(|password, hash| Ok(*hash == hash_of(password.expose())));
+        Arc::new(hasher)
+    }
+
+    fn users_holding(
+        found: Option<palaver_domain::user::User>,
+        deletes: usize,
+    ) -> Arc<MockUserRepository> {
+        let mut users = MockUserRepository::new();
+        let expected = found.as_ref().map(|u| u.id);
+        users
+            .expect_find_by_id()
+            .returning(move |_| Ok(found.clone()));
+        users
+            .expect_delete()
+            .withf(move |id| Some(*id) == expected)
+            .times(deletes)
+            .returning(|_| Ok(()));
+        Arc::new(users)
+    }
+
+    #[tokio::test]
+    async fn the_right_password_deletes_the_account() {
+        let ada = user("ada");
+        let delete = DeleteAccount::new(users_holding(Some(ada.clone()), 1), hasher());
+        delete
+            .execute(&actor_for(&ada), Password::offered("correct horse"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_is_forbidden_and_deletes_nothing() {
+        let ada = user("ada");
+        let delete = DeleteAccount::new(users_holding(Some(ada.clone()), 0), hasher());
+        assert!(matches!(
+            delete
+                .execute(&actor_for(&ada), Password::offered("wrong"))
+                .await,
+            Err(ApplicationError::Forbidden(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_already_deleted_account_is_not_found() {
+        let ada = user("ada");
+        let delete = DeleteAccount::new(users_holding(None, 0), hasher());
+        assert!(matches!(
+            delete
+                .execute(&actor_for(&ada), Password::offered("correct horse"))
+                .await,
+            Err(ApplicationError::NotFound("user"))
+        ));
+    }
+}

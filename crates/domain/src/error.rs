@@ -1,0 +1,52 @@
+use std::fmt;
+
+/// A value that failed its domain rules. `field` names the input it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// Failures a repository reports. Adapters map their own errors onto these.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// A uniqueness rule was broken; `field` names the value that is already taken.
+    #[error("{field} is already taken")]
+    Conflict { field: &'static str },
+    /// The row the operation needs does not exist (any more).
+    #[error("not found")]
+    NotFound,
+    /// Anything else: the store is down, a query failed, data is corrupt.
+    #[error("repository failure: {0}")]
+    Unexpected(#[source] BoxError),
+}
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl RepositoryError {
+    pub fn unexpected(error: impl Into<BoxError>) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
+/// An error carried as text, for adapters whose errors are not `'static` or not `Send`.
+#[derive(Debug)]
+pub struct Message(pub String);
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}

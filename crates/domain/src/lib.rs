@@ -1,0 +1,10 @@
+//! Palaver's domain: entities, validated value types, domain errors and the ports the
+//! outer layers implement. Nothing here performs I/O or knows about a framework.
+
+pub mod auth;
+pub mod error;
+pub mod ports;
+pub mod secret;
+pub mod user;
+
+pub use error::{RepositoryError, ValidationError};

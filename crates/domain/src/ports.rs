@@ -1,0 +1,181 @@
+//! The ports: what the application needs from the outside world. Adapters in the outer
+//! crates implement them; use-cases take them as `Arc<dyn Port>`.
+
+use crate::RepositoryError;
+use crate::auth::{
+    AccessClaims, AccessToken, AccessTokenError, Actor, PasswordResetRecord, RefreshTokenRecord,
+    RotationOutcome, Session, SessionId,
+};
+use crate::error::BoxError;
+use crate::secret::{SecretToken, TokenHash};
+use crate::user::{EmailAddress, Password, PasswordHash, User, UserId, Username};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A page request for a keyset-paginated user search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSearch {
+    /// Matches anywhere in username, first name or last name, case-insensitively.
+    pub text: Option<String>,
+    /// Continue after this canonical (lower-cased) username.
+    pub after_username: Option<String>,
+    pub limit: u64,
+}
+
+/// Users, keyed by id, with unique canonical usernames and unique emails.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Stores a new user. `Conflict { field: "username" | "email" }` when either is taken.
+    async fn insert(&self, user: &User) -> Result<(), RepositoryError>;
+
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError>;
+
+    /// Looks a username up regardless of case.
+    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, RepositoryError>;
+
+    async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>, RepositoryError>;
+
+    /// Users ordered by canonical username, at most `limit` of them.
+    async fn search(&self, search: &UserSearch) -> Result<Vec<User>, RepositoryError>;
+
+    /// The users with these ids that still exist, in no particular order.
+    async fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepositoryError>;
+
+    /// Saves the profile fields and role. `NotFound` if the user is gone; `Conflict` as
+    /// for `insert`.
+    async fn update_profile(&self, user: &User) -> Result<(), RepositoryError>;
+
+    /// In one transaction: sets the password hash and revokes every session of the user
+    /// except `keep`. Returns the revoked session ids. `NotFound` if the user is gone.
+    async fn change_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        keep: Option<SessionId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionId>, RepositoryError>;
+
+    /// Deletes the user and, with them, their sessions and reset tokens. `NotFound` if
+    /// the user is already gone.
+    async fn delete(&self, id: UserId) -> Result<(), RepositoryError>;
+}
+
+/// Sessions and the refresh tokens that renew them.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// Stores a new session with its first refresh token.
+    async fn create(
+        &self,
+        session: &Session,
+        first_token: &RefreshTokenRecord,
+    ) -> Result<(), RepositoryError>;
+
+    /// In one transaction: spends `presented` and stores `replacement` for the same
+    /// session. A token spent before (a copy is in someone else's hands) revokes the whole
+    /// session. Two concurrent rotations of one token never both succeed.
+    async fn rotate(
+        &self,
+        presented: &TokenHash,
+        replacement_hash: &TokenHash,
+        replacement_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<RotationOutcome, RepositoryError>;
+
+    /// The actor behind a session that exists and is not revoked, with the user's current
+    /// role; `None` otherwise.
+    async fn find_active_actor(&self, id: SessionId) -> Result<Option<Actor>, RepositoryError>;
+
+    /// Revokes one session; returns false if it was already revoked or never existed.
+    async fn revoke(&self, id: SessionId, now: DateTime<Utc>) -> Result<bool, RepositoryError>;
+}
+
+/// Single-use password-reset tokens.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PasswordResetRepository: Send + Sync {
+    async fn insert(&self, record: &PasswordResetRecord) -> Result<(), RepositoryError>;
+
+    /// In one transaction: spends the token if it exists, is unspent and unexpired, sets
+    /// the user's password hash and revokes all their sessions. Returns the user and the
+    /// revoked sessions, or `None` when the token cannot be used.
+    async fn redeem(
+        &self,
+        token: &TokenHash,
+        new_hash: &PasswordHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(UserId, Vec<SessionId>)>, RepositoryError>;
+}
+
+/// Hashes and checks passwords. Implementations must not block the async workers.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, BoxError>;
+
+    /// Whether `password` matches `hash`. A malformed hash is an error.
+    async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, BoxError>;
+
+    /// A valid hash of a password nobody knows, made at the same cost as real ones, so that
+    /// checking a login for an unknown user costs what checking a wrong password does.
+    fn dummy_hash(&self) -> PasswordHash;
+}
+
+/// Signs and verifies short-lived access tokens.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait TokenIssuer: Send + Sync {
+    fn issue(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<AccessToken, AccessTokenError>;
+
+    /// `Expired` once `now` is past the expiry; `Invalid` for anything forged or garbled.
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, AccessTokenError>;
+}
+
+/// Makes unguessable opaque tokens (256 bits of randomness).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait SecretGenerator: Send + Sync {
+    fn generate(&self) -> SecretToken;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// One plain-text email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub to: EmailAddress,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Sends mail. `send` returns once the mail is accepted for delivery; delivery itself may
+/// happen later, so that callers' response times do not depend on the mail server.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: OutgoingMail) -> Result<(), BoxError>;
+}
+
+/// Who is connected right now, across every node. Filled by the real-time gateway.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PresenceDirectory: Send + Sync {
+    async fn online_users(&self) -> Result<Vec<UserId>, BoxError>;
+
+    /// The subset of `users` that is online.
+    async fn online_among(&self, users: &[UserId]) -> Result<Vec<UserId>, BoxError>;
+}
+
+/// Whether the database answers, for `/readyz`.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DatabaseHealth: Send + Sync {
+    async fn ping(&self) -> Result<(), BoxError>;
+}

@@ -1,0 +1,14 @@
+//! The SeaORM adapter: table entities (kept apart from the mapping code) and repository
+//! implementations of the domain's ports. No sea_orm type crosses this crate's API.
+
+mod credentials;
+mod entities;
+mod error;
+mod health;
+mod mapping;
+mod repositories;
+
+pub use health::SqlDatabaseHealth;
+pub use palaver_migrations::{ConnectSettings, Migrator, MigratorTrait, connect};
+pub use repositories::{SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository};
+pub use sea_orm::DatabaseConnection;

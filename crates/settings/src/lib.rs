@@ -1,0 +1,304 @@
+//! Palaver's configuration: `config/default.toml` (also compiled in, so the binaries run
+//! from any directory), then `config/$PALAVER_ENV.toml`, then `PALAVER__SECTION__KEY`
+//! environment variables.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// The JWT secret shipped in `config/default.toml`. Refused in production.
+pub const DEVELOPMENT_JWT_SECRET: &str = "palaver-development-secret-do-not-use-in-production";
+const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub mail: MailSettings,
+    pub log: LogSettings,
+    pub pubsub: PubSubSettings,
+    /// `PALAVER_ENV`, not read from the files.
+    #[serde(skip)]
+    pub environment: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub migrate_on_start: bool,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: Secret,
+    pub bcrypt_cost: u32,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    pub password_reset_ttl_secs: u64,
+    pub password_reset_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Log,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub from: String,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTlsMode {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: Secret,
+    pub tls: SmtpTlsMode,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PubSubSettings {
+    pub url: String,
+}
+
+/// A string that is never printed: database URLs carry passwords, secrets are secrets.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error(
+        "PALAVER_ENV=production needs PALAVER__AUTH__JWT_SECRET set to a secret of your own of at least {MIN_PRODUCTION_SECRET_BYTES} bytes; refusing to start with the development secret"
+    )]
+    DevelopmentSecretInProduction,
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Where the layers come from. `Settings::load` reads the process's own environment.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub environment: String,
+    pub config_dir: PathBuf,
+    /// `(key, value)` pairs in `PALAVER__SECTION__KEY` form.
+    pub variables: Vec<(String, String)>,
+}
+
+impl Sources {
+    pub fn from_process() -> Self {
+        Self {
+            environment: std::env::var("PALAVER_ENV").unwrap_or_else(|_| "development".into()),
+            config_dir: std::env::var_os("PALAVER_CONFIG_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("config")),
+            variables: std::env::vars()
+                .filter(|(key, _)| key.starts_with("PALAVER__"))
+                .collect(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load() -> Result<Self, SettingsError> {
+        Self::load_from(Sources::from_process())
+    }
+
+    pub fn load_from(sources: Sources) -> Result<Self, SettingsError> {
+        let env_file = sources.config_dir.join(&sources.environment);
+        let variables = sources
+            .variables
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>();
+        let config = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(config::File::from(env_file).required(false))
+            .add_source(
+                config::Environment::with_prefix("PALAVER")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .source(Some(variables)),
+            )
+            .build()?;
+        let mut settings: Settings = config.try_deserialize()?;
+        settings.environment = sources.environment;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let secret = self.auth.jwt_secret.expose();
+        if self.is_production()
+            && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < MIN_PRODUCTION_SECRET_BYTES)
+        {
+            return Err(SettingsError::DevelopmentSecretInProduction);
+        }
+        if secret.is_empty() {
+            return Err(SettingsError::Invalid(
+                "auth.jwt_secret must not be empty".into(),
+            ));
+        }
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            return Err(SettingsError::Invalid(
+                "auth.bcrypt_cost must be 4 to 31".into(),
+            ));
+        }
+        if self.auth.access_ttl_secs == 0 || self.auth.refresh_ttl_secs == 0 {
+            return Err(SettingsError::Invalid(
+                "token lifetimes must be positive".into(),
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError::Invalid(
+                "database.max_connections must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn sources(environment: &str, variables: &[(&str, &str)]) -> Sources {
+        Sources {
+            environment: environment.into(),
+            config_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config")),
+            variables: variables
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let settings = Settings::load_from(sources("nonexistent-env", &[])).unwrap();
+        assert_eq!(settings.server.bind, "127.0.0.1:8080");
+        assert!(settings.database.url.expose().starts_with("sqlite://data/"));
+        assert!(settings.database.migrate_on_start);
+        assert_eq!(settings.auth.bcrypt_cost, 12);
+        assert_eq!(settings.auth.access_ttl_secs, 900);
+        assert_eq!(settings.mail.transport, MailTransport::Log);
+        assert!(settings.pubsub.url.is_empty());
+    }
+
+    #[test]
+    fn the_environment_file_and_variables_override_in_that_order() {
+        let settings = Settings::load_from(sources(
+            "test",
+            &[
+                ("PALAVER__SERVER__BIND", "0.0.0.0:9999"),
+                ("PALAVER__AUTH__ACCESS_TTL_SECS", "60"),
+                ("PALAVER__DATABASE__MIGRATE_ON_START", "false"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(settings.auth.bcrypt_cost, 4, "from config/test.toml");
+        assert_eq!(settings.server.bind, "0.0.0.0:9999");
+        assert_eq!(settings.auth.access_ttl_secs, 60);
+        assert!(!settings.database.migrate_on_start);
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret() {
+        let error = Settings::load_from(sources("production", &[])).unwrap_err();
+        assert!(matches!(
+            error,
+            SettingsError::DevelopmentSecretInProduction
+        ));
+        let short = Settings::load_from(sources(
+            "production",
+            &[("PALAVER__AUTH__JWT_SECRET", "short")],
+        ));
+        assert!(short.is_err());
+        let own = "a-real-production-secret-with-enough-bytes";
+        let ok = Settings::load_from(sources("production", &[("PALAVER__AUTH__JWT_SECRET", own)]))
+            .unwrap();
+        assert!(ok.is_production());
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let settings = Settings::load_from(sources("test", &[])).unwrap();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains(DEVELOPMENT_JWT_SECRET));
+        assert!(!printed.contains("sqlite://"));
+    }
+
+    #[test]
+    fn nonsense_values_are_refused() {
+        assert!(
+            Settings::load_from(sources("test", &[("PALAVER__AUTH__BCRYPT_COST", "2")])).is_err()
+        );
+        assert!(
+            Settings::load_from(sources("test", &[("PALAVER__MAIL__TRANSPORT", "pigeon")]))
+                .is_err()
+        );
+    }
+}

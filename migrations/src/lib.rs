@@ -1,0 +1,27 @@
+//! Palaver's schema, as sea-orm migrations that run up and down on SQLite, PostgreSQL and
+//! MySQL/MariaDB, and the one way every binary connects to the database.
+
+mod columns;
+mod connect;
+mod m20261121_000001_create_users;
+mod m20261121_000002_create_sessions;
+
+pub use connect::{ConnectSettings, connect};
+pub use sea_orm_migration::MigratorTrait;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_create_users::Migration),
+            Box::new(m20261121_000002_create_sessions::Migration),
+        ]
+    }
+}
+
+#[cfg(feature = "testing")]
+pub mod testing;
