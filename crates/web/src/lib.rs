@@ -1,1 +1,16 @@
+//! The actix-web adapter: routes, request and response DTOs, the one error shape and the
+//! bearer-token extractor. Use-cases come in through [`AppState`]; nothing here touches the
+//! database directly.
 
+mod dto;
+mod error;
+mod extract;
+mod presence;
+mod request_log;
+mod routes;
+mod state;
+
+pub use error::ApiError;
+pub use presence::InMemoryPresence;
+pub use routes::configure;
+pub use state::{AppState, WebSettings};

@@ -1,0 +1,166 @@
+//! Builds every adapter once and hands the use-cases their ports.
+
+use anyhow::Context;
+use chrono::Duration;
+use palaver_application::accounts::{
+    Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, PasswordResetSettings,
+    Refresh, Register, RequestPasswordReset, SessionStarter,
+};
+use palaver_application::users::{
+    AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
+    SetGlobalRole, UpdateProfile,
+};
+use palaver_domain::ports::{
+    Clock, Mailer, PasswordHasher, PasswordResetRepository, PresenceDirectory, SecretGenerator,
+    SessionRepository, TokenIssuer, UserRepository,
+};
+use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
+use palaver_persistence::{
+    ConnectSettings, DatabaseConnection, Migrator, MigratorTrait, SqlDatabaseHealth,
+    SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository, connect,
+};
+use palaver_security::{BcryptHasher, JwtIssuer, RandomSecrets, SystemClock};
+use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
+use palaver_web::{AppState, InMemoryPresence, WebSettings};
+use std::sync::Arc;
+
+/// Everything built from the configuration: the web state, the use-cases the command
+/// line needs, and the pool to close on the way out.
+pub struct Components {
+    pub state: AppState,
+    pub set_global_role: Arc<SetGlobalRole>,
+    db: DatabaseConnection,
+}
+
+impl Components {
+    pub async fn close(self) {
+        if let Err(error) = self.db.close().await {
+            tracing::warn!(%error, "closing the database pool");
+        }
+    }
+}
+
+pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
+    let db = connect(&ConnectSettings {
+        url: settings.database.url.expose().to_owned(),
+        max_connections: settings.database.max_connections,
+        min_connections: settings.database.min_connections,
+        connect_timeout: std::time::Duration::from_secs(settings.database.connect_timeout_secs),
+    })
+    .await
+    .context("connecting to the database")?;
+    if settings.database.migrate_on_start {
+        Migrator::up(&db, None)
+            .await
+            .context("migrating the database")?;
+    }
+
+    let users: Arc<dyn UserRepository> = Arc::new(SqlUserRepository::new(db.clone()));
+    let sessions: Arc<dyn SessionRepository> = Arc::new(SqlSessionRepository::new(db.clone()));
+    let resets: Arc<dyn PasswordResetRepository> =
+        Arc::new(SqlPasswordResetRepository::new(db.clone()));
+    let auth = &settings.auth;
+    let hasher: Arc<dyn PasswordHasher> =
+        Arc::new(BcryptHasher::new(auth.bcrypt_cost).map_err(|e| anyhow::anyhow!("bcrypt: {e}"))?);
+    let tokens: Arc<dyn TokenIssuer> = Arc::new(JwtIssuer::new(
+        auth.jwt_secret.expose().as_bytes(),
+        auth.access_ttl_secs,
+    ));
+    let secrets: Arc<dyn SecretGenerator> = Arc::new(RandomSecrets);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let presence: Arc<dyn PresenceDirectory> = Arc::new(InMemoryPresence::default());
+    let mailer = mailer(settings)?;
+
+    let starter = SessionStarter::new(
+        sessions.clone(),
+        tokens.clone(),
+        secrets.clone(),
+        clock.clone(),
+        seconds(auth.refresh_ttl_secs),
+    );
+    let reset_settings = PasswordResetSettings {
+        token_ttl: seconds(auth.password_reset_ttl_secs),
+        link_prefix: Some(auth.password_reset_url.clone()).filter(|url| !url.is_empty()),
+    };
+    let state = AppState {
+        register: Arc::new(Register::new(
+            users.clone(),
+            hasher.clone(),
+            clock.clone(),
+            starter.clone(),
+        )),
+        login: Arc::new(Login::new(users.clone(), hasher.clone(), starter.clone())),
+        refresh: Arc::new(Refresh::new(users.clone(), starter)),
+        logout: Arc::new(Logout::new(sessions.clone(), clock.clone())),
+        change_password: Arc::new(ChangePassword::new(
+            users.clone(),
+            hasher.clone(),
+            clock.clone(),
+        )),
+        request_password_reset: Arc::new(RequestPasswordReset::new(
+            users.clone(),
+            resets.clone(),
+            secrets,
+            mailer,
+            clock.clone(),
+            reset_settings,
+        )),
+        confirm_password_reset: Arc::new(ConfirmPasswordReset::new(
+            resets,
+            hasher.clone(),
+            clock.clone(),
+        )),
+        authenticate: Arc::new(Authenticate::new(tokens, sessions, clock.clone())),
+        get_user: Arc::new(GetUser::new(users.clone(), presence.clone())),
+        search_users: Arc::new(SearchUsers::new(users.clone(), presence.clone())),
+        list_online_users: Arc::new(ListOnlineUsers::new(users.clone(), presence.clone())),
+        update_profile: Arc::new(UpdateProfile::new(
+            users.clone(),
+            presence.clone(),
+            clock.clone(),
+        )),
+        admin_update_user: Arc::new(AdminUpdateUser::new(users.clone(), presence, clock.clone())),
+        delete_account: Arc::new(DeleteAccount::new(users.clone(), hasher)),
+        admin_delete_user: Arc::new(AdminDeleteUser::new(users.clone())),
+        database_health: Arc::new(SqlDatabaseHealth::new(db.clone())),
+        settings: WebSettings {
+            max_body_bytes: settings.server.max_body_bytes,
+        },
+    };
+    Ok(Components {
+        state,
+        set_global_role: Arc::new(SetGlobalRole::new(users, clock)),
+        db,
+    })
+}
+
+fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
+    let mail = &settings.mail;
+    Ok(match mail.transport {
+        MailTransport::Log => Arc::new(LogMailer),
+        MailTransport::Smtp => {
+            let smtp = &mail.smtp;
+            let optional = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+            Arc::new(
+                SmtpMailer::new(SmtpSettings {
+                    host: smtp.host.clone(),
+                    port: smtp.port,
+                    username: optional(&smtp.username),
+                    password: optional(smtp.password.expose()),
+                    tls: match smtp.tls {
+                        SmtpTlsMode::None => SmtpTls::None,
+                        SmtpTlsMode::Starttls => SmtpTls::StartTls,
+                        SmtpTlsMode::Tls => SmtpTls::Tls,
+                    },
+                    from: mail.from.clone(),
+                    timeout_secs: smtp.timeout_secs,
+                })
+                .context("setting up SMTP mail")?,
+            )
+        }
+    })
+}
+
+fn seconds(secs: u64) -> Duration {
+    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000))
+}

@@ -1,0 +1,92 @@
+//! Request and response bodies. Requests convert into validated domain input here, at the
+//! edge; responses are built from domain values and never carry password material.
+
+pub mod auth;
+pub mod users;
+
+use crate::error::ApiError;
+use chrono::{DateTime, SecondsFormat, Utc};
+use palaver_application::page::Page;
+use palaver_domain::ValidationError;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Collects every field's validation error so a client learns about all of them at once.
+#[derive(Default)]
+pub struct FieldErrors(Vec<ValidationError>);
+
+impl FieldErrors {
+    pub fn check<T>(&mut self, result: Result<T, ValidationError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    /// Checks an optional input; blank text counts as absent.
+    pub fn check_optional<T>(
+        &mut self,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, ValidationError>,
+    ) -> Option<T> {
+        raw.filter(|r| !r.trim().is_empty())
+            .and_then(|r| self.check(parse(r)))
+    }
+
+    /// `Ok` with the value when nothing failed; the values are only read then.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ApiError> {
+        if !self.0.is_empty() {
+            return Err(ApiError::validation(self.0));
+        }
+        build().ok_or_else(|| ApiError::bad_request("invalid request"))
+    }
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`).
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// RFC 3339 in UTC with a `Z`, as the contract asks.
+pub fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Micros, true))
+}
+
+pub fn rfc3339_opt<S: Serializer>(
+    time: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => rfc3339(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// `{"items": [...], "next_cursor": "..." | null}`.
+#[derive(Debug, Serialize)]
+pub struct ListResponse<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> ListResponse<T> {
+    pub fn from_page<S>(page: Page<S>, convert: impl Fn(S) -> T) -> Self {
+        Self {
+            items: page.items.into_iter().map(convert).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// `?cursor=&limit=` of every list.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}

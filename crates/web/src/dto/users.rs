@@ -1,0 +1,204 @@
+use super::{FieldErrors, PageQuery, nullable, rfc3339, rfc3339_opt};
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use palaver_application::users::UserProfile;
+use palaver_domain::ValidationError;
+use palaver_domain::user::{
+    AvatarUrl, EmailAddress, PersonName, PhoneNumber, Role, UserPatch, Username, Viewer,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A user as the API shows it. `email` and `phone` are present only for the user
+/// themself and for admins.
+#[derive(Debug, Serialize)]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub username: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    pub email: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    pub phone: Hidden<Option<String>>,
+    pub role: &'static str,
+    pub avatar_url: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub online: bool,
+}
+
+/// A value that is either shown or withheld from this viewer.
+#[derive(Debug)]
+pub enum Hidden<T> {
+    Shown(T),
+    Withheld,
+}
+
+impl<T> Hidden<T> {
+    fn is_hidden(&self) -> bool {
+        matches!(self, Hidden::Withheld)
+    }
+}
+
+impl<T: Serialize> Serialize for Hidden<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Hidden::Shown(value) => value.serialize(serializer),
+            Hidden::Withheld => serializer.serialize_none(),
+        }
+    }
+}
+
+impl UserResponse {
+    pub fn for_viewer(profile: UserProfile, viewer: Viewer) -> Self {
+        let user = profile.user;
+        let private = viewer.may_see_contact_details_of(user.id);
+        let reveal = |value: Option<String>| {
+            if private {
+                Hidden::Shown(value)
+            } else {
+                Hidden::Withheld
+            }
+        };
+        Self {
+            id: user.id.as_uuid(),
+            email: reveal(user.email.map(EmailAddress::into_inner)),
+            phone: reveal(user.phone.map(PhoneNumber::into_inner)),
+            username: user.username.into_inner(),
+            first_name: user.first_name.map(PersonName::into_inner),
+            last_name: user.last_name.map(PersonName::into_inner),
+            role: user.role.as_str(),
+            avatar_url: user.avatar_url.map(AvatarUrl::into_inner),
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+            last_seen_at: user.last_seen_at,
+            online: profile.online,
+        }
+    }
+}
+
+/// `PATCH /api/users/me` and `/api/users/{id}`. Nullable fields may be sent as `null` (or
+/// `""`) to clear them; fields left out stay as they are. `role` is for admins.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub username: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub last_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub avatar_url: Option<Option<String>>,
+    pub role: Option<String>,
+}
+
+impl UpdateUserRequest {
+    pub fn try_into_domain(self) -> Result<UserPatch, ApiError> {
+        let mut errors = FieldErrors::default();
+        let username = self
+            .username
+            .as_deref()
+            .and_then(|u| errors.check(Username::parse(u)));
+        let email = clearable(&mut errors, self.email, EmailAddress::parse);
+        let phone = clearable(&mut errors, self.phone, PhoneNumber::parse);
+        let first_name = clearable(&mut errors, self.first_name, |n| {
+            PersonName::parse("first_name", n)
+        });
+        let last_name = clearable(&mut errors, self.last_name, |n| {
+            PersonName::parse("last_name", n)
+        });
+        let avatar_url = clearable(&mut errors, self.avatar_url, AvatarUrl::parse);
+        let role = self
+            .role
+            .as_deref()
+            .and_then(|r| errors.check(Role::parse(r)));
+        let any_failed =
+            self.username.is_some() && username.is_none() || self.role.is_some() && role.is_none();
+        errors.finish(|| {
+            (!any_failed).then_some(UserPatch {
+                username,
+                email: email?,
+                phone: phone?,
+                first_name: first_name?,
+                last_name: last_name?,
+                avatar_url: avatar_url?,
+                role,
+            })
+        })
+    }
+}
+
+/// A patch of a nullable field: absent stays absent; `null` or blank clears it; anything
+/// else must parse. The outer `Option` is `None` only when parsing failed.
+#[allow(clippy::option_option)]
+fn clearable<T>(
+    errors: &mut FieldErrors,
+    field: Option<Option<String>>,
+    parse: impl FnOnce(&str) -> Result<T, ValidationError>,
+) -> Option<Option<Option<T>>> {
+    match field {
+        None => Some(None),
+        Some(None) => Some(Some(None)),
+        Some(Some(raw)) if raw.trim().is_empty() => Some(Some(None)),
+        Some(Some(raw)) => errors.check(parse(&raw)).map(|v| Some(Some(v))),
+    }
+}
+
+/// `DELETE /api/users/me` (and `/api/users/{id}` on oneself) confirms with the password.
+#[derive(Debug, Deserialize)]
+pub struct DeleteAccountRequest {
+    pub password: String,
+}
+
+/// `GET /api/users?q=&cursor=&limit=`.
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    #[serde(flatten)]
+    pub page: PageQuery,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<UserPatch, ApiError> {
+        serde_json::from_str::<UpdateUserRequest>(json)
+            .unwrap()
+            .try_into_domain()
+    }
+
+    #[test]
+    fn absent_null_and_values_mean_different_things() {
+        let patch = parse(r#"{"first_name": "Ada", "last_name": null, "phone": ""}"#).unwrap();
+        assert_eq!(patch.first_name.unwrap().unwrap().as_str(), "Ada");
+        assert_eq!(patch.last_name, Some(None));
+        assert_eq!(patch.phone, Some(None));
+        assert_eq!(patch.email, None);
+        assert_eq!(patch.username, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let error = parse(r#"{"username": "x", "email": "nope", "role": "root"}"#).unwrap_err();
+        let text = format!("{error}");
+        for field in ["username", "email", "role"] {
+            assert!(text.contains(field), "{text} should mention {field}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(serde_json::from_str::<UpdateUserRequest>(r#"{"password": "x"}"#).is_err());
+    }
+}

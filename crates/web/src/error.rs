@@ -1,0 +1,233 @@
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use palaver_application::{ApplicationError, AuthFailure};
+use palaver_domain::ValidationError;
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// Every failure the API reports, in the contract's one shape:
+/// `{"error": {"code", "message", "details"?}}` with the matching status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn validation(errors: Vec<ValidationError>) -> Self {
+        let message = errors
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let fields: Map<String, Value> = errors
+            .into_iter()
+            .map(|e| (e.field.to_owned(), Value::String(e.message)))
+            .collect();
+        Self {
+            details: Some(json!({ "fields": fields })),
+            ..Self::new(StatusCode::BAD_REQUEST, "validation_failed", message)
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "validation_failed", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn method_not_allowed(allowed: &str) -> Self {
+        Self {
+            details: Some(json!({ "allowed": allowed.split(", ").collect::<Vec<_>>() })),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("this route accepts {allowed}"),
+            )
+        }
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than the {limit} bytes allowed"),
+        )
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the request body must be JSON (Content-Type: application/json)",
+        )
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    /// Logs the cause for the operator; the client learns nothing about it.
+    pub fn internal(cause: &dyn std::error::Error) -> Self {
+        let mut chain = cause.to_string();
+        let mut source = cause.source();
+        while let Some(inner) = source {
+            chain.push_str(": ");
+            chain.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        tracing::error!(error = %chain, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side",
+        )
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut body = json!({ "code": self.code, "message": self.message });
+        if let (Some(details), Some(object)) = (&self.details, body.as_object_mut()) {
+            object.insert("details".into(), details.clone());
+        }
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(allowed) = self
+            .details
+            .as_ref()
+            .filter(|_| self.status == StatusCode::METHOD_NOT_ALLOWED)
+            .and_then(|d| d.get("allowed"))
+            .and_then(Value::as_array)
+        {
+            let allowed: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                response.insert_header((header::ALLOW, value));
+            }
+        }
+        response.json(json!({ "error": body }))
+    }
+}
+
+impl From<ApplicationError> for ApiError {
+    fn from(error: ApplicationError) -> Self {
+        match error {
+            ApplicationError::Validation(e) => Self::validation(vec![e]),
+            ApplicationError::Unauthorized(failure) => Self::unauthorized(failure.to_string()),
+            ApplicationError::Forbidden(why) => Self::forbidden(why),
+            ApplicationError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            ApplicationError::Conflict { field } => Self {
+                details: Some(json!({ "field": field })),
+                ..Self::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!("{field} is already taken"),
+                )
+            },
+            ApplicationError::Unexpected(cause) => Self::internal(cause.as_ref()),
+        }
+    }
+}
+
+impl From<AuthFailure> for ApiError {
+    fn from(failure: AuthFailure) -> Self {
+        ApplicationError::from(failure).into()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(error: ApiError) -> (StatusCode, Value, HttpResponse) {
+        let response = error.error_response();
+        let status = response.status();
+        let head = HttpResponse::build(status).finish();
+        let bytes = to_bytes(response.into_body()).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), head)
+    }
+
+    #[actix_web::test]
+    async fn validation_errors_list_every_field() {
+        let (status, body, _) = body_of(ApiError::validation(vec![
+            ValidationError::new("username", "is too short"),
+            ValidationError::new("password", "is too short"),
+        ]))
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "validation_failed");
+        assert_eq!(
+            body["error"]["details"]["fields"]["password"],
+            "is too short"
+        );
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_hide_their_cause() {
+        let cause = std::io::Error::other("password=hunter2 at db.internal");
+        let (status, body, _) = body_of(ApiError::internal(&cause)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"]["code"], "internal");
+        assert!(!body.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn application_errors_map_onto_the_status_table() {
+        let cases: Vec<(ApplicationError, u16, &str)> = vec![
+            (AuthFailure::InvalidCredentials.into(), 401, "unauthorized"),
+            (ApplicationError::Forbidden("no"), 403, "forbidden"),
+            (ApplicationError::NotFound("user"), 404, "not_found"),
+            (
+                ApplicationError::Conflict { field: "email" },
+                409,
+                "conflict",
+            ),
+            (ApplicationError::unexpected("boom"), 500, "internal"),
+        ];
+        for (error, status, code) in cases {
+            let api = ApiError::from(error);
+            assert_eq!(api.status_code().as_u16(), status);
+            assert_eq!(api.code(), code);
+        }
+    }
+}

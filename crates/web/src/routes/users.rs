@@ -1,0 +1,136 @@
+use crate::dto::users::{DeleteAccountRequest, SearchQuery, UpdateUserRequest, UserResponse};
+use crate::dto::{ListResponse, PageQuery};
+use crate::error::ApiError;
+use crate::extract::Authenticated;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use palaver_application::page::PageRequest;
+use palaver_domain::user::{Password, UserId};
+use uuid::Uuid;
+
+pub async fn search(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageRequest::parse(query.page.cursor.as_deref(), query.page.limit)?;
+    let found = state.search_users.execute(query.q.as_deref(), page).await?;
+    let viewer = caller.viewer();
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |p| {
+        UserResponse::for_viewer(p, viewer)
+    })))
+}
+
+pub async fn online(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
+    let online = state.list_online_users.execute(page).await?;
+    let viewer = caller.viewer();
+    Ok(
+        HttpResponse::Ok().json(ListResponse::from_page(online, |p| {
+            UserResponse::for_viewer(p, viewer)
+        })),
+    )
+}
+
+pub async fn me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    show(&state, caller, caller.0.user_id).await
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    show(&state, caller, UserId::from_uuid(id.into_inner())).await
+}
+
+async fn show(
+    state: &AppState,
+    caller: Authenticated,
+    id: UserId,
+) -> Result<HttpResponse, ApiError> {
+    let profile = state.get_user.execute(id).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::for_viewer(profile, caller.viewer())))
+}
+
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    change(&state, caller, caller.0.user_id, body.into_inner()).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    change(
+        &state,
+        caller,
+        UserId::from_uuid(id.into_inner()),
+        body.into_inner(),
+    )
+    .await
+}
+
+/// Admins may change anyone (roles included); everybody else only themself.
+async fn change(
+    state: &AppState,
+    caller: Authenticated,
+    target: UserId,
+    body: UpdateUserRequest,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.try_into_domain()?;
+    let profile = if caller.0.is_admin() {
+        state
+            .admin_update_user
+            .execute(&caller.0, target, patch)
+            .await?
+    } else if target == caller.0.user_id {
+        state.update_profile.execute(&caller.0, patch).await?
+    } else {
+        return Err(ApiError::forbidden("only an admin may change other users"));
+    };
+    Ok(HttpResponse::Ok().json(UserResponse::for_viewer(profile, caller.viewer())))
+}
+
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: web::Json<DeleteAccountRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let password = Password::offered(&body.into_inner().password);
+    state.delete_account.execute(&caller.0, password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deleting oneself needs the password, as on `/me`; an admin deletes others without one.
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<DeleteAccountRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let target = UserId::from_uuid(id.into_inner());
+    if target == caller.0.user_id {
+        let body = body.ok_or_else(|| {
+            ApiError::bad_request("deleting your own account needs {\"password\"}")
+        })?;
+        let password = Password::offered(&body.into_inner().password);
+        state.delete_account.execute(&caller.0, password).await?;
+    } else {
+        state.admin_delete_user.execute(&caller.0, target).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
