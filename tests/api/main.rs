@@ -1,1 +1,9 @@
+//! Black-box tests of the whole server over HTTP. Each test starts its own server on port
+//! 0 with a fresh database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
+mod errors;
+mod password_reset;
+mod sessions;
+mod users;

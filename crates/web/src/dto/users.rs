@@ -1,4 +1,4 @@
-use super::{FieldErrors, PageQuery, nullable, rfc3339, rfc3339_opt};
+use super::{FieldErrors, nullable, rfc3339, rfc3339_opt};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use palaver_application::users::UserProfile;
@@ -159,12 +159,13 @@ pub struct DeleteAccountRequest {
     pub password: String,
 }
 
-/// `GET /api/users?q=&cursor=&limit=`.
+/// `GET /api/users?q=&cursor=&limit=`. (Not a flattened `PageQuery`: flattening makes
+/// serde_urlencoded hand numbers over as strings, so `limit` would never parse.)
 #[derive(Debug, Deserialize)]
 pub struct SearchQuery {
     pub q: Option<String>,
-    #[serde(flatten)]
-    pub page: PageQuery,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
 }
 
 #[cfg(test)]

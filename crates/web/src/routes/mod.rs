@@ -20,8 +20,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(
                 web::JsonConfig::default()
                     .limit(limit)
-                    .content_type_required(false)
-                    .error_handler(move |error, _| json_error(error, limit).into()),
+                    .error_handler(move |error, request| json_error(error, request, limit).into()),
             )
             .app_data(web::PathConfig::default().error_handler(|error, _| path_error(error).into()))
             .app_data(
@@ -91,10 +90,16 @@ async fn unknown_route(request: HttpRequest) -> Result<actix_web::HttpResponse, 
     )))
 }
 
-fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
+fn json_error(error: JsonPayloadError, request: &HttpRequest, limit: usize) -> ApiError {
+    let declared_type = request
+        .headers()
+        .contains_key(actix_web::http::header::CONTENT_TYPE);
     match error {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             ApiError::payload_too_large(limit)
+        }
+        JsonPayloadError::ContentType if !declared_type => {
+            ApiError::bad_request("this route needs a JSON body (Content-Type: application/json)")
         }
         JsonPayloadError::ContentType => ApiError::unsupported_media_type(),
         JsonPayloadError::Deserialize(error) if error.is_data() => {

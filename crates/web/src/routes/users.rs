@@ -14,7 +14,7 @@ pub async fn search(
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.page.cursor.as_deref(), query.page.limit)?;
+    let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let found = state.search_users.execute(query.q.as_deref(), page).await?;
     let viewer = caller.viewer();
     Ok(HttpResponse::Ok().json(ListResponse::from_page(found, |p| {
