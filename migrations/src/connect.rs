@@ -16,18 +16,16 @@ pub struct ConnectSettings {
 /// `mysql:`). For SQLite the file's directory is created, and the database runs in WAL
 /// mode so readers never wait for the writer.
 pub async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_file(&settings.url) {
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                DbErr::Custom(format!(
-                    "cannot create database directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
-        }
+    let sqlite_dir = sqlite_file(&settings.url)
+        .and_then(|path| Path::new(path).parent())
+        .filter(|dir| !dir.as_os_str().is_empty());
+    if let Some(dir) = sqlite_dir {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            DbErr::Custom(format!(
+                "cannot create database directory {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     let mut options = ConnectOptions::new(settings.url.clone());
     options

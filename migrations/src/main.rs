@@ -5,6 +5,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use palaver_migrations::{ConnectSettings, Migrator, MigratorTrait, connect};
 use palaver_settings::Settings;
+use sea_orm_migration::MigrationStatus;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -73,7 +74,7 @@ async fn print_status(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> an
     }
     let pending = migrations
         .iter()
-        .filter(|m| m.status().to_string() == "Pending")
+        .filter(|m| matches!(m.status(), MigrationStatus::Pending))
         .count();
     println!("{} migrations, {pending} pending", migrations.len());
     Ok(())

@@ -1,6 +1,6 @@
 //! Black-box tests of the whole server over HTTP. Each test starts its own server on port
 //! 0 with a fresh database.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
 mod auth;
 mod errors;

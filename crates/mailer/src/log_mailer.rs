@@ -21,7 +21,6 @@ impl Mailer for LogMailer {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use palaver_domain::user::EmailAddress;

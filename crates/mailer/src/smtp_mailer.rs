@@ -101,7 +101,6 @@ impl Mailer for SmtpMailer {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::testing::SmtpSink;

@@ -1,6 +1,6 @@
 //! Repository tests against a real database: SQLite by default, PostgreSQL or MySQL when
 //! PALAVER_TEST_DATABASE_URL is set. Each test gets a fresh database.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use palaver_domain::RepositoryError;
@@ -567,4 +567,25 @@ async fn a_reset_token_works_once_before_expiry_and_revokes_all_sessions() {
             .unwrap(),
         None
     );
+}
+
+#[tokio::test]
+async fn every_migration_reverts_cleanly_and_applies_again() {
+    use palaver_migrations::{Migrator, MigratorTrait};
+    let database = TestDatabase::create().await;
+    let db = database.connect(2).await;
+    Migrator::down(&db, None).await.unwrap();
+    assert!(
+        Migrator::get_applied_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let users = SqlUserRepository::new(db.clone());
+    assert!(
+        users.insert(&user("ada")).await.is_err(),
+        "the users table is gone"
+    );
+    Migrator::up(&db, None).await.unwrap();
+    users.insert(&user("ada")).await.unwrap();
 }

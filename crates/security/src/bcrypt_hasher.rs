@@ -45,7 +45,6 @@ impl PasswordHasher for BcryptHasher {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

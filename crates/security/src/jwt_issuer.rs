@@ -82,7 +82,6 @@ impl TokenIssuer for JwtIssuer {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -174,7 +174,6 @@ impl From<AuthFailure> for ApiError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use actix_web::body::to_bytes;

@@ -63,7 +63,6 @@ impl PresenceDirectory for InMemoryPresence {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -169,7 +169,6 @@ pub struct SearchQuery {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,153 @@
+//! The palaver-server binary as an operator runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
+
+use palaver_migrations::testing::TestDatabase;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_palaver-server");
+const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
+
+fn server_command(database: &TestDatabase) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("PALAVER_ENV", "test")
+        .env("PALAVER_CONFIG_DIR", CONFIG_DIR)
+        .env("PALAVER__DATABASE__URL", database.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn run(mut command: Command) -> Output {
+    command.output().expect("running palaver-server")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+/// Starts `palaver-server serve` and waits until it answers /healthz.
+async fn serve(database: &TestDatabase, port: u16) -> Serving {
+    let mut command = server_command(database);
+    command
+        .arg("serve")
+        .env("PALAVER__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let child = Serving(command.spawn().expect("starting palaver-server"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok()
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("palaver-server did not come up on port {port}");
+}
+
+#[tokio::test]
+async fn grant_admin_makes_an_admin_and_refuses_unknown_users() {
+    let database = TestDatabase::create().await;
+    let port = free_port();
+    let server = serve(&database, port).await;
+    let client = reqwest::Client::new();
+    let register = client
+        .post(format!("http://127.0.0.1:{port}/api/auth/register"))
+        .json(&serde_json::json!({ "username": "first", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(register.status(), 201);
+    let token = register.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut grant = server_command(&database);
+    grant.args(["grant-admin", "first"]);
+    let granted = run(grant);
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&granted.stdout).contains("now has the role admin"));
+
+    // The running server sees the new role on the existing session.
+    let me: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{port}/api/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin");
+
+    let mut unknown = server_command(&database);
+    unknown.args(["grant-admin", "nobody"]);
+    let refused = run(unknown);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("user not found"));
+
+    let mut revoke = server_command(&database);
+    revoke.args(["revoke-admin", "first"]);
+    assert!(run(revoke).status.success());
+    drop(server);
+}
+
+#[tokio::test]
+async fn production_refuses_the_development_secret() {
+    let database = TestDatabase::create().await;
+    let mut command = server_command(&database);
+    command.env("PALAVER_ENV", "production").arg("serve");
+    let output = run(command);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to start with the development secret"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let database = TestDatabase::create().await;
+    let port = free_port();
+    let mut server = serve(&database, port).await;
+    let pid = server.0.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            assert!(status.success(), "exit status after SIGTERM: {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 30 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
