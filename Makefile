@@ -4,34 +4,34 @@
 #   PALAVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test
 #   PALAVER_TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test
 #
-# With either set, the database-backed tests run again against that server.
+# With either set (or PALAVER_TEST_DATABASE_URL, naming any server), every test that touches
+# the database runs again against that server, each test in a database of its own.
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
 TEST_RUNNER := $(shell if $(CARGO) nextest --version >/dev/null 2>&1; then echo "$(CARGO) nextest run"; else echo "$(CARGO) test"; fi)
-DB_TEST_CRATES := -p palaver-persistence -p palaver-tests -p palaver-server
+DB_TEST_CRATES := -p palaver-migrations -p palaver-persistence -p palaver-server -p palaver-tests
 
-.PHONY: run test test-sqlite test-postgres test-mysql build release lint fmt migrate-status
+.PHONY: run test test-sqlite test-servers build release lint fmt migrate-status
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
 
-test: test-sqlite test-postgres test-mysql
+test: test-sqlite test-servers
 
 test-sqlite:
 	env -u PALAVER_TEST_DATABASE_URL $(TEST_RUNNER) --workspace
 
-test-postgres:
-	@if [ -n "$$PALAVER_TEST_POSTGRES_URL" ]; then \
-		echo "== database tests on PostgreSQL"; \
-		PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_POSTGRES_URL" $(TEST_RUNNER) $(DB_TEST_CRATES); \
-	else echo "== PALAVER_TEST_POSTGRES_URL not set: PostgreSQL tests not run"; fi
-
-test-mysql:
-	@if [ -n "$$PALAVER_TEST_MYSQL_URL" ]; then \
-		echo "== database tests on MySQL/MariaDB"; \
-		PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_MYSQL_URL" $(TEST_RUNNER) $(DB_TEST_CRATES); \
-	else echo "== PALAVER_TEST_MYSQL_URL not set: MySQL tests not run"; fi
+test-servers:
+	@set -e; ran=""; \
+	for url in "$$PALAVER_TEST_POSTGRES_URL" "$$PALAVER_TEST_MYSQL_URL" "$$PALAVER_TEST_DATABASE_URL"; do \
+		case "$$url" in ""|sqlite*) continue;; esac; \
+		case " $$ran " in *" $$url "*) continue;; esac; \
+		ran="$$ran $$url"; \
+		echo "== database tests on $${url%%:*}"; \
+		PALAVER_TEST_DATABASE_URL="$$url" $(TEST_RUNNER) $(DB_TEST_CRATES); \
+	done; \
+	[ -n "$$ran" ] || echo "== no database server URL given: PostgreSQL and MySQL tests not run"
 
 build:
 	$(CARGO) build

@@ -18,3 +18,14 @@ pub fn timestamp_null(backend: DbBackend, name: impl IntoIden) -> ColumnDef {
     let mut column = timestamp(backend, name);
     column.null().take()
 }
+
+/// A plain index on one column, named `ix_<table>_<column>`; every foreign key gets one so
+/// that joins and cascading deletes do not scan.
+pub fn index_on(table: impl IntoIden, column: impl IntoIden) -> IndexCreateStatement {
+    let (table, column) = (table.into_iden(), column.into_iden());
+    Index::create()
+        .name(format!("ix_{table}_{column}"))
+        .table(table)
+        .col(column)
+        .to_owned()
+}

@@ -1,4 +1,4 @@
-use crate::columns::{timestamp, timestamp_null};
+use crate::columns::{index_on, timestamp, timestamp_null};
 use crate::m20261121_000001_create_users::Users;
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -60,13 +60,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_sessions_user_id")
-                    .table(Sessions::Table)
-                    .col(Sessions::UserId)
-                    .to_owned(),
-            )
+            .create_index(index_on(Sessions::Table, Sessions::UserId))
             .await?;
 
         manager
@@ -89,13 +83,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_refresh_tokens_session_id")
-                    .table(RefreshTokens::Table)
-                    .col(RefreshTokens::SessionId)
-                    .to_owned(),
-            )
+            .create_index(index_on(RefreshTokens::Table, RefreshTokens::SessionId))
             .await?;
 
         manager
@@ -118,13 +106,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_password_reset_tokens_user_id")
-                    .table(PasswordResetTokens::Table)
-                    .col(PasswordResetTokens::UserId)
-                    .to_owned(),
-            )
+            .create_index(index_on(
+                PasswordResetTokens::Table,
+                PasswordResetTokens::UserId,
+            ))
             .await
     }
 

@@ -1,15 +1,17 @@
-//! `palaver-migrate` against the configured database, as an operator runs it.
+//! `palaver-migrate` against the configured database, as an operator runs it: SQLite by
+//! default, PostgreSQL or MySQL when PALAVER_TEST_DATABASE_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
+use palaver_migrations::testing::TestDatabase;
 use std::process::Command;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_palaver-migrate");
 
-fn migrate(url_variable: &str, args: &[&str]) -> (bool, String) {
+fn migrate(url: &str, args: &[&str]) -> (bool, String) {
     let output = Command::new(BINARY)
         .env_clear()
         .env("PALAVER_ENV", "test")
-        .env("PALAVER__DATABASE__URL", url_variable)
+        .env("PALAVER__DATABASE__URL", url)
         .env("PALAVER__DATABASE__CONNECT_TIMEOUT_SECS", "2")
         .args(args)
         .output()
@@ -22,45 +24,54 @@ fn migrate(url_variable: &str, args: &[&str]) -> (bool, String) {
     (output.status.success(), text)
 }
 
-#[test]
-fn status_up_down_fresh_and_reset_work_on_the_configured_database() {
-    let dir = std::env::temp_dir().join(format!("palaver-migrate-{}", std::process::id()));
-    let url = format!("sqlite://{}/nested/palaver.db?mode=rwc", dir.display());
+fn assert_run(url: &str, args: &[&str], expected: &[&str]) {
+    let (ok, out) = migrate(url, args);
+    assert!(ok, "{args:?}: {out}");
+    for text in expected {
+        assert!(out.contains(text), "{args:?} should print {text:?}: {out}");
+    }
+}
 
-    let (ok, out) = migrate(&url, &["status"]);
-    assert!(ok, "{out}");
-    assert!(out.contains("2 migrations, 2 pending"), "{out}");
-
-    let (ok, out) = migrate(&url, &["up"]);
-    assert!(ok, "{out}");
-    assert!(
-        out.contains("Applied  m20261121_000002_create_sessions"),
-        "{out}"
+#[tokio::test]
+async fn status_up_down_fresh_refresh_and_reset_work_on_the_configured_database() {
+    // The fixture arrives migrated; take it all down first.
+    let database = TestDatabase::create().await;
+    let url = database.url();
+    assert_run(url, &["reset"], &["2 migrations, 2 pending"]);
+    assert_run(
+        url,
+        &["status"],
+        &["Pending  m20261121_000001_create_users", "2 pending"],
     );
-    assert!(out.contains("0 pending"), "{out}");
-
-    let (ok, out) = migrate(&url, &["down"]);
-    assert!(ok, "{out}");
-    assert!(
-        out.contains("Pending  m20261121_000002_create_sessions"),
-        "{out}"
+    assert_run(
+        url,
+        &["up"],
+        &["Applied  m20261121_000002_create_sessions", "0 pending"],
     );
-    assert!(out.contains("1 pending"), "{out}");
+    assert_run(
+        url,
+        &["down"],
+        &["Pending  m20261121_000002_create_sessions", "1 pending"],
+    );
+    assert_run(url, &["down", "-n", "1"], &["2 pending"]);
+    assert_run(url, &["up", "-n", "1"], &["1 pending"]);
+    assert_run(url, &["fresh"], &["0 pending"]);
+    assert_run(url, &["refresh"], &["0 pending"]);
+}
 
-    let (ok, out) = migrate(&url, &["fresh"]);
-    assert!(ok, "{out}");
-    assert!(out.contains("0 pending"), "{out}");
-
-    let (ok, out) = migrate(&url, &["reset"]);
-    assert!(ok, "{out}");
-    assert!(out.contains("2 pending"), "{out}");
-
-    // --database-url wins over the configuration
-    let other = format!("sqlite://{}/other.db?mode=rwc", dir.display());
-    let (ok, out) = migrate(&url, &["--database-url", &other, "up", "-n", "1"]);
-    assert!(ok, "{out}");
-    assert!(out.contains("1 pending"), "{out}");
-
+#[tokio::test]
+async fn database_url_wins_over_the_configuration_and_sqlite_directories_are_created() {
+    let dir =
+        std::env::temp_dir().join(format!("palaver-migrate-{}", uuid::Uuid::new_v4().simple()));
+    let configured = format!("sqlite://{}/configured.db?mode=rwc", dir.display());
+    let other = format!("sqlite://{}/nested/other.db?mode=rwc", dir.display());
+    assert_run(
+        &configured,
+        &["--database-url", &other, "up", "-n", "1"],
+        &["1 pending"],
+    );
+    assert!(dir.join("nested/other.db").exists());
+    assert!(!dir.join("configured.db").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -69,4 +80,24 @@ fn an_unreachable_database_fails_with_a_message() {
     let (ok, out) = migrate("postgres://nobody@127.0.0.1:1/none", &["status"]);
     assert!(!ok);
     assert!(out.contains("connecting to the database"), "{out}");
+}
+
+#[test]
+fn production_needs_no_jwt_secret_to_migrate() {
+    let dir =
+        std::env::temp_dir().join(format!("palaver-migrate-{}", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/p.db?mode=rwc", dir.display());
+    let output = Command::new(BINARY)
+        .env_clear()
+        .env("PALAVER_ENV", "production")
+        .env("PALAVER__DATABASE__URL", &url)
+        .arg("status")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -28,6 +28,43 @@ async fn malformed_json_wrong_types_and_missing_fields_are_400() {
 }
 
 #[tokio::test]
+async fn every_json_route_refuses_a_malformed_body_with_400() {
+    let server = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let routes = [
+        (Method::POST, "/api/auth/login"),
+        (Method::POST, "/api/auth/refresh"),
+        (Method::POST, "/api/auth/password-reset"),
+        (Method::POST, "/api/auth/password-reset/confirm"),
+        (Method::PUT, "/api/auth/password"),
+        (Method::PATCH, "/api/users/me"),
+        (Method::DELETE, "/api/users/me"),
+    ];
+    for (method, path) in routes {
+        let request = reqwest::Client::new()
+            .request(method.clone(), server.url(path))
+            .bearer_auth(&ada.access_token)
+            .header("content-type", "application/json")
+            .body("{\"oops\": ");
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 400, "{method} {path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            body["error"]["code"], "validation_failed",
+            "{method} {path}"
+        );
+    }
+    let wrong_type = server
+        .post("/api/auth/refresh", None, json!({ "refresh_token": 42 }))
+        .await;
+    assert_eq!(wrong_type.status, 400);
+    let missing = server
+        .post("/api/auth/login", None, json!({ "username": "ada" }))
+        .await;
+    assert_eq!(missing.status, 400);
+}
+
+#[tokio::test]
 async fn a_body_that_is_not_json_is_415() {
     let server = TestServer::start().await;
     let reply = server

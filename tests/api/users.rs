@@ -138,6 +138,7 @@ async fn i_can_edit_and_clear_my_profile_but_not_my_role() {
                 "phone": "+1 555 0100",
                 "avatar_url": "https://example.org/ada.png",
                 "email": null,
+                "current_password": PASSWORD,
             })),
         )
         .await;
@@ -358,4 +359,56 @@ async fn user_ids_must_be_uuids_and_exist() {
             .status,
         401
     );
+}
+
+#[tokio::test]
+async fn changing_my_email_needs_my_current_password() {
+    let server = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let token = Some(ada.access_token.as_str());
+    let change = |body: Value| server.call(Method::PATCH, "/api/users/me", token, Some(body));
+
+    let without = change(json!({ "email": "new@example.org" })).await;
+    assert_eq!(without.status, 400);
+    assert!(without.body["error"]["details"]["fields"]["current_password"].is_string());
+    let wrong =
+        change(json!({ "email": "new@example.org", "current_password": "wrong password" })).await;
+    assert_eq!(wrong.status, 403);
+    let right = change(json!({ "email": "New@Example.org", "current_password": PASSWORD })).await;
+    assert_eq!(right.status, 200, "{:?}", right.body);
+    assert_eq!(right.body["email"], "new@example.org");
+    assert_eq!(server.login("new@example.org", PASSWORD).await.status, 200);
+
+    // Other fields need no password.
+    assert_eq!(change(json!({ "first_name": "Ada" })).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_user_route_needs_a_token() {
+    let server = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let by_id = format!("/api/users/{}", ada.id);
+    let routes = [
+        (Method::GET, "/api/users/me"),
+        (Method::PATCH, "/api/users/me"),
+        (Method::DELETE, "/api/users/me"),
+        (Method::GET, by_id.as_str()),
+        (Method::PATCH, by_id.as_str()),
+        (Method::DELETE, by_id.as_str()),
+        (Method::GET, "/api/users"),
+        (Method::GET, "/api/users/online"),
+        (Method::PUT, "/api/auth/password"),
+    ];
+    for (method, path) in routes {
+        let reply = server
+            .call(
+                method.clone(),
+                path,
+                None,
+                Some(json!({ "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(reply.status, 401, "{method} {path}");
+        assert_eq!(reply.code(), "unauthorized", "{method} {path}");
+    }
 }

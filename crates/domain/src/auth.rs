@@ -1,33 +1,14 @@
 //! Sessions, refresh tokens, access tokens and password-reset tokens.
 
+use crate::id::uuid_id;
 use crate::secret::TokenHash;
 use crate::user::{Role, UserId};
 use chrono::{DateTime, Utc};
-use std::fmt;
-use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SessionId(Uuid);
-
-impl SessionId {
-    pub fn generate() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl fmt::Display for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+uuid_id!(
+    /// One session (a login on one device).
+    SessionId
+);
 
 /// One login on one device. Revoking it ends its refresh tokens and its access tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]

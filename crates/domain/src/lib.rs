@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+mod id;
 pub mod ports;
 pub mod secret;
 pub mod user;

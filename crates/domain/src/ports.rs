@@ -8,7 +8,7 @@ use crate::auth::{
 };
 use crate::error::BoxError;
 use crate::secret::{SecretToken, TokenHash};
-use crate::user::{EmailAddress, Password, PasswordHash, User, UserId, Username};
+use crate::user::{EmailAddress, Password, PasswordHash, User, UserId, UserPatch, Username};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -22,7 +22,8 @@ pub struct UserSearch {
     pub limit: u64,
 }
 
-/// Users, keyed by id, with unique canonical usernames and unique emails.
+/// Users, keyed by id, with unique canonical usernames and unique emails. Every method
+/// answers `Unexpected` when the store fails; other errors are listed per method.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
@@ -42,12 +43,20 @@ pub trait UserRepository: Send + Sync {
     /// The users with these ids that still exist, in no particular order.
     async fn find_many(&self, ids: &[UserId]) -> Result<Vec<User>, RepositoryError>;
 
-    /// Saves the profile fields and role. `NotFound` if the user is gone; `Conflict` as
-    /// for `insert`.
-    async fn update_profile(&self, user: &User) -> Result<(), RepositoryError>;
+    /// In one statement, writes only the fields the patch names (and `updated_at`, when it
+    /// names any), so concurrent edits of different fields never undo each other. A new
+    /// email address also spends the account's outstanding reset tokens. Returns the user
+    /// as stored. `NotFound` if the user is gone; `Conflict` as for `insert`.
+    async fn apply_patch(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        now: DateTime<Utc>,
+    ) -> Result<User, RepositoryError>;
 
-    /// In one transaction: sets the password hash and revokes every session of the user
-    /// except `keep`. Returns the revoked session ids. `NotFound` if the user is gone.
+    /// In one transaction: sets the password hash, revokes every session of the user
+    /// except `keep` and spends their outstanding reset tokens. Returns the revoked session
+    /// ids. `NotFound` if the user is gone.
     async fn change_password(
         &self,
         id: UserId,
@@ -61,11 +70,13 @@ pub trait UserRepository: Send + Sync {
     async fn delete(&self, id: UserId) -> Result<(), RepositoryError>;
 }
 
-/// Sessions and the refresh tokens that renew them.
+/// Sessions and the refresh tokens that renew them. Every method answers `Unexpected` when
+/// the store fails.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
-    /// Stores a new session with its first refresh token.
+    /// Stores a new session with its first refresh token. `Conflict` if the session id or
+    /// token hash exists already (never, with fresh ids and random tokens).
     async fn create(
         &self,
         session: &Session,
@@ -91,11 +102,20 @@ pub trait SessionRepository: Send + Sync {
     async fn revoke(&self, id: SessionId, now: DateTime<Utc>) -> Result<bool, RepositoryError>;
 }
 
-/// Single-use password-reset tokens.
+/// Single-use password-reset tokens. Every method answers `Unexpected` when the store fails.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PasswordResetRepository: Send + Sync {
+    /// `NotFound` if the user no longer exists.
     async fn insert(&self, record: &PasswordResetRecord) -> Result<(), RepositoryError>;
+
+    /// Whether the token exists, is unspent and unexpired: a cheap check before the costly
+    /// password hash. `redeem` decides for good.
+    async fn is_usable(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepositoryError>;
 
     /// In one transaction: spends the token if it exists, is unspent and unexpired, sets
     /// the user's password hash and revokes all their sessions. Returns the user and the

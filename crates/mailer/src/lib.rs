@@ -1,5 +1,7 @@
-//! Mailer adapters for the domain's `Mailer` port: `LogMailer` for development and
-//! `SmtpMailer`, which queues mail and delivers it over SMTP in the background.
+//! Mailer adapters for the domain's `Mailer` port: `LogMailer`, which only logs mail
+//! (the whole of it with `LogMailer::revealing()` in development and tests, never the body
+//! with `LogMailer::redacting()` anywhere else), and `SmtpMailer`, which queues mail and
+//! delivers it over SMTP in the background.
 
 mod delivery;
 mod error;

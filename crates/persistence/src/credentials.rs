@@ -1,7 +1,7 @@
 //! Steps shared by the transactions that change a password: they run inside the caller's
 //! transaction so that the new password and the revoked sessions land together.
 
-use crate::entities::{sessions, users};
+use crate::entities::{password_reset_tokens, sessions, users};
 use crate::error::map_db_err;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
@@ -57,4 +57,21 @@ pub async fn revoke_sessions_of(
         .await
         .map_err(map_db_err)?;
     Ok(ids.into_iter().map(SessionId::from_uuid).collect())
+}
+
+/// Spends every outstanding reset token of the user: the password they would reset has just
+/// changed, or the mail carrying them went to an address that is no longer the account's.
+pub async fn spend_reset_tokens_of(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), RepositoryError> {
+    password_reset_tokens::Entity::update_many()
+        .col_expr(password_reset_tokens::Column::UsedAt, Expr::value(now))
+        .filter(password_reset_tokens::Column::UserId.eq(user.as_uuid()))
+        .filter(password_reset_tokens::Column::UsedAt.is_null())
+        .exec(db)
+        .await
+        .map_err(map_db_err)?;
+    Ok(())
 }

@@ -2,21 +2,30 @@ use palaver_domain::RepositoryError;
 use palaver_domain::error::Message;
 use sea_orm::{DbErr, SqlErr};
 
-/// Maps a database error onto the domain's. A unique violation names the taken field by
-/// the index it hit (`ux_users_username_key`, `ux_users_email`); the three backends word
-/// the message differently but all include the index or column name.
+/// Maps a database error onto the domain's; a unique violation becomes `Conflict` naming
+/// the taken field.
 pub fn map_db_err(error: DbErr) -> RepositoryError {
     if let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() {
-        let field = if message.contains("email") {
-            "email"
-        } else if message.contains("username") {
-            "username"
-        } else {
-            "record"
+        return RepositoryError::Conflict {
+            field: conflicting_field(&message),
         };
-        return RepositoryError::Conflict { field };
     }
     RepositoryError::unexpected(error)
+}
+
+/// Which field a unique-violation message is about, by the index or column it names:
+/// PostgreSQL names the index (`ux_users_email`), SQLite the column (`users.email`), MySQL
+/// the index after `for key`, but only after quoting the duplicate value, which may itself
+/// contain any text; so only the part after `for key` is read there.
+fn conflicting_field(message: &str) -> &'static str {
+    let about = message.rsplit("for key").next().unwrap_or(message);
+    if about.contains("ux_users_username_key") || about.contains("users.username_key") {
+        "username"
+    } else if about.contains("ux_users_email") || about.contains("users.email") {
+        "email"
+    } else {
+        "record"
+    }
 }
 
 /// A stored row that no longer passes the domain's rules.
@@ -40,6 +49,39 @@ pub async fn finish<T>(
                 tracing::warn!(%rollback, "rollback failed");
             }
             Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conflicting_field;
+
+    #[test]
+    fn each_backends_wording_names_the_right_field() {
+        let cases = [
+            (
+                "duplicate key value violates unique constraint \"ux_users_email\"",
+                "email",
+            ),
+            ("UNIQUE constraint failed: users.username_key", "username"),
+            ("UNIQUE constraint failed: users.email", "email"),
+            (
+                "Duplicate entry 'emailer' for key 'ux_users_username_key'",
+                "username",
+            ),
+            (
+                "Duplicate entry 'ux_users_email' for key 'users.ux_users_username_key'",
+                "username",
+            ),
+            (
+                "Duplicate entry 'a@b.org' for key 'ux_users_email'",
+                "email",
+            ),
+            ("UNIQUE constraint failed: sessions.id", "record"),
+        ];
+        for (message, field) in cases {
+            assert_eq!(conflicting_field(message), field, "{message}");
         }
     }
 }

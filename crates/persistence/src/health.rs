@@ -1,3 +1,4 @@
+use crate::database::Database;
 use async_trait::async_trait;
 use palaver_domain::error::BoxError;
 use palaver_domain::ports::DatabaseHealth;
@@ -8,8 +9,10 @@ pub struct SqlDatabaseHealth {
 }
 
 impl SqlDatabaseHealth {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(database: &Database) -> Self {
+        Self {
+            db: database.connection.clone(),
+        }
     }
 }
 

@@ -2,13 +2,14 @@
 //! implementations of the domain's ports. No sea_orm type crosses this crate's API.
 
 mod credentials;
+mod database;
 mod entities;
 mod error;
 mod health;
 mod mapping;
 mod repositories;
 
+pub use database::Database;
 pub use health::SqlDatabaseHealth;
-pub use palaver_migrations::{ConnectSettings, Migrator, MigratorTrait, connect};
+pub use palaver_migrations::ConnectSettings;
 pub use repositories::{SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository};
-pub use sea_orm::DatabaseConnection;

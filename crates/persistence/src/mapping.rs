@@ -52,23 +52,15 @@ pub fn user_from_row(row: users::Model) -> Result<User, RepositoryError> {
     })
 }
 
+/// An optional value type as the text column stores it.
+pub fn text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(|v| v.as_ref().to_owned())
+}
+
 /// Every column of a user, for inserts.
 pub fn user_to_row(user: &User) -> users::ActiveModel {
     users::ActiveModel {
         id: Set(user.id.as_uuid()),
-        password_hash: Set(user.password_hash.as_str().to_owned()),
-        created_at: Set(user.created_at),
-        last_seen_at: Set(user.last_seen_at),
-        ..user_profile_columns(user)
-    }
-}
-
-/// The columns a profile update writes: everything but id, password and creation time.
-pub fn user_profile_columns(user: &User) -> users::ActiveModel {
-    fn text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
-        value.as_ref().map(|v| v.as_ref().to_owned())
-    }
-    users::ActiveModel {
         username: Set(user.username.as_str().to_owned()),
         username_key: Set(user.username.canonical()),
         email: Set(text(&user.email)),
@@ -77,8 +69,10 @@ pub fn user_profile_columns(user: &User) -> users::ActiveModel {
         last_name: Set(text(&user.last_name)),
         avatar_url: Set(text(&user.avatar_url)),
         role: Set(user.role.as_str().to_owned()),
+        password_hash: Set(user.password_hash.as_str().to_owned()),
+        created_at: Set(user.created_at),
         updated_at: Set(user.updated_at),
-        ..Default::default()
+        last_seen_at: Set(user.last_seen_at),
     }
 }
 

@@ -12,10 +12,13 @@ use palaver_domain::ports::{
 };
 use palaver_domain::secret::SecretToken;
 use palaver_domain::user::{
-    AvatarUrl, EmailAddress, PasswordHash, PersonName, PhoneNumber, Role, User, UserId, Username,
+    AvatarUrl, EmailAddress, PasswordHash, PersonName, PhoneNumber, Role, User, UserId, UserPatch,
+    Username,
 };
 use palaver_migrations::testing::TestDatabase;
-use palaver_persistence::{SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository};
+use palaver_persistence::{
+    ConnectSettings, Database, SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
+};
 use std::sync::Arc;
 
 struct Repos {
@@ -25,15 +28,41 @@ struct Repos {
     _db: TestDatabase,
 }
 
+async fn connect(database: &TestDatabase) -> Database {
+    Database::connect(&ConnectSettings {
+        url: database.url().to_owned(),
+        max_connections: 8,
+        min_connections: 1,
+        connect_timeout: std::time::Duration::from_secs(10),
+    })
+    .await
+    .unwrap()
+}
+
 async fn repos() -> Repos {
     let database = TestDatabase::create().await;
-    let db = database.connect(8).await;
+    let db = connect(&database).await;
     Repos {
-        users: SqlUserRepository::new(db.clone()),
-        sessions: Arc::new(SqlSessionRepository::new(db.clone())),
-        resets: SqlPasswordResetRepository::new(db),
+        users: SqlUserRepository::new(&db),
+        sessions: Arc::new(SqlSessionRepository::new(&db)),
+        resets: SqlPasswordResetRepository::new(&db),
         _db: database,
     }
+}
+
+async fn issue_reset_token(repos: &Repos, user: &User, secret: &str) -> SecretToken {
+    let token = SecretToken::presented(secret);
+    repos
+        .resets
+        .insert(&PasswordResetRecord {
+            token_hash: token.hash(),
+            user_id: user.id,
+            created_at: now(),
+            expires_at: now() + Duration::minutes(30),
+        })
+        .await
+        .unwrap();
+    token
 }
 
 fn now() -> DateTime<Utc> {
@@ -144,31 +173,158 @@ async fn usernames_are_unique_regardless_of_case_and_emails_are_unique() {
 }
 
 #[tokio::test]
-async fn profile_updates_conflict_and_miss_like_inserts() {
+async fn patches_write_only_their_fields_and_conflict_and_miss_like_inserts() {
     let repos = repos().await;
     let ada = user("ada");
-    let mut bob = user("bob");
+    let bob = user("bob");
     repos.users.insert(&ada).await.unwrap();
     repos.users.insert(&bob).await.unwrap();
+    let later = now() + Duration::seconds(1);
 
-    bob.username = Username::parse("Ada").unwrap();
+    let rename = |name: &str| UserPatch {
+        username: Some(Username::parse(name).unwrap()),
+        ..UserPatch::default()
+    };
     assert!(matches!(
-        repos.users.update_profile(&bob).await,
+        repos.users.apply_patch(bob.id, &rename("Ada"), later).await,
         Err(RepositoryError::Conflict { field: "username" })
     ));
-    bob.username = Username::parse("bobby").unwrap();
-    bob.role = Role::Admin;
-    repos.users.update_profile(&bob).await.unwrap();
-    let stored = repos.users.find_by_id(bob.id).await.unwrap().unwrap();
+    let stored = repos
+        .users
+        .apply_patch(bob.id, &rename("bobby"), later)
+        .await
+        .unwrap();
     assert_eq!(stored.username.as_str(), "bobby");
-    assert_eq!(stored.role, Role::Admin);
-    // the password is not a profile field
+    assert_eq!(stored.updated_at, later);
     assert_eq!(stored.password_hash, bob.password_hash);
+    assert_eq!(
+        repos
+            .users
+            .find_by_username(&Username::parse("BOBBY").unwrap())
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(bob.id)
+    );
 
+    // An admin's demotion and the user's own edit, from stale reads, both survive.
+    let promote = UserPatch {
+        role: Some(Role::Admin),
+        ..UserPatch::default()
+    };
+    repos
+        .users
+        .apply_patch(bob.id, &promote, later)
+        .await
+        .unwrap();
+    let demote = UserPatch {
+        role: Some(Role::User),
+        ..UserPatch::default()
+    };
+    repos
+        .users
+        .apply_patch(bob.id, &demote, later)
+        .await
+        .unwrap();
+    let own_edit = UserPatch {
+        first_name: Some(Some(PersonName::parse("first_name", "Bob").unwrap())),
+        phone: Some(Some(PhoneNumber::parse("+15550100").unwrap())),
+        ..UserPatch::default()
+    };
+    let stored = repos
+        .users
+        .apply_patch(bob.id, &own_edit, later)
+        .await
+        .unwrap();
+    assert_eq!(stored.role, Role::User);
+    assert_eq!(stored.first_name.unwrap().as_str(), "Bob");
+
+    let clear = UserPatch {
+        phone: Some(None),
+        email: Some(None),
+        ..UserPatch::default()
+    };
+    let stored = repos
+        .users
+        .apply_patch(bob.id, &clear, later)
+        .await
+        .unwrap();
+    assert_eq!((stored.phone, stored.email), (None, None));
+
+    let unchanged = repos
+        .users
+        .apply_patch(ada.id, &UserPatch::default(), later)
+        .await
+        .unwrap();
+    assert_eq!(unchanged, ada, "an empty patch writes nothing");
     assert!(matches!(
-        repos.users.update_profile(&user("ghost")).await,
+        repos
+            .users
+            .apply_patch(UserId::generate(), &rename("ghost"), later)
+            .await,
         Err(RepositoryError::NotFound)
     ));
+    assert!(matches!(
+        repos
+            .users
+            .apply_patch(UserId::generate(), &UserPatch::default(), later)
+            .await,
+        Err(RepositoryError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn a_new_email_or_password_spends_outstanding_reset_tokens() {
+    let repos = repos().await;
+    let ada = user("ada");
+    repos.users.insert(&ada).await.unwrap();
+
+    let before_email_change = issue_reset_token(&repos, &ada, "before-email-change").await;
+    assert!(
+        repos
+            .resets
+            .is_usable(&before_email_change.hash(), now())
+            .await
+            .unwrap()
+    );
+    let new_email = UserPatch {
+        email: Some(Some(EmailAddress::parse("new@example.org").unwrap())),
+        ..UserPatch::default()
+    };
+    repos
+        .users
+        .apply_patch(ada.id, &new_email, now())
+        .await
+        .unwrap();
+    assert!(
+        !repos
+            .resets
+            .is_usable(&before_email_change.hash(), now())
+            .await
+            .unwrap()
+    );
+
+    let before_password_change = issue_reset_token(&repos, &ada, "before-password-change").await;
+    let new_hash = PasswordHash::from_stored("$2b$04$new".into());
+    repos
+        .users
+        .change_password(ada.id, &new_hash, None, now())
+        .await
+        .unwrap();
+    assert!(
+        !repos
+            .resets
+            .is_usable(&before_password_change.hash(), now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !repos
+            .resets
+            .is_usable(&SecretToken::presented("never").hash(), now())
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -581,7 +737,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
             .unwrap()
             .is_empty()
     );
-    let users = SqlUserRepository::new(db.clone());
+    let users = SqlUserRepository::new(&connect(&database).await);
     assert!(
         users.insert(&user("ada")).await.is_err(),
         "the users table is gone"

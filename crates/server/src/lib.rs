@@ -6,7 +6,7 @@ mod wiring;
 
 pub use wiring::{Components, build};
 
-use actix_web::dev::ServerHandle;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use palaver_settings::Settings;
@@ -17,13 +17,16 @@ pub struct RunningServer {
     pub address: SocketAddr,
     handle: ServerHandle,
     serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Stops the server gracefully on SIGINT or SIGTERM ([`Signals::Handle`] only).
+    signal_watcher: Option<tokio::task::JoinHandle<()>>,
     components: Components,
 }
 
 /// How a server learns it should stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signals {
-    /// SIGINT and SIGTERM stop it gracefully (the binary).
+    /// SIGINT and SIGTERM stop it gracefully (the binary): new connections are refused and
+    /// requests in flight get `server.shutdown_timeout_secs` to finish.
     Handle,
     /// Only [`RunningServer::stop`] does (tests, embedding).
     Ignore,
@@ -32,29 +35,107 @@ pub enum Signals {
 /// Connects, migrates if configured, binds `server.bind` and starts serving.
 pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<RunningServer> {
     let components = build(settings).await?;
-    let listener = TcpListener::bind(&settings.server.bind)
-        .with_context(|| format!("binding {}", settings.server.bind))?;
-    let address = listener.local_addr()?;
-    let state = components.state.clone();
-    let mut server =
-        HttpServer::new(move || App::new().configure(palaver_web::configure(state.clone())))
-            .listen(listener)?
-            .shutdown_timeout(settings.server.shutdown_timeout_secs);
-    if settings.server.workers > 0 {
-        server = server.workers(settings.server.workers);
-    }
-    if signals == Signals::Ignore {
-        server = server.disable_signals();
-    }
-    let server = server.run();
+    // Signals are taken over only now: until here Ctrl-C still ends a slow connect or
+    // migration the ordinary way.
+    let listening = listen(settings, &components, signals);
+    let (address, server, shutdown_signals) = match listening {
+        Ok(listening) => listening,
+        Err(error) => {
+            components.close().await;
+            return Err(error);
+        }
+    };
     let handle = server.handle();
+    let signal_watcher = shutdown_signals.map(|shutdown_signals| {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let signal = shutdown_signals.recv().await;
+            tracing::info!(signal, "stopping gracefully");
+            handle.stop(true).await;
+        })
+    });
     tracing::info!(%address, "palaver is serving");
     Ok(RunningServer {
         address,
         handle,
         serving: tokio::spawn(server),
+        signal_watcher,
         components,
     })
+}
+
+/// Binds the listener, registers the signal handlers if asked to and builds the server,
+/// which starts when first polled.
+fn listen(
+    settings: &Settings,
+    components: &Components,
+    signals: Signals,
+) -> anyhow::Result<(SocketAddr, Server, Option<ShutdownSignals>)> {
+    let listener = TcpListener::bind(&settings.server.bind)
+        .with_context(|| format!("binding {}", settings.server.bind))?;
+    let address = listener.local_addr()?;
+    let shutdown_signals = match signals {
+        Signals::Handle => Some(ShutdownSignals::register().context("handling signals")?),
+        Signals::Ignore => None,
+    };
+    let state = components.state.clone();
+    // actix-server's own handling stops at once on SIGINT; ours stops gracefully on both.
+    let mut server =
+        HttpServer::new(move || App::new().configure(palaver_web::configure(state.clone())))
+            .listen(listener)?
+            .shutdown_timeout(settings.server.shutdown_timeout_secs)
+            .disable_signals();
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    Ok((address, server.run(), shutdown_signals))
+}
+
+/// SIGINT and SIGTERM, registered up front so that one arriving before the watcher task
+/// first runs is not lost.
+#[cfg(unix)]
+struct ShutdownSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl ShutdownSignals {
+    fn register() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for the first of them and names it.
+    async fn recv(mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+struct ShutdownSignals;
+
+#[cfg(not(unix))]
+impl ShutdownSignals {
+    fn register() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    /// Waits for Ctrl-C and names it; never returns if it cannot be listened for.
+    async fn recv(self) -> &'static str {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C; stop the server another way");
+            std::future::pending::<()>().await;
+        }
+        "Ctrl-C"
+    }
 }
 
 impl RunningServer {
@@ -66,8 +147,12 @@ impl RunningServer {
     /// Serves until a signal (or [`stop`](Self::stop) elsewhere) ends it, then closes the
     /// database pool.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.serving.await??;
+        let served = self.serving.await;
+        if let Some(signal_watcher) = self.signal_watcher {
+            signal_watcher.abort();
+        }
         self.components.close().await;
+        served??;
         tracing::info!("palaver stopped");
         Ok(())
     }

@@ -28,6 +28,11 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load().context("loading configuration")?;
     telemetry::init(&settings.log);
+    // Every command serves or changes a live deployment, so each needs a production-grade
+    // JWT secret (palaver-migrate never handles tokens and does not ask for one).
+    settings
+        .check_ready_to_serve()
+        .context("checking the configuration")?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => start(&settings, Signals::Handle).await?.wait().await,
         Command::GrantAdmin { username } => set_role(&settings, &username, Role::Admin).await,

@@ -16,8 +16,8 @@ use palaver_domain::ports::{
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
-    ConnectSettings, DatabaseConnection, Migrator, MigratorTrait, SqlDatabaseHealth,
-    SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository, connect,
+    ConnectSettings, Database, SqlDatabaseHealth, SqlPasswordResetRepository, SqlSessionRepository,
+    SqlUserRepository,
 };
 use palaver_security::{BcryptHasher, JwtIssuer, RandomSecrets, SystemClock};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
@@ -29,19 +29,19 @@ use std::sync::Arc;
 pub struct Components {
     pub state: AppState,
     pub set_global_role: Arc<SetGlobalRole>,
-    db: DatabaseConnection,
+    database: Database,
 }
 
 impl Components {
     pub async fn close(self) {
-        if let Err(error) = self.db.close().await {
+        if let Err(error) = self.database.close().await {
             tracing::warn!(%error, "closing the database pool");
         }
     }
 }
 
 pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
-    let db = connect(&ConnectSettings {
+    let database = Database::connect(&ConnectSettings {
         url: settings.database.url.expose().to_owned(),
         max_connections: settings.database.max_connections,
         min_connections: settings.database.min_connections,
@@ -50,15 +50,13 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     .await
     .context("connecting to the database")?;
     if settings.database.migrate_on_start {
-        Migrator::up(&db, None)
-            .await
-            .context("migrating the database")?;
+        database.migrate().await.context("migrating the database")?;
     }
 
-    let users: Arc<dyn UserRepository> = Arc::new(SqlUserRepository::new(db.clone()));
-    let sessions: Arc<dyn SessionRepository> = Arc::new(SqlSessionRepository::new(db.clone()));
+    let users: Arc<dyn UserRepository> = Arc::new(SqlUserRepository::new(&database));
+    let sessions: Arc<dyn SessionRepository> = Arc::new(SqlSessionRepository::new(&database));
     let resets: Arc<dyn PasswordResetRepository> =
-        Arc::new(SqlPasswordResetRepository::new(db.clone()));
+        Arc::new(SqlPasswordResetRepository::new(&database));
     let auth = &settings.auth;
     let hasher: Arc<dyn PasswordHasher> =
         Arc::new(BcryptHasher::new(auth.bcrypt_cost).map_err(|e| anyhow::anyhow!("bcrypt: {e}"))?);
@@ -116,13 +114,14 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         list_online_users: Arc::new(ListOnlineUsers::new(users.clone(), presence.clone())),
         update_profile: Arc::new(UpdateProfile::new(
             users.clone(),
+            hasher.clone(),
             presence.clone(),
             clock.clone(),
         )),
         admin_update_user: Arc::new(AdminUpdateUser::new(users.clone(), presence, clock.clone())),
         delete_account: Arc::new(DeleteAccount::new(users.clone(), hasher)),
         admin_delete_user: Arc::new(AdminDeleteUser::new(users.clone())),
-        database_health: Arc::new(SqlDatabaseHealth::new(db.clone())),
+        database_health: Arc::new(SqlDatabaseHealth::new(&database)),
         settings: WebSettings {
             max_body_bytes: settings.server.max_body_bytes,
         },
@@ -130,14 +129,18 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     Ok(Components {
         state,
         set_global_role: Arc::new(SetGlobalRole::new(users, clock)),
-        db,
+        database,
     })
 }
 
 fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
     let mail = &settings.mail;
     Ok(match mail.transport {
-        MailTransport::Log => Arc::new(LogMailer),
+        // Mail bodies carry reset tokens: only development and test logs may show them.
+        MailTransport::Log if matches!(settings.environment.as_str(), "development" | "test") => {
+            Arc::new(LogMailer::revealing())
+        }
+        MailTransport::Log => Arc::new(LogMailer::redacting()),
         MailTransport::Smtp => {
             let smtp = &mail.smtp;
             let optional = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());

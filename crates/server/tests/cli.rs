@@ -41,14 +41,24 @@ impl Drop for Serving {
     }
 }
 
-/// Starts `palaver-server serve` and waits until it answers /healthz.
-async fn serve(database: &TestDatabase, port: u16) -> Serving {
+/// `palaver-server serve` on `port`, its output discarded.
+fn serve_command(database: &TestDatabase, port: u16) -> Command {
     let mut command = server_command(database);
     command
         .arg("serve")
         .env("PALAVER__SERVER__BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    command
+}
+
+/// Starts `palaver-server serve` and waits until it answers /healthz.
+async fn serve(database: &TestDatabase, port: u16) -> Serving {
+    spawn_serving(serve_command(database, port), port).await
+}
+
+/// Spawns `command` and waits until it answers /healthz on `port`.
+async fn spawn_serving(mut command: Command, port: u16) -> Serving {
     let child = Serving(command.spawn().expect("starting palaver-server"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -129,25 +139,62 @@ async fn production_refuses_the_development_secret() {
     );
 }
 
+/// Sends `signal` (as `kill` names it) to a serving server and checks that it stops on
+/// its own, successfully, after logging a graceful stop for that signal.
 #[cfg(unix)]
-#[tokio::test]
-async fn sigterm_stops_the_server_gracefully() {
+async fn stops_gracefully_on(signal: &str) {
+    use std::io::Read;
+
     let database = TestDatabase::create().await;
     let port = free_port();
-    let mut server = serve(&database, port).await;
+    let mut command = serve_command(&database, port);
+    command
+        .env("PALAVER__LOG__FORMAT", "json")
+        .env("PALAVER__LOG__FILTER", "warn,palaver_server=info")
+        .stdout(Stdio::piped());
+    let mut server = spawn_serving(command, port).await;
+    // Read the logs as they come, so a full pipe never blocks the server.
+    let mut stdout = server.0.stdout.take().unwrap();
+    let logs = std::thread::spawn(move || {
+        let mut logs = String::new();
+        stdout.read_to_string(&mut logs).unwrap();
+        logs
+    });
+
     let pid = server.0.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let killed = Command::new("kill")
+        .args([format!("-{signal}").as_str(), &pid])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = server.0.try_wait().unwrap() {
-            assert!(status.success(), "exit status after SIGTERM: {status}");
+            assert!(status.success(), "exit status after SIG{signal}: {status}");
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "still running 30 s after SIGTERM"
+            "still running 30 s after SIG{signal}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let logs = logs.join().unwrap();
+    assert!(
+        logs.lines().any(|line| line.contains("stopping gracefully")
+            && line.contains(&format!("\"signal\":\"SIG{signal}\""))),
+        "{logs}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    stops_gracefully_on("TERM").await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigint_stops_the_server_gracefully() {
+    stops_gracefully_on("INT").await;
 }

@@ -1,14 +1,18 @@
-//! Palaver's configuration: `config/default.toml` (also compiled in, so the binaries run
-//! from any directory), then `config/$PALAVER_ENV.toml`, then `PALAVER__SECTION__KEY`
-//! environment variables.
+//! Palaver's configuration, in layers: the `config/default.toml` compiled into the binary
+//! (so the binaries run from any directory), then `default.toml` and `$PALAVER_ENV.toml`
+//! from the config directory (`PALAVER_CONFIG_DIR`, else `config`) when present, then
+//! `PALAVER__SECTION__KEY` environment variables.
 
 use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
 
-/// The JWT secret shipped in `config/default.toml`. Refused in production.
+/// The JWT secret shipped in `config/default.toml`. Refused in production by
+/// [`Settings::check_ready_to_serve`].
 pub const DEVELOPMENT_JWT_SECRET: &str = "palaver-development-secret-do-not-use-in-production";
 const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+/// The longest lifetime accepted for a token or reset link: ten years, in seconds.
+const MAX_TTL_SECS: u64 = 315_360_000;
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +167,7 @@ impl Settings {
     }
 
     pub fn load_from(sources: Sources) -> Result<Self, SettingsError> {
+        let default_file = sources.config_dir.join("default.toml");
         let env_file = sources.config_dir.join(&sources.environment);
         let variables = sources
             .variables
@@ -170,12 +175,12 @@ impl Settings {
             .collect::<std::collections::HashMap<_, _>>();
         let config = config::Config::builder()
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(config::File::from(default_file).required(false))
             .add_source(config::File::from(env_file).required(false))
             .add_source(
                 config::Environment::with_prefix("PALAVER")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true)
                     .source(Some(variables)),
             )
             .build()?;
@@ -189,13 +194,21 @@ impl Settings {
         self.environment == "production"
     }
 
-    fn validate(&self) -> Result<(), SettingsError> {
+    /// The checks for a process that serves or changes a live deployment, on top of those
+    /// every load makes: in production the JWT secret must be one of your own, of at least
+    /// 32 bytes. Tools that never touch tokens (migrations) skip it.
+    pub fn check_ready_to_serve(&self) -> Result<(), SettingsError> {
         let secret = self.auth.jwt_secret.expose();
         if self.is_production()
             && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < MIN_PRODUCTION_SECRET_BYTES)
         {
             return Err(SettingsError::DevelopmentSecretInProduction);
         }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let secret = self.auth.jwt_secret.expose();
         if secret.is_empty() {
             return Err(SettingsError::Invalid(
                 "auth.jwt_secret must not be empty".into(),
@@ -206,10 +219,19 @@ impl Settings {
                 "auth.bcrypt_cost must be 4 to 31".into(),
             ));
         }
-        if self.auth.access_ttl_secs == 0 || self.auth.refresh_ttl_secs == 0 {
-            return Err(SettingsError::Invalid(
-                "token lifetimes must be positive".into(),
-            ));
+        for (key, secs) in [
+            ("auth.access_ttl_secs", self.auth.access_ttl_secs),
+            ("auth.refresh_ttl_secs", self.auth.refresh_ttl_secs),
+            (
+                "auth.password_reset_ttl_secs",
+                self.auth.password_reset_ttl_secs,
+            ),
+        ] {
+            if !(1..=MAX_TTL_SECS).contains(&secs) {
+                return Err(SettingsError::Invalid(format!(
+                    "{key} must be 1 to {MAX_TTL_SECS} seconds (ten years), not {secs}"
+                )));
+            }
         }
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid(
@@ -265,21 +287,128 @@ mod tests {
     }
 
     #[test]
-    fn production_refuses_the_development_secret() {
-        let error = Settings::load_from(sources("production", &[])).unwrap_err();
+    fn production_loads_with_the_development_secret_but_refuses_to_serve_with_it() {
+        // Loading succeeds: palaver-migrate reads the same settings and needs no secret.
+        let development = Settings::load_from(sources("production", &[])).unwrap();
+        assert!(development.is_production());
+        assert_eq!(development.auth.jwt_secret.expose(), DEVELOPMENT_JWT_SECRET);
         assert!(matches!(
-            error,
-            SettingsError::DevelopmentSecretInProduction
+            development.check_ready_to_serve(),
+            Err(SettingsError::DevelopmentSecretInProduction)
         ));
+
         let short = Settings::load_from(sources(
             "production",
             &[("PALAVER__AUTH__JWT_SECRET", "short")],
+        ))
+        .unwrap();
+        assert!(matches!(
+            short.check_ready_to_serve(),
+            Err(SettingsError::DevelopmentSecretInProduction)
         ));
-        assert!(short.is_err());
+
         let own = "a-real-production-secret-with-enough-bytes";
         let ok = Settings::load_from(sources("production", &[("PALAVER__AUTH__JWT_SECRET", own)]))
             .unwrap();
         assert!(ok.is_production());
+        ok.check_ready_to_serve().unwrap();
+    }
+
+    #[test]
+    fn outside_production_the_development_secret_may_serve() {
+        let settings = Settings::load_from(sources("development", &[])).unwrap();
+        settings.check_ready_to_serve().unwrap();
+    }
+
+    /// A config directory of its own under the system temp dir, removed on drop.
+    struct TempConfigDir(PathBuf);
+
+    impl TempConfigDir {
+        fn with_default_toml(contents: &str) -> Self {
+            static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let unique = format!(
+                "palaver-settings-test-{}-{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos()
+            );
+            let dir = std::env::temp_dir().join(unique);
+            std::fs::create_dir(&dir).unwrap();
+            let dir = Self(dir);
+            std::fs::write(dir.0.join("default.toml"), contents).unwrap();
+            dir
+        }
+    }
+
+    impl Drop for TempConfigDir {
+        fn drop(&mut self) {
+            std::fs::remove_dir_all(&self.0).ok();
+        }
+    }
+
+    #[test]
+    fn the_config_dirs_default_toml_overrides_the_built_in_defaults() {
+        let dir = TempConfigDir::with_default_toml("[server]\nbind = \"127.0.0.1:9\"\n");
+        let settings = Settings::load_from(Sources {
+            environment: "nonexistent-env".into(),
+            config_dir: dir.0.clone(),
+            variables: Vec::new(),
+        })
+        .unwrap();
+        assert_eq!(settings.server.bind, "127.0.0.1:9");
+        assert_eq!(
+            settings.auth.access_ttl_secs, 900,
+            "the rest stays built in"
+        );
+    }
+
+    #[test]
+    fn variables_are_not_reinterpreted_but_still_convert_where_typed() {
+        let settings = Settings::load_from(sources(
+            "test",
+            &[
+                ("PALAVER__AUTH__JWT_SECRET", "007123"),
+                ("PALAVER__AUTH__ACCESS_TTL_SECS", "60"),
+                ("PALAVER__DATABASE__MIGRATE_ON_START", "false"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(settings.auth.jwt_secret.expose(), "007123");
+        assert_eq!(settings.auth.access_ttl_secs, 60);
+        assert!(!settings.database.migrate_on_start);
+    }
+
+    #[test]
+    fn lifetimes_are_bounded() {
+        for key in [
+            "ACCESS_TTL_SECS",
+            "REFRESH_TTL_SECS",
+            "PASSWORD_RESET_TTL_SECS",
+        ] {
+            let variable = format!("PALAVER__AUTH__{key}");
+            let name = format!("auth.{}", key.to_lowercase());
+            for bad in ["0", "315360001", "18446744073709551615"] {
+                let error = Settings::load_from(sources("test", &[(&variable, bad)])).unwrap_err();
+                match error {
+                    SettingsError::Invalid(message) => {
+                        assert!(message.contains(&name), "{message}")
+                    }
+                    other => panic!("{variable}={bad}: {other:?}"),
+                }
+            }
+            for good in ["1", "315360000"] {
+                let settings = Settings::load_from(sources("test", &[(&variable, good)])).unwrap();
+                let value = match key {
+                    "ACCESS_TTL_SECS" => settings.auth.access_ttl_secs,
+                    "REFRESH_TTL_SECS" => settings.auth.refresh_ttl_secs,
+                    _ => settings.auth.password_reset_ttl_secs,
+                };
+                assert_eq!(value.to_string(), good);
+            }
+        }
     }
 
     #[test]

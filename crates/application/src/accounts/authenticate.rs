@@ -144,4 +144,22 @@ mod tests {
             Err(ApplicationError::Unauthorized(AuthFailure::InvalidToken))
         ));
     }
+
+    #[tokio::test]
+    async fn a_store_failure_is_unexpected() {
+        let actor = actor_for(&user("ada"));
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_find_active_actor()
+            .returning(|_| Err(palaver_domain::RepositoryError::unexpected("db down")));
+        let auth = Authenticate::new(
+            tokens_answering(Ok(claims_of(&actor))),
+            Arc::new(sessions),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            auth.execute("bearer").await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
 }

@@ -161,4 +161,69 @@ mod tests {
             Err(ApplicationError::NotFound("user"))
         ));
     }
+
+    #[tokio::test]
+    async fn hasher_and_store_failures_are_unexpected_and_a_vanished_user_is_not_found() {
+        let ada = user("ada");
+        let mut failing_verify = MockPasswordHasher::new();
+        failing_verify
+            .expect_verify()
+            .returning(|_, _| Err("pool gone".into()));
+        let change = ChangePassword::new(
+            Arc::new(users_with(Some(ada.clone()), 0)),
+            Arc::new(failing_verify),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            change
+                .execute(&actor_for(&ada), input("correct horse"))
+                .await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+
+        let mut failing_hash = MockPasswordHasher::new();
+        failing_hash.expect_verify().returning(|_, _| Ok(true));
+        failing_hash
+            .expect_hash()
+            .returning(|_| Err("pool gone".into()));
+        let change = ChangePassword::new(
+            Arc::new(users_with(Some(ada.clone()), 0)),
+            Arc::new(failing_hash),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            change
+                .execute(&actor_for(&ada), input("correct horse"))
+                .await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+
+        for (answer, expect_not_found) in [
+            (palaver_domain::RepositoryError::NotFound, true),
+            (
+                palaver_domain::RepositoryError::unexpected("db down"),
+                false,
+            ),
+        ] {
+            let mut users = MockUserRepository::new();
+            let found = ada.clone();
+            users
+                .expect_find_by_id()
+                .returning(move |_| Ok(Some(found.clone())));
+            let answer = std::sync::Mutex::new(Some(answer));
+            users
+                .expect_change_password()
+                .returning(move |_, _, _, _| Err(answer.lock().unwrap().take().unwrap()));
+            let change = ChangePassword::new(Arc::new(users), Arc::new(hasher(1)), fixed_clock());
+            let error = change
+                .execute(&actor_for(&ada), input("correct horse"))
+                .await
+                .unwrap_err();
+            if expect_not_found {
+                assert!(matches!(error, ApplicationError::NotFound("user")));
+            } else {
+                assert!(matches!(error, ApplicationError::Unexpected(_)));
+            }
+        }
+    }
 }

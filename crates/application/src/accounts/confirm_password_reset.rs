@@ -31,8 +31,13 @@ impl ConfirmPasswordReset {
         }
     }
 
-    /// `Validation` on `token` when it is unknown, spent or expired.
+    /// `Validation` on `token` when it is unknown, spent or expired. The token is checked
+    /// before the new password is hashed, so made-up tokens cost no bcrypt round.
     pub async fn execute(&self, input: ConfirmPasswordResetInput) -> Result<(), ApplicationError> {
+        let token = input.token.hash();
+        if !self.resets.is_usable(&token, self.clock.now()).await? {
+            return Err(unusable_token());
+        }
         let new_hash = self
             .hasher
             .hash(&input.new_password)
@@ -40,18 +45,20 @@ impl ConfirmPasswordReset {
             .map_err(ApplicationError::Unexpected)?;
         match self
             .resets
-            .redeem(&input.token.hash(), &new_hash, self.clock.now())
+            .redeem(&token, &new_hash, self.clock.now())
             .await?
         {
             Some((user_id, revoked)) => {
                 tracing::info!(%user_id, revoked_sessions = revoked.len(), "password reset");
                 Ok(())
             }
-            None => {
-                Err(ValidationError::new("token", "is invalid, already used or expired").into())
-            }
+            None => Err(unusable_token()),
         }
     }
+}
+
+fn unusable_token() -> ApplicationError {
+    ValidationError::new("token", "is invalid, already used or expired").into()
 }
 
 #[cfg(test)]
@@ -74,9 +81,20 @@ mod tests {
         Arc::new(hasher)
     }
 
+    fn usable(usable: bool) -> MockPasswordResetRepository {
+        let mut resets = MockPasswordResetRepository::new();
+        resets
+            .expect_is_usable()
+            .withf(|token, at| {
+                *token == SecretToken::presented("reset-secret").hash() && *at == now()
+            })
+            .returning(move |_, _| Ok(usable));
+        resets
+    }
+
     #[tokio::test]
     async fn a_valid_token_sets_the_new_hash() {
-        let mut resets = MockPasswordResetRepository::new();
+        let mut resets = usable(true);
         resets
             .expect_redeem()
             .withf(|token, hash, at| {
@@ -91,8 +109,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unusable_token_is_a_validation_error_on_token() {
-        let mut resets = MockPasswordResetRepository::new();
+    async fn an_unusable_token_is_refused_before_any_hashing() {
+        let mut resets = usable(false);
+        resets.expect_redeem().never();
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_hash().never();
+        let confirm = ConfirmPasswordReset::new(Arc::new(resets), Arc::new(hasher), fixed_clock());
+        assert!(matches!(
+            confirm.execute(input()).await,
+            Err(ApplicationError::Validation(e)) if e.field == "token"
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_token_spent_between_check_and_redeem_is_refused() {
+        let mut resets = usable(true);
         resets.expect_redeem().returning(|_, _, _| Ok(None));
         let confirm = ConfirmPasswordReset::new(Arc::new(resets), hasher(), fixed_clock());
         assert!(matches!(
@@ -102,8 +133,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_hasher_failure_is_unexpected() {
+        let mut hasher = MockPasswordHasher::new();
+        hasher.expect_hash().returning(|_| Err("pool gone".into()));
+        let confirm =
+            ConfirmPasswordReset::new(Arc::new(usable(true)), Arc::new(hasher), fixed_clock());
+        assert!(matches!(
+            confirm.execute(input()).await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
+
+    #[tokio::test]
     async fn a_store_failure_is_unexpected() {
-        let mut resets = MockPasswordResetRepository::new();
+        let mut resets = usable(true);
         resets
             .expect_redeem()
             .returning(|_, _, _| Err(RepositoryError::unexpected("db down")));

@@ -173,4 +173,43 @@ mod tests {
             ))
         ));
     }
+
+    #[tokio::test]
+    async fn store_failures_are_unexpected() {
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_rotate()
+            .returning(|_, _, _, _| Err(palaver_domain::RepositoryError::unexpected("db down")));
+        let refresh = Refresh::new(
+            Arc::new(MockUserRepository::new()),
+            starter_with(sessions, 0, 1),
+        );
+        assert!(matches!(
+            refresh.execute(presented()).await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+
+        let session = Session {
+            id: SessionId::generate(),
+            user_id: user("ada").id,
+            created_at: now(),
+            revoked_at: None,
+        };
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_id()
+            .returning(|_| Err(palaver_domain::RepositoryError::unexpected("db down")));
+        let refresh = Refresh::new(
+            Arc::new(users),
+            starter_with(
+                sessions_answering(RotationOutcome::Rotated { session }),
+                0,
+                1,
+            ),
+        );
+        assert!(matches!(
+            refresh.execute(presented()).await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
 }

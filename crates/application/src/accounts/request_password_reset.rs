@@ -1,11 +1,12 @@
 use crate::ApplicationError;
 use chrono::Duration;
 use palaver_domain::auth::PasswordResetRecord;
+use palaver_domain::error::BoxError;
 use palaver_domain::ports::{
     Clock, Mailer, OutgoingMail, PasswordResetRepository, SecretGenerator, UserRepository,
 };
 use palaver_domain::secret::SecretToken;
-use palaver_domain::user::EmailAddress;
+use palaver_domain::user::{EmailAddress, UserId};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -17,10 +18,16 @@ pub struct PasswordResetSettings {
     pub link_prefix: Option<String>,
 }
 
-/// Mails a single-use reset token to an account's address. Answers the same whether or not
-/// the address belongs to anyone, so it cannot be used to find out who has an account.
+/// Mails a single-use reset token to an account's address. Answers the same, and in the
+/// same time, whether or not the address belongs to anyone: the token is stored and the
+/// mail queued after the answer, so neither reply nor timing tells who has an account.
 pub struct RequestPasswordReset {
     users: Arc<dyn UserRepository>,
+    delivery: Arc<ResetDelivery>,
+}
+
+/// The part that runs after the answer: store a token, queue the mail.
+struct ResetDelivery {
     resets: Arc<dyn PasswordResetRepository>,
     secrets: Arc<dyn SecretGenerator>,
     mailer: Arc<dyn Mailer>,
@@ -39,39 +46,51 @@ impl RequestPasswordReset {
     ) -> Self {
         Self {
             users,
-            resets,
-            secrets,
-            mailer,
-            clock,
-            settings,
+            delivery: Arc::new(ResetDelivery {
+                resets,
+                secrets,
+                mailer,
+                clock,
+                settings,
+            }),
         }
     }
 
+    /// Returns once the address is looked up; the rest happens on a background task, whose
+    /// failures are logged for the operator. Must run inside a tokio runtime.
     pub async fn execute(&self, email: EmailAddress) -> Result<(), ApplicationError> {
         let Some(user) = self.users.find_by_email(&email).await? else {
             return Ok(());
         };
+        let delivery = self.delivery.clone();
+        tokio::spawn(async move {
+            if let Err(error) = delivery.deliver(user.id, email).await {
+                tracing::error!(user_id = %user.id, %error, "password reset mail not sent");
+            }
+        });
+        Ok(())
+    }
+}
+
+impl ResetDelivery {
+    async fn deliver(&self, user: UserId, email: EmailAddress) -> Result<(), BoxError> {
         let now = self.clock.now();
         let token = self.secrets.generate();
         self.resets
             .insert(&PasswordResetRecord {
                 token_hash: token.hash(),
-                user_id: user.id,
+                user_id: user,
                 created_at: now,
                 expires_at: now + self.settings.token_ttl,
             })
             .await?;
-        let mail = OutgoingMail {
-            to: email,
-            subject: "Reset your Palaver password".into(),
-            body: self.mail_body(&token),
-        };
-        // A mail failure must not change the answer, or the answer would reveal that the
-        // address has an account; it is logged for the operator instead.
-        if let Err(error) = self.mailer.send(mail).await {
-            tracing::error!(user_id = %user.id, error = %error, "password reset mail not sent");
-        }
-        Ok(())
+        self.mailer
+            .send(OutgoingMail {
+                to: email,
+                subject: "Reset your Palaver password".into(),
+                body: self.mail_body(&token),
+            })
+            .await
     }
 
     fn mail_body(&self, token: &SecretToken) -> String {
@@ -102,6 +121,8 @@ mod tests {
     use palaver_domain::ports::{
         MockMailer, MockPasswordResetRepository, MockSecretGenerator, MockUserRepository,
     };
+    use std::time::Duration as StdDuration;
+    use tokio::sync::mpsc;
 
     fn settings(link_prefix: Option<&str>) -> PasswordResetSettings {
         PasswordResetSettings {
@@ -131,7 +152,7 @@ mod tests {
         Arc::new(users)
     }
 
-    fn resets(times: usize) -> Arc<MockPasswordResetRepository> {
+    fn resets(answer: fn() -> Result<(), RepositoryError>) -> Arc<MockPasswordResetRepository> {
         let mut resets = MockPasswordResetRepository::new();
         resets
             .expect_insert()
@@ -139,103 +160,129 @@ mod tests {
                 r.token_hash == SecretToken::presented("reset-secret").hash()
                     && r.expires_at == now() + Duration::minutes(30)
             })
-            .times(times)
-            .returning(|_| Ok(()));
+            .returning(move |_| answer());
         Arc::new(resets)
     }
 
-    #[tokio::test]
-    async fn a_known_address_gets_a_mail_with_a_stored_single_use_token() {
+    /// A mailer that reports every mail it is given on a channel.
+    fn recording_mailer(
+        answer: fn() -> Result<(), BoxError>,
+    ) -> (Arc<MockMailer>, mpsc::UnboundedReceiver<OutgoingMail>) {
+        let (sent, received) = mpsc::unbounded_channel();
         let mut mailer = MockMailer::new();
-        mailer
-            .expect_send()
-            .withf(|m| {
-                m.to.as_str() == "ada@example.org"
-                    && m.body
-                        .contains("https://chat.example.org/reset?token=reset-secret")
-                    && m.body.contains("30 minutes")
-            })
-            .times(1)
-            .returning(|_| Ok(()));
-        let request = RequestPasswordReset::new(
-            users_knowing(true),
-            resets(1),
-            secrets(),
-            Arc::new(mailer),
-            fixed_clock(),
-            settings(Some("https://chat.example.org/reset?token=")),
-        );
-        request.execute(email()).await.unwrap();
+        mailer.expect_send().returning(move |mail| {
+            sent.send(mail).ok();
+            answer()
+        });
+        (Arc::new(mailer), received)
+    }
+
+    fn delivery(
+        resets: Arc<MockPasswordResetRepository>,
+        mailer: Arc<MockMailer>,
+        link: Option<&str>,
+    ) -> ResetDelivery {
+        ResetDelivery {
+            resets,
+            secrets: secrets(),
+            mailer,
+            clock: fixed_clock(),
+            settings: settings(link),
+        }
     }
 
     #[tokio::test]
-    async fn without_a_link_prefix_the_mail_carries_the_bare_code() {
-        let mut mailer = MockMailer::new();
-        mailer
-            .expect_send()
-            .withf(|m| m.body.contains("\n\nreset-secret\n"))
-            .times(1)
-            .returning(|_| Ok(()));
-        let request = RequestPasswordReset::new(
-            users_knowing(true),
-            resets(1),
-            secrets(),
-            Arc::new(mailer),
-            fixed_clock(),
-            settings(None),
-        );
+    async fn a_known_address_gets_its_mail_after_the_answer() {
+        let (mailer, mut sent) = recording_mailer(|| Ok(()));
+        let request = RequestPasswordReset {
+            users: users_knowing(true),
+            delivery: Arc::new(delivery(resets(|| Ok(())), mailer, None)),
+        };
         request.execute(email()).await.unwrap();
+        let mail = tokio::time::timeout(StdDuration::from_secs(5), sent.recv())
+            .await
+            .expect("the mail is sent in the background")
+            .unwrap();
+        assert_eq!(mail.to, email());
     }
 
     #[tokio::test]
-    async fn an_unknown_address_succeeds_silently() {
-        let mut mailer = MockMailer::new();
-        mailer.expect_send().never();
-        let request = RequestPasswordReset::new(
-            users_knowing(false),
-            resets(0),
-            secrets(),
-            Arc::new(mailer),
-            fixed_clock(),
-            settings(None),
-        );
-        request.execute(email()).await.unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_mail_failure_does_not_change_the_answer() {
-        let mut mailer = MockMailer::new();
-        mailer.expect_send().returning(|_| Err("smtp down".into()));
-        let request = RequestPasswordReset::new(
-            users_knowing(true),
-            resets(1),
-            secrets(),
-            Arc::new(mailer),
-            fixed_clock(),
-            settings(None),
-        );
-        request.execute(email()).await.unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_store_failure_is_unexpected_and_sends_nothing() {
+    async fn an_unknown_address_succeeds_without_storing_or_sending() {
         let mut resets = MockPasswordResetRepository::new();
-        resets
-            .expect_insert()
+        resets.expect_insert().never();
+        let (mailer, mut sent) = recording_mailer(|| Ok(()));
+        let request = RequestPasswordReset {
+            users: users_knowing(false),
+            delivery: Arc::new(delivery(Arc::new(resets), mailer, None)),
+        };
+        request.execute(email()).await.unwrap();
+        tokio::task::yield_now().await;
+        assert!(sent.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_lookup_failure_is_unexpected() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_email()
             .returning(|_| Err(RepositoryError::unexpected("db down")));
-        let mut mailer = MockMailer::new();
-        mailer.expect_send().never();
-        let request = RequestPasswordReset::new(
-            users_knowing(true),
-            Arc::new(resets),
-            secrets(),
-            Arc::new(mailer),
-            fixed_clock(),
-            settings(None),
-        );
+        let (mailer, _) = recording_mailer(|| Ok(()));
+        let request = RequestPasswordReset {
+            users: Arc::new(users),
+            delivery: Arc::new(delivery(resets(|| Ok(())), mailer, None)),
+        };
         assert!(matches!(
             request.execute(email()).await,
             Err(ApplicationError::Unexpected(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn the_mail_links_to_the_reset_page_with_a_stored_token() {
+        let (mailer, mut sent) = recording_mailer(|| Ok(()));
+        delivery(
+            resets(|| Ok(())),
+            mailer,
+            Some("https://chat.example.org/reset?token="),
+        )
+        .deliver(user("ada").id, email())
+        .await
+        .unwrap();
+        let mail = sent.try_recv().unwrap();
+        assert!(
+            mail.body
+                .contains("https://chat.example.org/reset?token=reset-secret")
+        );
+        assert!(mail.body.contains("30 minutes"));
+    }
+
+    #[tokio::test]
+    async fn without_a_link_prefix_the_mail_carries_the_bare_code() {
+        let (mailer, mut sent) = recording_mailer(|| Ok(()));
+        delivery(resets(|| Ok(())), mailer, None)
+            .deliver(user("ada").id, email())
+            .await
+            .unwrap();
+        assert!(sent.try_recv().unwrap().body.contains("\n\nreset-secret\n"));
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_sends_nothing_and_a_mail_failure_is_reported() {
+        let (mailer, mut sent) = recording_mailer(|| Ok(()));
+        let failed = delivery(
+            resets(|| Err(RepositoryError::unexpected("db down"))),
+            mailer,
+            None,
+        )
+        .deliver(user("ada").id, email())
+        .await;
+        assert!(failed.is_err());
+        assert!(sent.try_recv().is_err());
+
+        let (mailer, _) = recording_mailer(|| Err("queue full".into()));
+        let failed = delivery(resets(|| Ok(())), mailer, None)
+            .deliver(user("ada").id, email())
+            .await;
+        assert!(failed.is_err());
     }
 }

@@ -99,3 +99,48 @@ impl SessionStarter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use palaver_domain::RepositoryError;
+    use palaver_domain::auth::AccessTokenError;
+    use palaver_domain::ports::{MockSecretGenerator, MockSessionRepository, MockTokenIssuer};
+
+    #[tokio::test]
+    async fn a_session_that_cannot_be_stored_is_unexpected_and_signs_nothing() {
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_create()
+            .returning(|_, _| Err(RepositoryError::unexpected("db down")));
+        let starter = starter_with(sessions, 0, 1);
+        assert!(matches!(
+            starter.start(user("ada")).await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_signing_failure_is_unexpected() {
+        let mut sessions = MockSessionRepository::new();
+        sessions.expect_create().returning(|_, _| Ok(()));
+        let mut tokens = MockTokenIssuer::new();
+        tokens
+            .expect_issue()
+            .returning(|_, _, _| Err(AccessTokenError::Signing("no key".into())));
+        let mut secrets = MockSecretGenerator::new();
+        secrets.expect_generate().returning(refresh_secret);
+        let starter = SessionStarter::new(
+            Arc::new(sessions),
+            Arc::new(tokens),
+            Arc::new(secrets),
+            fixed_clock(),
+            Duration::days(REFRESH_TTL_DAYS),
+        );
+        assert!(matches!(
+            starter.start(user("ada")).await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
+}

@@ -82,4 +82,19 @@ mod tests {
             Err(ApplicationError::NotFound("user"))
         ));
     }
+
+    #[tokio::test]
+    async fn a_store_failure_is_unexpected() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_delete()
+            .returning(|_| Err(RepositoryError::unexpected("db down")));
+        let delete = AdminDeleteUser::new(Arc::new(users));
+        assert!(matches!(
+            delete
+                .execute(&actor_for(&admin("root")), user("bob").id)
+                .await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
 }

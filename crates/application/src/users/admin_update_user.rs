@@ -1,12 +1,12 @@
 use super::UserProfile;
-use super::update_profile::apply_patch;
+use super::update_profile::save_patch;
 use crate::ApplicationError;
 use palaver_domain::auth::Actor;
 use palaver_domain::ports::{Clock, PresenceDirectory, UserRepository};
 use palaver_domain::user::{UserId, UserPatch};
 use std::sync::Arc;
 
-/// A global admin changes anyone's profile, including their role.
+/// A global admin changes another user's profile, including their role.
 pub struct AdminUpdateUser {
     users: Arc<dyn UserRepository>,
     presence: Arc<dyn PresenceDirectory>,
@@ -38,7 +38,7 @@ impl AdminUpdateUser {
                 "only an admin may change other users",
             ));
         }
-        let profile = apply_patch(
+        let profile = save_patch(
             self.users.as_ref(),
             self.presence.as_ref(),
             self.clock.as_ref(),
@@ -55,8 +55,9 @@ impl AdminUpdateUser {
 mod tests {
     use super::*;
     use crate::test_support::*;
+    use palaver_domain::RepositoryError;
     use palaver_domain::ports::MockUserRepository;
-    use palaver_domain::user::Role;
+    use palaver_domain::user::{Role, User};
 
     fn promote() -> UserPatch {
         UserPatch {
@@ -65,20 +66,28 @@ mod tests {
         }
     }
 
+    fn users_answering(answer: Result<User, RepositoryError>) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        let answer = std::sync::Mutex::new(Some(answer));
+        users
+            .expect_apply_patch()
+            .withf(|_, patch, _| *patch == promote())
+            .times(1)
+            .returning(move |_, _, _| answer.lock().unwrap().take().unwrap());
+        users
+    }
+
     #[tokio::test]
     async fn an_admin_may_change_anyones_role() {
-        let bob = user("bob");
-        let mut users = MockUserRepository::new();
-        let found = bob.clone();
-        users
-            .expect_find_by_id()
-            .returning(move |_| Ok(Some(found.clone())));
-        users
-            .expect_update_profile()
-            .withf(|u| u.role == Role::Admin)
-            .times(1)
-            .returning(|_| Ok(()));
-        let update = AdminUpdateUser::new(Arc::new(users), presence_with(vec![]), fixed_clock());
+        let bob = User {
+            role: Role::Admin,
+            ..user("bob")
+        };
+        let update = AdminUpdateUser::new(
+            Arc::new(users_answering(Ok(bob.clone()))),
+            presence_with(vec![]),
+            fixed_clock(),
+        );
         let profile = update
             .execute(&actor_for(&admin("root")), bob.id, promote())
             .await
@@ -88,11 +97,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_plain_user_is_forbidden_without_touching_the_store() {
-        let update = AdminUpdateUser::new(
-            Arc::new(MockUserRepository::new()),
-            presence_with(vec![]),
-            fixed_clock(),
-        );
+        let mut users = MockUserRepository::new();
+        users.expect_apply_patch().never();
+        let update = AdminUpdateUser::new(Arc::new(users), presence_with(vec![]), fixed_clock());
         assert!(matches!(
             update
                 .execute(&actor_for(&user("eve")), user("bob").id, promote())
@@ -102,15 +109,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unknown_user_is_not_found() {
-        let mut users = MockUserRepository::new();
-        users.expect_find_by_id().returning(|_| Ok(None));
-        let update = AdminUpdateUser::new(Arc::new(users), presence_with(vec![]), fixed_clock());
-        assert!(matches!(
-            update
+    async fn store_answers_map_onto_use_case_errors() {
+        for (answer, check) in [
+            (RepositoryError::NotFound, "not_found"),
+            (RepositoryError::Conflict { field: "email" }, "conflict"),
+            (RepositoryError::unexpected("db down"), "unexpected"),
+        ] {
+            let update = AdminUpdateUser::new(
+                Arc::new(users_answering(Err(answer))),
+                presence_with(vec![]),
+                fixed_clock(),
+            );
+            let error = update
                 .execute(&actor_for(&admin("root")), user("bob").id, promote())
-                .await,
-            Err(ApplicationError::NotFound("user"))
-        ));
+                .await
+                .unwrap_err();
+            let matched = match check {
+                "not_found" => matches!(error, ApplicationError::NotFound("user")),
+                "conflict" => matches!(error, ApplicationError::Conflict { field: "email" }),
+                _ => matches!(error, ApplicationError::Unexpected(_)),
+            };
+            assert!(matched, "{check}: {error:?}");
+        }
     }
 }

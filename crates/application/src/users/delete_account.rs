@@ -104,4 +104,36 @@ mod tests {
             Err(ApplicationError::NotFound("user"))
         ));
     }
+
+    #[tokio::test]
+    async fn hasher_and_store_failures_are_unexpected() {
+        let ada = user("ada");
+        let mut failing = MockPasswordHasher::new();
+        failing
+            .expect_verify()
+            .returning(|_, _| Err("pool gone".into()));
+        let delete = DeleteAccount::new(users_holding(Some(ada.clone()), 0), Arc::new(failing));
+        assert!(matches!(
+            delete
+                .execute(&actor_for(&ada), Password::offered("correct horse"))
+                .await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+
+        let mut users = MockUserRepository::new();
+        let found = ada.clone();
+        users
+            .expect_find_by_id()
+            .returning(move |_| Ok(Some(found.clone())));
+        users
+            .expect_delete()
+            .returning(|_| Err(palaver_domain::RepositoryError::unexpected("db down")));
+        let delete = DeleteAccount::new(Arc::new(users), hasher());
+        assert!(matches!(
+            delete
+                .execute(&actor_for(&ada), Password::offered("correct horse"))
+                .await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
 }

@@ -124,4 +124,21 @@ mod tests {
             Err(ApplicationError::Unexpected(_))
         ));
     }
+
+    #[tokio::test]
+    async fn a_store_failure_is_unexpected() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_many()
+            .returning(|_| Err(palaver_domain::RepositoryError::unexpected("db down")));
+        let list = ListOnlineUsers::new(Arc::new(users), presence_with(vec![user("ada").id]));
+        assert!(matches!(
+            list.execute(PageRequest {
+                after: None,
+                limit: 2
+            })
+            .await,
+            Err(ApplicationError::Unexpected(_))
+        ));
+    }
 }

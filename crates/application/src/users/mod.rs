@@ -18,4 +18,4 @@ pub use list_online_users::ListOnlineUsers;
 pub use presence::UserProfile;
 pub use search_users::SearchUsers;
 pub use set_global_role::SetGlobalRole;
-pub use update_profile::UpdateProfile;
+pub use update_profile::{UpdateProfile, UpdateProfileInput};

@@ -18,7 +18,7 @@ impl SetGlobalRole {
 
     /// `NotFound("user")` when nobody has that username.
     pub async fn execute(&self, username: &Username, role: Role) -> Result<User, ApplicationError> {
-        let mut user = self
+        let user = self
             .users
             .find_by_username(username)
             .await?
@@ -27,13 +27,10 @@ impl SetGlobalRole {
             role: Some(role),
             ..UserPatch::default()
         };
-        if user.apply(patch, self.clock.now()) {
-            self.users
-                .update_profile(&user)
-                .await
-                .map_err(not_found_as("user"))?;
-        }
-        Ok(user)
+        self.users
+            .apply_patch(user.id, &patch, self.clock.now())
+            .await
+            .map_err(not_found_as("user"))
     }
 }
 
@@ -41,54 +38,76 @@ impl SetGlobalRole {
 mod tests {
     use super::*;
     use crate::test_support::*;
+    use palaver_domain::RepositoryError;
     use palaver_domain::ports::MockUserRepository;
 
-    #[tokio::test]
-    async fn grants_the_role_by_username() {
-        let ada = user("ada");
+    fn users_with(
+        found: Option<User>,
+        answer: Option<Result<User, RepositoryError>>,
+    ) -> MockUserRepository {
         let mut users = MockUserRepository::new();
         users
             .expect_find_by_username()
             .withf(|u| u.as_str() == "ada")
-            .returning(move |_| Ok(Some(ada.clone())));
+            .returning(move |_| Ok(found.clone()));
+        let expected_writes = usize::from(answer.is_some());
+        let answer = std::sync::Mutex::new(answer);
         users
-            .expect_update_profile()
-            .withf(|u| u.role == Role::Admin)
-            .times(1)
-            .returning(|_| Ok(()));
-        let set = SetGlobalRole::new(Arc::new(users), fixed_clock());
-        let user = set
-            .execute(&Username::parse("ada").unwrap(), Role::Admin)
-            .await
-            .unwrap();
-        assert!(user.is_admin());
+            .expect_apply_patch()
+            .withf(|_, patch, at| {
+                patch.role == Some(Role::Admin) && patch.username.is_none() && *at == now()
+            })
+            .times(expected_writes)
+            .returning(move |_, _, _| answer.lock().unwrap().take().unwrap());
+        users
+    }
+
+    fn ada() -> Username {
+        Username::parse("ada").unwrap()
     }
 
     #[tokio::test]
-    async fn granting_a_role_already_held_writes_nothing() {
-        let root = admin("root");
-        let mut users = MockUserRepository::new();
-        users
-            .expect_find_by_username()
-            .returning(move |_| Ok(Some(root.clone())));
-        users.expect_update_profile().never();
-        let set = SetGlobalRole::new(Arc::new(users), fixed_clock());
-        assert!(
-            set.execute(&Username::parse("root").unwrap(), Role::Admin)
-                .await
-                .is_ok()
+    async fn grants_the_role_by_username_writing_only_the_role() {
+        let promoted = admin("ada");
+        let set = SetGlobalRole::new(
+            Arc::new(users_with(Some(user("ada")), Some(Ok(promoted)))),
+            fixed_clock(),
         );
+        assert!(set.execute(&ada(), Role::Admin).await.unwrap().is_admin());
     }
 
     #[tokio::test]
     async fn an_unknown_username_is_not_found() {
-        let mut users = MockUserRepository::new();
-        users.expect_find_by_username().returning(|_| Ok(None));
-        let set = SetGlobalRole::new(Arc::new(users), fixed_clock());
+        let set = SetGlobalRole::new(Arc::new(users_with(None, None)), fixed_clock());
         assert!(matches!(
-            set.execute(&Username::parse("nobody").unwrap(), Role::Admin)
-                .await,
+            set.execute(&ada(), Role::Admin).await,
             Err(ApplicationError::NotFound("user"))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_user_deleted_meanwhile_is_not_found_and_failures_are_unexpected() {
+        let set = SetGlobalRole::new(
+            Arc::new(users_with(
+                Some(user("ada")),
+                Some(Err(RepositoryError::NotFound)),
+            )),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            set.execute(&ada(), Role::Admin).await,
+            Err(ApplicationError::NotFound("user"))
+        ));
+        let set = SetGlobalRole::new(
+            Arc::new(users_with(
+                Some(user("ada")),
+                Some(Err(RepositoryError::unexpected("db down"))),
+            )),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            set.execute(&ada(), Role::Admin).await,
+            Err(ApplicationError::Unexpected(_))
         ));
     }
 }

@@ -7,33 +7,10 @@ pub use password::{Password, PasswordHash};
 pub use values::{AvatarUrl, EmailAddress, PersonName, PhoneNumber, Username};
 
 use crate::ValidationError;
+use crate::id::uuid_id;
 use chrono::{DateTime, Utc};
-use std::fmt;
-use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserId(Uuid);
-
-impl UserId {
-    /// A new, time-ordered id.
-    pub fn generate() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+uuid_id!(UserId);
 
 /// The global role. Conversation roles are a separate thing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,38 +59,6 @@ impl User {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
-
-    /// Applies a profile change, stamping `updated_at` only when something changed.
-    /// Returns whether anything changed.
-    pub fn apply(&mut self, patch: UserPatch, now: DateTime<Utc>) -> bool {
-        let before = self.clone();
-        if let Some(username) = patch.username {
-            self.username = username;
-        }
-        if let Some(email) = patch.email {
-            self.email = email;
-        }
-        if let Some(phone) = patch.phone {
-            self.phone = phone;
-        }
-        if let Some(first_name) = patch.first_name {
-            self.first_name = first_name;
-        }
-        if let Some(last_name) = patch.last_name {
-            self.last_name = last_name;
-        }
-        if let Some(avatar_url) = patch.avatar_url {
-            self.avatar_url = avatar_url;
-        }
-        if let Some(role) = patch.role {
-            self.role = role;
-        }
-        let changed = *self != before;
-        if changed {
-            self.updated_at = now;
-        }
-        changed
-    }
 }
 
 /// A partial update of a profile. The outer `Option` says whether a field is being
@@ -128,6 +73,18 @@ pub struct UserPatch {
     pub avatar_url: Option<Option<AvatarUrl>>,
     /// Only an admin may change a role; use-cases enforce that.
     pub role: Option<Role>,
+}
+
+impl UserPatch {
+    /// Whether the patch changes nothing at all.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether the patch changes the address password-reset mail goes to.
+    pub fn changes_email(&self) -> bool {
+        self.email.is_some()
+    }
 }
 
 /// Who is looking at a profile, for the visibility rules of its private fields.
@@ -148,54 +105,15 @@ impl Viewer {
 mod tests {
     use super::*;
 
-    fn sample_user() -> User {
-        let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        User {
-            id: UserId::generate(),
-            username: Username::parse("ada").unwrap(),
-            email: None,
-            phone: None,
-            first_name: None,
-            last_name: None,
-            avatar_url: None,
-            role: Role::User,
-            password_hash: PasswordHash::from_stored("h".into()),
-            created_at: at,
-            updated_at: at,
-            last_seen_at: None,
-        }
-    }
-
     #[test]
-    fn applying_a_patch_changes_only_named_fields_and_stamps_the_time() {
-        let mut user = sample_user();
-        let later = user.updated_at + chrono::Duration::seconds(5);
-        let patch = UserPatch {
-            first_name: Some(Some(PersonName::parse("first_name", "Ada").unwrap())),
+    fn an_empty_patch_is_empty() {
+        assert!(UserPatch::default().is_empty());
+        let clear_email = UserPatch {
+            email: Some(None),
             ..UserPatch::default()
         };
-        assert!(user.apply(patch, later));
-        assert_eq!(user.first_name.as_ref().unwrap().as_str(), "Ada");
-        assert_eq!(user.username.as_str(), "ada");
-        assert_eq!(user.updated_at, later);
-
-        let clear = UserPatch {
-            first_name: Some(None),
-            ..UserPatch::default()
-        };
-        assert!(user.apply(clear, later));
-        assert!(user.first_name.is_none());
-    }
-
-    #[test]
-    fn an_empty_patch_changes_nothing() {
-        let mut user = sample_user();
-        let before = user.clone();
-        assert!(!user.apply(
-            UserPatch::default(),
-            before.updated_at + chrono::Duration::seconds(1)
-        ));
-        assert_eq!(user, before);
+        assert!(!clear_email.is_empty());
+        assert!(clear_email.changes_email());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-use crate::credentials::{revoke_sessions_of, set_password_hash};
+use crate::credentials::{revoke_sessions_of, set_password_hash, spend_reset_tokens_of};
+use crate::database::Database;
 use crate::entities::password_reset_tokens as resets;
 use crate::error::{finish, map_db_err};
 use async_trait::async_trait;
@@ -11,7 +12,8 @@ use palaver_domain::user::{PasswordHash, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
 };
 
 pub struct SqlPasswordResetRepository {
@@ -19,8 +21,10 @@ pub struct SqlPasswordResetRepository {
 }
 
 impl SqlPasswordResetRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(database: &Database) -> Self {
+        Self {
+            db: database.connection.clone(),
+        }
     }
 }
 
@@ -38,6 +42,21 @@ impl PasswordResetRepository for SqlPasswordResetRepository {
         .await
         .map_err(map_db_err)?;
         Ok(())
+    }
+
+    async fn is_usable(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepositoryError> {
+        let usable = resets::Entity::find()
+            .filter(resets::Column::TokenHash.eq(token.as_str()))
+            .filter(resets::Column::UsedAt.is_null())
+            .filter(resets::Column::ExpiresAt.gt(now))
+            .count(&self.db)
+            .await
+            .map_err(map_db_err)?;
+        Ok(usable > 0)
     }
 
     async fn redeem(
@@ -80,13 +99,7 @@ async fn redeem_in(
     };
     let user = UserId::from_uuid(record.user_id);
     // Any other reset mails of this account stop working too.
-    resets::Entity::update_many()
-        .col_expr(resets::Column::UsedAt, Expr::value(now))
-        .filter(resets::Column::UserId.eq(record.user_id))
-        .filter(resets::Column::UsedAt.is_null())
-        .exec(txn)
-        .await
-        .map_err(map_db_err)?;
+    spend_reset_tokens_of(txn, user, now).await?;
     set_password_hash(txn, user, new_hash, now).await?;
     let revoked = revoke_sessions_of(txn, user, None, now).await?;
     Ok(Some((user, revoked)))

@@ -1,3 +1,4 @@
+use crate::database::Database;
 use crate::entities::{refresh_tokens, sessions, users};
 use crate::error::{corrupt, finish, map_db_err};
 use crate::mapping::session_from_row;
@@ -19,8 +20,10 @@ pub struct SqlSessionRepository {
 }
 
 impl SqlSessionRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(database: &Database) -> Self {
+        Self {
+            db: database.connection.clone(),
+        }
     }
 }
 

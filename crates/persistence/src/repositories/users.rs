@@ -1,17 +1,18 @@
-use crate::credentials::{revoke_sessions_of, set_password_hash};
+use crate::credentials::{revoke_sessions_of, set_password_hash, spend_reset_tokens_of};
+use crate::database::Database;
 use crate::entities::users;
 use crate::error::{finish, map_db_err};
-use crate::mapping::{user_from_row, user_profile_columns, user_to_row};
+use crate::mapping::{text, user_from_row, user_to_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
 use palaver_domain::auth::SessionId;
 use palaver_domain::ports::{UserRepository, UserSearch};
-use palaver_domain::user::{EmailAddress, PasswordHash, User, UserId, Username};
+use palaver_domain::user::{EmailAddress, PasswordHash, User, UserId, UserPatch, Username};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 pub struct SqlUserRepository {
@@ -19,8 +20,10 @@ pub struct SqlUserRepository {
 }
 
 impl SqlUserRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(database: &Database) -> Self {
+        Self {
+            db: database.connection.clone(),
+        }
     }
 
     async fn find_one(
@@ -113,17 +116,18 @@ impl UserRepository for SqlUserRepository {
             .collect()
     }
 
-    async fn update_profile(&self, user: &User) -> Result<(), RepositoryError> {
-        let result = users::Entity::update_many()
-            .set(user_profile_columns(user))
-            .filter(users::Column::Id.eq(user.id.as_uuid()))
-            .exec(&self.db)
-            .await
-            .map_err(map_db_err)?;
-        if result.rows_affected == 0 {
-            return Err(RepositoryError::NotFound);
+    async fn apply_patch(
+        &self,
+        id: UserId,
+        patch: &UserPatch,
+        now: DateTime<Utc>,
+    ) -> Result<User, RepositoryError> {
+        if patch.is_empty() {
+            return self.find_by_id(id).await?.ok_or(RepositoryError::NotFound);
         }
-        Ok(())
+        let txn = self.db.begin().await.map_err(map_db_err)?;
+        let result = patch_in(&txn, id, patch, now).await;
+        finish(txn, result).await
     }
 
     async fn change_password(
@@ -134,10 +138,7 @@ impl UserRepository for SqlUserRepository {
         now: DateTime<Utc>,
     ) -> Result<Vec<SessionId>, RepositoryError> {
         let txn = self.db.begin().await.map_err(map_db_err)?;
-        let result = match set_password_hash(&txn, id, hash, now).await {
-            Ok(()) => revoke_sessions_of(&txn, id, keep, now).await,
-            Err(error) => Err(error),
-        };
+        let result = change_password_in(&txn, id, hash, keep, now).await;
         finish(txn, result).await
     }
 
@@ -152,4 +153,70 @@ impl UserRepository for SqlUserRepository {
         }
         Ok(())
     }
+}
+
+async fn change_password_in(
+    txn: &impl ConnectionTrait,
+    id: UserId,
+    hash: &PasswordHash,
+    keep: Option<SessionId>,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionId>, RepositoryError> {
+    set_password_hash(txn, id, hash, now).await?;
+    spend_reset_tokens_of(txn, id, now).await?;
+    revoke_sessions_of(txn, id, keep, now).await
+}
+
+/// One UPDATE naming only the patched columns, then the row as it now stands.
+async fn patch_in(
+    txn: &impl ConnectionTrait,
+    id: UserId,
+    patch: &UserPatch,
+    now: DateTime<Utc>,
+) -> Result<User, RepositoryError> {
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(id.as_uuid()));
+    if let Some(username) = &patch.username {
+        update = update
+            .col_expr(users::Column::Username, Expr::value(username.as_str()))
+            .col_expr(
+                users::Column::UsernameKey,
+                Expr::value(username.canonical()),
+            );
+    }
+    let nullable = [
+        (users::Column::Email, patch.email.as_ref().map(text)),
+        (users::Column::Phone, patch.phone.as_ref().map(text)),
+        (
+            users::Column::FirstName,
+            patch.first_name.as_ref().map(text),
+        ),
+        (users::Column::LastName, patch.last_name.as_ref().map(text)),
+        (
+            users::Column::AvatarUrl,
+            patch.avatar_url.as_ref().map(text),
+        ),
+    ];
+    for (column, value) in nullable {
+        if let Some(value) = value {
+            update = update.col_expr(column, Expr::value(value));
+        }
+    }
+    if let Some(role) = patch.role {
+        update = update.col_expr(users::Column::Role, Expr::value(role.as_str()));
+    }
+    if update.exec(txn).await.map_err(map_db_err)?.rows_affected == 0 {
+        return Err(RepositoryError::NotFound);
+    }
+    if patch.changes_email() {
+        spend_reset_tokens_of(txn, id, now).await?;
+    }
+    users::Entity::find_by_id(id.as_uuid())
+        .one(txn)
+        .await
+        .map_err(map_db_err)?
+        .map(user_from_row)
+        .transpose()?
+        .ok_or(RepositoryError::NotFound)
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use palaver_application::users::UserProfile;
 use palaver_domain::ValidationError;
 use palaver_domain::user::{
-    AvatarUrl, EmailAddress, PersonName, PhoneNumber, Role, UserPatch, Username, Viewer,
+    AvatarUrl, EmailAddress, Password, PersonName, PhoneNumber, Role, UserPatch, Username, Viewer,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -83,7 +83,8 @@ impl UserResponse {
 }
 
 /// `PATCH /api/users/me` and `/api/users/{id}`. Nullable fields may be sent as `null` (or
-/// `""`) to clear them; fields left out stay as they are. `role` is for admins.
+/// `""`) to clear them; fields left out stay as they are. `role` is for admins changing
+/// someone else; `current_password` is needed to change one's own email address.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
@@ -99,24 +100,30 @@ pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "nullable")]
     pub avatar_url: Option<Option<String>>,
     pub role: Option<String>,
+    pub current_password: Option<String>,
 }
 
 impl UpdateUserRequest {
-    pub fn try_into_domain(self) -> Result<UserPatch, ApiError> {
+    /// The password offered to confirm an email change, if any.
+    pub fn current_password(&self) -> Option<Password> {
+        self.current_password.as_deref().map(Password::offered)
+    }
+
+    pub fn try_into_domain(&self) -> Result<UserPatch, ApiError> {
         let mut errors = FieldErrors::default();
         let username = self
             .username
             .as_deref()
             .and_then(|u| errors.check(Username::parse(u)));
-        let email = clearable(&mut errors, self.email, EmailAddress::parse);
-        let phone = clearable(&mut errors, self.phone, PhoneNumber::parse);
-        let first_name = clearable(&mut errors, self.first_name, |n| {
+        let email = clearable(&mut errors, &self.email, EmailAddress::parse);
+        let phone = clearable(&mut errors, &self.phone, PhoneNumber::parse);
+        let first_name = clearable(&mut errors, &self.first_name, |n| {
             PersonName::parse("first_name", n)
         });
-        let last_name = clearable(&mut errors, self.last_name, |n| {
+        let last_name = clearable(&mut errors, &self.last_name, |n| {
             PersonName::parse("last_name", n)
         });
-        let avatar_url = clearable(&mut errors, self.avatar_url, AvatarUrl::parse);
+        let avatar_url = clearable(&mut errors, &self.avatar_url, AvatarUrl::parse);
         let role = self
             .role
             .as_deref()
@@ -142,14 +149,14 @@ impl UpdateUserRequest {
 #[allow(clippy::option_option)]
 fn clearable<T>(
     errors: &mut FieldErrors,
-    field: Option<Option<String>>,
+    field: &Option<Option<String>>,
     parse: impl FnOnce(&str) -> Result<T, ValidationError>,
 ) -> Option<Option<Option<T>>> {
     match field {
         None => Some(None),
         Some(None) => Some(Some(None)),
         Some(Some(raw)) if raw.trim().is_empty() => Some(Some(None)),
-        Some(Some(raw)) => errors.check(parse(&raw)).map(|v| Some(Some(v))),
+        Some(Some(raw)) => errors.check(parse(raw)).map(|v| Some(Some(v))),
     }
 }
 

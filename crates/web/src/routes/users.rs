@@ -5,6 +5,7 @@ use crate::extract::Authenticated;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use palaver_application::page::PageRequest;
+use palaver_application::users::UpdateProfileInput;
 use palaver_domain::user::{Password, UserId};
 use uuid::Uuid;
 
@@ -84,7 +85,8 @@ pub async fn update(
     .await
 }
 
-/// Admins may change anyone (roles included); everybody else only themself.
+/// Everybody may change themself (an email change needs the current password, admins
+/// included); admins may also change others, roles included.
 async fn change(
     state: &AppState,
     caller: Authenticated,
@@ -92,15 +94,17 @@ async fn change(
     body: UpdateUserRequest,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.try_into_domain()?;
-    let profile = if caller.0.is_admin() {
+    let profile = if target == caller.0.user_id {
+        let input = UpdateProfileInput {
+            patch,
+            current_password: body.current_password(),
+        };
+        state.update_profile.execute(&caller.0, input).await?
+    } else {
         state
             .admin_update_user
             .execute(&caller.0, target, patch)
             .await?
-    } else if target == caller.0.user_id {
-        state.update_profile.execute(&caller.0, patch).await?
-    } else {
-        return Err(ApiError::forbidden("only an admin may change other users"));
     };
     Ok(HttpResponse::Ok().json(UserResponse::for_viewer(profile, caller.viewer())))
 }
