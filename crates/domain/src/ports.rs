@@ -100,6 +100,10 @@ pub trait SessionRepository: Send + Sync {
 
     /// Revokes one session; returns false if it was already revoked or never existed.
     async fn revoke(&self, id: SessionId, now: DateTime<Utc>) -> Result<bool, RepositoryError>;
+
+    /// Deletes refresh tokens past their expiry, then the sessions left without any
+    /// token: nothing can renew them any more. Returns how many sessions went.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepositoryError>;
 }
 
 /// Single-use password-reset tokens. Every method answers `Unexpected` when the store fails.
@@ -116,6 +120,9 @@ pub trait PasswordResetRepository: Send + Sync {
         token: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<bool, RepositoryError>;
+
+    /// Deletes tokens that are spent or past their expiry; returns how many.
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepositoryError>;
 
     /// In one transaction: spends the token if it exists, is unspent and unexpired, sets
     /// the user's password hash and revokes all their sessions. Returns the user and the

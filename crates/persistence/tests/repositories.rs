@@ -745,3 +745,97 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     Migrator::up(&db, None).await.unwrap();
     users.insert(&user("ada")).await.unwrap();
 }
+
+#[tokio::test]
+async fn purging_sessions_removes_only_those_nothing_can_renew() {
+    let repos = repos().await;
+    let ada = user("ada");
+    repos.users.insert(&ada).await.unwrap();
+    let (renewed_session, first_token) = open_session(&repos, &ada).await;
+    let (abandoned_session, _) = open_session(&repos, &ada).await;
+
+    // One session is renewed with a token lasting 60 days; the other's lasts 30.
+    let renewed = SecretToken::presented("renewed");
+    let far = now() + Duration::days(60);
+    repos
+        .sessions
+        .rotate(&first_token.hash(), &renewed.hash(), far, now())
+        .await
+        .unwrap();
+
+    let later = now() + Duration::days(31);
+    assert_eq!(repos.sessions.purge_expired(later).await.unwrap(), 1);
+    assert_eq!(
+        repos.sessions.purge_expired(later).await.unwrap(),
+        0,
+        "purging twice is harmless"
+    );
+    assert!(
+        repos
+            .sessions
+            .find_active_actor(abandoned_session.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        repos
+            .sessions
+            .find_active_actor(renewed_session.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let outcome = repos
+        .sessions
+        .rotate(
+            &renewed.hash(),
+            &SecretToken::presented("next").hash(),
+            far,
+            later,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, RotationOutcome::Rotated { .. }),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn purging_reset_tokens_removes_spent_and_expired_ones() {
+    let repos = repos().await;
+    let ada = user("ada");
+    repos.users.insert(&ada).await.unwrap();
+    let spent = issue_reset_token(&repos, &ada, "spent").await;
+    repos
+        .resets
+        .redeem(&spent.hash(), &PasswordHash::from_stored("h".into()), now())
+        .await
+        .unwrap();
+    let unexpired = issue_reset_token(&repos, &ada, "unexpired").await;
+
+    assert_eq!(repos.resets.purge_expired(now()).await.unwrap(), 1);
+    assert!(
+        repos
+            .resets
+            .is_usable(&unexpired.hash(), now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        repos
+            .resets
+            .purge_expired(now() + Duration::hours(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !repos
+            .resets
+            .is_usable(&unexpired.hash(), now())
+            .await
+            .unwrap()
+    );
+}

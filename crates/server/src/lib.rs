@@ -9,6 +9,7 @@ pub use wiring::{Components, build};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer};
 use anyhow::Context;
+use palaver_application::accounts::PurgeExpiredCredentials;
 use palaver_settings::Settings;
 use std::net::{SocketAddr, TcpListener};
 
@@ -19,6 +20,8 @@ pub struct RunningServer {
     serving: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Stops the server gracefully on SIGINT or SIGTERM ([`Signals::Handle`] only).
     signal_watcher: Option<tokio::task::JoinHandle<()>>,
+    /// Deletes expired tokens and dead sessions every [`PURGE_INTERVAL`].
+    purger: tokio::task::JoinHandle<()>,
     components: Components,
 }
 
@@ -60,8 +63,32 @@ pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<Runn
         handle,
         serving: tokio::spawn(server),
         signal_watcher,
+        purger: tokio::spawn(purge_periodically(
+            components.purge_expired_credentials.clone(),
+        )),
         components,
     })
+}
+
+/// How often expired tokens and the sessions they leave behind are deleted.
+pub const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Purges at start-up and then every [`PURGE_INTERVAL`]; several nodes doing the same is
+/// harmless. A failed purge is logged and tried again next time.
+async fn purge_periodically(purge: std::sync::Arc<PurgeExpiredCredentials>) {
+    let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match purge.execute().await {
+            Ok(purged) => tracing::debug!(
+                sessions = purged.sessions,
+                reset_tokens = purged.reset_tokens,
+                "expired credentials purged"
+            ),
+            Err(error) => tracing::warn!(%error, "purging expired credentials failed"),
+        }
+    }
 }
 
 /// Binds the listener, registers the signal handlers if asked to and builds the server,
@@ -151,6 +178,7 @@ impl RunningServer {
         if let Some(signal_watcher) = self.signal_watcher {
             signal_watcher.abort();
         }
+        self.purger.abort();
         self.components.close().await;
         served??;
         tracing::info!("palaver stopped");

@@ -4,7 +4,7 @@ use anyhow::Context;
 use chrono::Duration;
 use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, PasswordResetSettings,
-    Refresh, Register, RequestPasswordReset, SessionStarter,
+    PurgeExpiredCredentials, Refresh, Register, RequestPasswordReset, SessionStarter,
 };
 use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
@@ -29,6 +29,7 @@ use std::sync::Arc;
 pub struct Components {
     pub state: AppState,
     pub set_global_role: Arc<SetGlobalRole>,
+    pub purge_expired_credentials: Arc<PurgeExpiredCredentials>,
     database: Database,
 }
 
@@ -104,11 +105,11 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             reset_settings,
         )),
         confirm_password_reset: Arc::new(ConfirmPasswordReset::new(
-            resets,
+            resets.clone(),
             hasher.clone(),
             clock.clone(),
         )),
-        authenticate: Arc::new(Authenticate::new(tokens, sessions, clock.clone())),
+        authenticate: Arc::new(Authenticate::new(tokens, sessions.clone(), clock.clone())),
         get_user: Arc::new(GetUser::new(users.clone(), presence.clone())),
         search_users: Arc::new(SearchUsers::new(users.clone(), presence.clone())),
         list_online_users: Arc::new(ListOnlineUsers::new(users.clone(), presence.clone())),
@@ -128,7 +129,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     };
     Ok(Components {
         state,
-        set_global_role: Arc::new(SetGlobalRole::new(users, clock)),
+        set_global_role: Arc::new(SetGlobalRole::new(users, clock.clone())),
+        purge_expired_credentials: Arc::new(PurgeExpiredCredentials::new(sessions, resets, clock)),
         database,
     })
 }

@@ -10,7 +10,7 @@ use palaver_domain::ports::PasswordResetRepository;
 use palaver_domain::secret::TokenHash;
 use palaver_domain::user::{PasswordHash, UserId};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     TransactionTrait,
@@ -57,6 +57,19 @@ impl PasswordResetRepository for SqlPasswordResetRepository {
             .await
             .map_err(map_db_err)?;
         Ok(usable > 0)
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepositoryError> {
+        let purged = resets::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(resets::Column::UsedAt.is_not_null())
+                    .add(resets::Column::ExpiresAt.lte(now)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(map_db_err)?;
+        Ok(purged.rows_affected)
     }
 
     async fn redeem(

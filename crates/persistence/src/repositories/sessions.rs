@@ -10,7 +10,7 @@ use palaver_domain::ports::SessionRepository;
 use palaver_domain::secret::TokenHash;
 use palaver_domain::user::{Role, UserId};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -76,6 +76,24 @@ impl SessionRepository for SqlSessionRepository {
 
     async fn revoke(&self, id: SessionId, now: DateTime<Utc>) -> Result<bool, RepositoryError> {
         revoke_session(&self.db, id.as_uuid(), now).await
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, RepositoryError> {
+        refresh_tokens::Entity::delete_many()
+            .filter(refresh_tokens::Column::ExpiresAt.lte(now))
+            .exec(&self.db)
+            .await
+            .map_err(map_db_err)?;
+        let with_tokens = Query::select()
+            .column(refresh_tokens::Column::SessionId)
+            .from(refresh_tokens::Entity)
+            .to_owned();
+        let purged = sessions::Entity::delete_many()
+            .filter(sessions::Column::Id.not_in_subquery(with_tokens))
+            .exec(&self.db)
+            .await
+            .map_err(map_db_err)?;
+        Ok(purged.rows_affected)
     }
 }
 
