@@ -2,6 +2,7 @@
 //! outer layers implement. Nothing here performs I/O or knows about a framework.
 
 pub mod auth;
+pub mod conversation;
 pub mod error;
 mod id;
 pub mod ports;

@@ -1,5 +1,4 @@
-//! The ports: what the application needs from the outside world. Adapters in the outer
-//! crates implement them; use-cases take them as `Arc<dyn Port>`.
+//! Ports of the accounts side: users, sessions, reset tokens, hashing, tokens.
 
 use crate::RepositoryError;
 use crate::auth::{
@@ -167,42 +166,4 @@ pub trait TokenIssuer: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait SecretGenerator: Send + Sync {
     fn generate(&self) -> SecretToken;
-}
-
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// One plain-text email.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingMail {
-    pub to: EmailAddress,
-    pub subject: String,
-    pub body: String,
-}
-
-/// Sends mail. `send` returns once the mail is accepted for delivery; delivery itself may
-/// happen later, so that callers' response times do not depend on the mail server.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: OutgoingMail) -> Result<(), BoxError>;
-}
-
-/// Who is connected right now, across every node. Filled by the real-time gateway.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait PresenceDirectory: Send + Sync {
-    async fn online_users(&self) -> Result<Vec<UserId>, BoxError>;
-
-    /// The subset of `users` that is online.
-    async fn online_among(&self, users: &[UserId]) -> Result<Vec<UserId>, BoxError>;
-}
-
-/// Whether the database answers, for `/readyz`.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait DatabaseHealth: Send + Sync {
-    async fn ping(&self) -> Result<(), BoxError>;
 }

@@ -1,0 +1,222 @@
+//! Ports of the conversation side. Every method answers `Unexpected` when the store fails;
+//! other errors are listed per method. Each method that logs an event allocates its seq,
+//! makes the change and writes the event in one transaction.
+
+use crate::RepositoryError;
+use crate::conversation::{
+    ClientId, Conversation, ConversationEvent, ConversationId, ConversationName,
+    ConversationSummary, Member, MemberRole, Message, MessageContent, MessageId, NewMessage,
+};
+use crate::user::UserId;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Where a page of someone's conversations continues: after this activity time and id,
+/// in the list's order (latest activity first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationCursor {
+    pub last_activity_at: DateTime<Utc>,
+    pub conversation_id: ConversationId,
+}
+
+/// Where a page of members continues: after this join time and user id (oldest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberCursor {
+    pub joined_at: DateTime<Utc>,
+    pub user_id: UserId,
+}
+
+/// Which messages to list, always returned in ascending seq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeqWindow {
+    /// The newest ones.
+    Newest,
+    /// The newest ones below this seq.
+    Before(i64),
+    /// The oldest ones above this seq.
+    After(i64),
+    /// Above the first and below the second, oldest first.
+    Between(i64, i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    /// Whether more messages lie beyond the page in the direction it was read.
+    pub has_more: bool,
+}
+
+/// What a member's leaving changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Departure {
+    /// They left: `member.left`, and `member.updated` for the new owner if the owner left.
+    Left { events: Vec<ConversationEvent> },
+    /// They were the last member: the conversation is gone, with its messages and events.
+    ConversationDeleted,
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ConversationRepository: Send + Sync {
+    /// Stores a new group or channel with its first members; no event is logged.
+    /// `NotFound` if one of the members' users does not exist.
+    async fn create(
+        &self,
+        conversation: &Conversation,
+        members: &[Member],
+    ) -> Result<(), RepositoryError>;
+
+    /// The direct conversation of the pair `pair_key` names, created from `conversation`
+    /// and `members` if there is none; the flag says whether it was created. Concurrent
+    /// callers for one pair all get the same conversation. `NotFound` if a user is gone.
+    async fn find_or_create_direct(
+        &self,
+        conversation: &Conversation,
+        members: &[Member],
+        pair_key: &str,
+    ) -> Result<(Conversation, bool), RepositoryError>;
+
+    async fn find(&self, id: ConversationId) -> Result<Option<Conversation>, RepositoryError>;
+
+    async fn find_member(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<Option<Member>, RepositoryError>;
+
+    /// Members, longest-standing first.
+    async fn list_members(
+        &self,
+        id: ConversationId,
+        after: Option<MemberCursor>,
+        limit: u64,
+    ) -> Result<Vec<Member>, RepositoryError>;
+
+    async fn member_ids(&self, id: ConversationId) -> Result<Vec<UserId>, RepositoryError>;
+
+    /// The user's conversations, latest activity first, each with its last message and
+    /// exact unread count, in a fixed number of queries whatever the page size.
+    async fn list_for_user(
+        &self,
+        user: UserId,
+        after: Option<ConversationCursor>,
+        limit: u64,
+    ) -> Result<Vec<ConversationSummary>, RepositoryError>;
+
+    /// Every conversation the user belongs to.
+    async fn memberships_of(&self, user: UserId) -> Result<Vec<ConversationId>, RepositoryError>;
+
+    /// Renames; logs `conversation.updated`. `NotFound` if the conversation is gone.
+    async fn rename(
+        &self,
+        id: ConversationId,
+        name: &ConversationName,
+        now: DateTime<Utc>,
+    ) -> Result<ConversationEvent, RepositoryError>;
+
+    /// Deletes the conversation with its members, messages and events; returns who the
+    /// members were. `NotFound` if it is already gone.
+    async fn delete(&self, id: ConversationId) -> Result<Vec<UserId>, RepositoryError>;
+
+    /// Adds the users who are not members yet, as `member`, logging one `member.joined`
+    /// each (none for users already in). `NotFound` if the conversation or a user is gone.
+    async fn add_members(
+        &self,
+        id: ConversationId,
+        users: &[UserId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ConversationEvent>, RepositoryError>;
+
+    /// Sets a member's role; logs `member.updated`. `NotFound` if they are not a member.
+    async fn set_member_role(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        role: MemberRole,
+        now: DateTime<Utc>,
+    ) -> Result<ConversationEvent, RepositoryError>;
+
+    /// Removes a member and logs `member.left`. An owner who leaves hands ownership to the
+    /// longest-standing admin, else the longest-standing member (`member.updated`). The
+    /// last member leaving deletes the conversation. `NotFound` if they are not a member.
+    async fn remove_member(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Departure, RepositoryError>;
+
+    /// Moves the member's read marker up to `seq`, never back; returns the marker as it
+    /// stands after. `NotFound` if they are not a member.
+    async fn mark_read(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seq: i64,
+    ) -> Result<i64, RepositoryError>;
+
+    /// The events after `after_seq`, in seq order, at most `limit`.
+    async fn list_events(
+        &self,
+        id: ConversationId,
+        after_seq: i64,
+        limit: u64,
+    ) -> Result<Vec<ConversationEvent>, RepositoryError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MessageRepository: Send + Sync {
+    async fn find(&self, id: MessageId) -> Result<Option<Message>, RepositoryError>;
+
+    async fn find_by_client_id(
+        &self,
+        sender: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<Message>, RepositoryError>;
+
+    /// Gives the message the conversation's next seq, stores it and logs
+    /// `message.created`, in one transaction. `Conflict { field: "client_id" }` when the
+    /// sender used that client id before (nothing is written then). `NotFound` if the
+    /// conversation is gone.
+    async fn append(
+        &self,
+        message: &NewMessage,
+        now: DateTime<Utc>,
+    ) -> Result<ConversationEvent, RepositoryError>;
+
+    async fn list(
+        &self,
+        conversation: ConversationId,
+        window: SeqWindow,
+        limit: u64,
+    ) -> Result<MessagePage, RepositoryError>;
+
+    /// Replaces the content, sets `edited_at`, logs `message.updated`. `NotFound` if the
+    /// message is gone or deleted.
+    async fn edit(
+        &self,
+        id: MessageId,
+        content: &MessageContent,
+        now: DateTime<Utc>,
+    ) -> Result<ConversationEvent, RepositoryError>;
+
+    /// Turns the message into a tombstone (content gone, `deleted_at` set) and logs
+    /// `message.deleted`; `None` if it was deleted already. `NotFound` if it is gone.
+    async fn delete(
+        &self,
+        id: MessageId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError>;
+
+    /// Full-text search, best match first, over undeleted messages of the conversations
+    /// `user` belongs to (only `conversation`, when given), using the database's own index.
+    async fn search(
+        &self,
+        user: UserId,
+        text: &str,
+        conversation: Option<ConversationId>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepositoryError>;
+}

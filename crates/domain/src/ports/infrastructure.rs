@@ -1,0 +1,53 @@
+//! Ports to the world around the domain: time, mail, presence, database health, and the
+//! real-time side that hears about every committed change.
+
+use crate::conversation::Notification;
+use crate::error::BoxError;
+use crate::user::{EmailAddress, UserId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// One plain-text email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    pub to: EmailAddress,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Sends mail. `send` returns once the mail is accepted for delivery; delivery itself may
+/// happen later, so that callers' response times do not depend on the mail server.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: OutgoingMail) -> Result<(), BoxError>;
+}
+
+/// Who is connected right now, across every node. Filled by the real-time gateway.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PresenceDirectory: Send + Sync {
+    async fn online_users(&self) -> Result<Vec<UserId>, BoxError>;
+
+    /// The subset of `users` that is online.
+    async fn online_among(&self, users: &[UserId]) -> Result<Vec<UserId>, BoxError>;
+}
+
+/// Whether the database answers, for `/readyz`.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DatabaseHealth: Send + Sync {
+    async fn ping(&self) -> Result<(), BoxError>;
+}
+
+/// Hears about every committed change, to push it to connected clients. Called after the
+/// commit, once per event; it must not block (the real-time hub queues and returns).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Notifier: Send + Sync {
+    fn notify(&self, notification: Notification);
+}

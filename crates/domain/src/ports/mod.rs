@@ -1,0 +1,10 @@
+//! The ports: what the application needs from the outside world. Adapters in the outer
+//! crates implement them; use-cases take them as `Arc<dyn Port>`.
+
+mod accounts;
+mod conversations;
+mod infrastructure;
+
+pub use accounts::*;
+pub use conversations::*;
+pub use infrastructure::*;
