@@ -2,7 +2,9 @@
 //! `Arc<dyn Port>` and unit-tested against mockall mocks of those ports.
 
 pub mod accounts;
+pub mod conversations;
 mod error;
+pub mod messages;
 pub mod page;
 pub mod users;
 

@@ -140,3 +140,127 @@ pub fn presence_with(online: Vec<UserId>) -> Arc<MockPresenceDirectory> {
     });
     Arc::new(presence)
 }
+
+pub mod conversations {
+    //! Fixtures for the conversation and message use-cases.
+
+    use super::now;
+    use palaver_domain::conversation::{
+        ClientId, Conversation, ConversationEvent, ConversationId, ConversationKind,
+        ConversationName, EventPayload, Member, MemberRole, Message, MessageContent, MessageId,
+        Notification,
+    };
+    use palaver_domain::ports::{MockConversationRepository, MockNotifier};
+    use palaver_domain::user::{User, UserId};
+    use std::sync::Arc;
+
+    pub fn conversation(kind: ConversationKind, owner: Option<&User>) -> Conversation {
+        Conversation {
+            id: ConversationId::generate(),
+            kind,
+            name: (kind != ConversationKind::Direct)
+                .then(|| ConversationName::parse("Team").expect("valid name")),
+            owner_id: owner.map(|o| o.id),
+            created_at: now(),
+            updated_at: now(),
+            last_seq: 10,
+            member_count: 3,
+        }
+    }
+
+    pub fn member(conversation: &Conversation, user: &User, role: MemberRole) -> Member {
+        Member {
+            conversation_id: conversation.id,
+            user_id: user.id,
+            role,
+            joined_at: now(),
+            last_read_seq: 0,
+        }
+    }
+
+    pub fn message(conversation: &Conversation, sender: &User, seq: i64) -> Message {
+        Message {
+            id: MessageId::generate(),
+            conversation_id: conversation.id,
+            seq,
+            sender_id: Some(sender.id),
+            content: Some(MessageContent::parse("hello").expect("valid content")),
+            reply_to_id: None,
+            client_id: Some(ClientId::parse("c-1").expect("valid client id")),
+            created_at: now(),
+            edited_at: None,
+            deleted_at: None,
+        }
+    }
+
+    pub fn event(
+        conversation: &Conversation,
+        seq: i64,
+        payload: EventPayload,
+    ) -> ConversationEvent {
+        ConversationEvent {
+            conversation_id: conversation.id,
+            seq,
+            created_at: now(),
+            payload,
+        }
+    }
+
+    /// A store in which `conversation` exists and each `(user, role)` is a member.
+    pub fn store_with(
+        conversation: &Conversation,
+        members: &[(&User, MemberRole)],
+    ) -> MockConversationRepository {
+        let mut store = MockConversationRepository::new();
+        let found = conversation.clone();
+        store
+            .expect_find()
+            .returning(move |id| Ok((id == found.id).then(|| found.clone())));
+        let members: Vec<Member> = members
+            .iter()
+            .map(|(user, role)| member(conversation, user, *role))
+            .collect();
+        store
+            .expect_find_member()
+            .returning(move |id, user: UserId| {
+                Ok(members
+                    .iter()
+                    .find(|m| m.conversation_id == id && m.user_id == user)
+                    .cloned())
+            });
+        store
+    }
+
+    /// A notifier that must hear exactly `times` notifications.
+    pub fn notifier_expecting(times: usize) -> Arc<MockNotifier> {
+        let mut notifier = MockNotifier::new();
+        notifier.expect_notify().times(times).return_const(());
+        Arc::new(notifier)
+    }
+
+    /// A notifier that must hear exactly these event types, in this order, and nothing else.
+    pub fn notifier_expecting_events(types: &'static [&'static str]) -> Arc<MockNotifier> {
+        let mut notifier = MockNotifier::new();
+        let mut sequence = mockall::Sequence::new();
+        for expected in types {
+            notifier
+                .expect_notify()
+                .withf(move |n| matches!(n, Notification::Event(e) if e.payload.type_name() == *expected))
+                .times(1)
+                .in_sequence(&mut sequence)
+                .return_const(());
+        }
+        Arc::new(notifier)
+    }
+}
+
+/// Leaving conversations over a store where the user is in none.
+pub fn leave_none() -> crate::conversations::LeaveAllConversations {
+    let mut store = palaver_domain::ports::MockConversationRepository::new();
+    store.expect_memberships_of().returning(|_| Ok(vec![]));
+    crate::conversations::LeaveAllConversations::new(
+        Arc::new(store),
+        Arc::new(palaver_domain::ports::MockNotifier::new()),
+        fixed_clock(),
+    )
+}

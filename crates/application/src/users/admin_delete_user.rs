@@ -1,18 +1,20 @@
 use crate::ApplicationError;
+use crate::conversations::LeaveAllConversations;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::ports::UserRepository;
 use palaver_domain::user::UserId;
 use std::sync::Arc;
 
-/// A global admin deletes any account.
+/// A global admin deletes any account; the user leaves every conversation first.
 pub struct AdminDeleteUser {
     users: Arc<dyn UserRepository>,
+    leave_all: LeaveAllConversations,
 }
 
 impl AdminDeleteUser {
-    pub fn new(users: Arc<dyn UserRepository>) -> Self {
-        Self { users }
+    pub fn new(users: Arc<dyn UserRepository>, leave_all: LeaveAllConversations) -> Self {
+        Self { users, leave_all }
     }
 
     /// `Forbidden` unless the actor is an admin; `NotFound("user")`.
@@ -22,6 +24,7 @@ impl AdminDeleteUser {
                 "only an admin may delete other users",
             ));
         }
+        self.leave_all.execute(target).await?;
         self.users
             .delete(target)
             .await
@@ -48,7 +51,7 @@ mod tests {
             .withf(move |target| *target == id)
             .times(1)
             .returning(|_| Ok(()));
-        let delete = AdminDeleteUser::new(Arc::new(users));
+        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
         delete
             .execute(&actor_for(&admin("root")), bob.id)
             .await
@@ -59,7 +62,7 @@ mod tests {
     async fn a_plain_user_is_forbidden() {
         let mut users = MockUserRepository::new();
         users.expect_delete().never();
-        let delete = AdminDeleteUser::new(Arc::new(users));
+        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
         assert!(matches!(
             delete
                 .execute(&actor_for(&user("eve")), user("bob").id)
@@ -74,7 +77,7 @@ mod tests {
         users
             .expect_delete()
             .returning(|_| Err(RepositoryError::NotFound));
-        let delete = AdminDeleteUser::new(Arc::new(users));
+        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
         assert!(matches!(
             delete
                 .execute(&actor_for(&admin("root")), user("bob").id)
@@ -89,7 +92,7 @@ mod tests {
         users
             .expect_delete()
             .returning(|_| Err(RepositoryError::unexpected("db down")));
-        let delete = AdminDeleteUser::new(Arc::new(users));
+        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
         assert!(matches!(
             delete
                 .execute(&actor_for(&admin("root")), user("bob").id)

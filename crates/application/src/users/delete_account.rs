@@ -1,19 +1,30 @@
 use crate::ApplicationError;
+use crate::conversations::LeaveAllConversations;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::ports::{PasswordHasher, UserRepository};
 use palaver_domain::user::Password;
 use std::sync::Arc;
 
-/// The caller deletes their own account, confirming with their password.
+/// The caller deletes their own account, confirming with their password. They leave every
+/// conversation first; their messages stay, shown as from a deleted user.
 pub struct DeleteAccount {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    leave_all: LeaveAllConversations,
 }
 
 impl DeleteAccount {
-    pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
-        Self { users, hasher }
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        leave_all: LeaveAllConversations,
+    ) -> Self {
+        Self {
+            users,
+            hasher,
+            leave_all,
+        }
     }
 
     /// `Forbidden` when the password is wrong.
@@ -31,6 +42,7 @@ impl DeleteAccount {
         if !confirmed {
             return Err(ApplicationError::Forbidden("the password is incorrect"));
         }
+        self.leave_all.execute(user.id).await?;
         self.users
             .delete(user.id)
             .await
@@ -74,7 +86,8 @@ mod tests {
     #[tokio::test]
     async fn the_right_password_deletes_the_account() {
         let ada = user("ada");
-        let delete = DeleteAccount::new(users_holding(Some(ada.clone()), 1), hasher());
+        let delete =
+            DeleteAccount::new(users_holding(Some(ada.clone()), 1), hasher(), leave_none());
         delete
             .execute(&actor_for(&ada), Password::offered("correct horse"))
             .await
@@ -84,7 +97,8 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_password_is_forbidden_and_deletes_nothing() {
         let ada = user("ada");
-        let delete = DeleteAccount::new(users_holding(Some(ada.clone()), 0), hasher());
+        let delete =
+            DeleteAccount::new(users_holding(Some(ada.clone()), 0), hasher(), leave_none());
         assert!(matches!(
             delete
                 .execute(&actor_for(&ada), Password::offered("wrong"))
@@ -96,7 +110,7 @@ mod tests {
     #[tokio::test]
     async fn an_already_deleted_account_is_not_found() {
         let ada = user("ada");
-        let delete = DeleteAccount::new(users_holding(None, 0), hasher());
+        let delete = DeleteAccount::new(users_holding(None, 0), hasher(), leave_none());
         assert!(matches!(
             delete
                 .execute(&actor_for(&ada), Password::offered("correct horse"))
@@ -112,7 +126,11 @@ mod tests {
         failing
             .expect_verify()
             .returning(|_, _| Err("pool gone".into()));
-        let delete = DeleteAccount::new(users_holding(Some(ada.clone()), 0), Arc::new(failing));
+        let delete = DeleteAccount::new(
+            users_holding(Some(ada.clone()), 0),
+            Arc::new(failing),
+            leave_none(),
+        );
         assert!(matches!(
             delete
                 .execute(&actor_for(&ada), Password::offered("correct horse"))
@@ -128,7 +146,7 @@ mod tests {
         users
             .expect_delete()
             .returning(|_| Err(palaver_domain::RepositoryError::unexpected("db down")));
-        let delete = DeleteAccount::new(Arc::new(users), hasher());
+        let delete = DeleteAccount::new(Arc::new(users), hasher(), leave_none());
         assert!(matches!(
             delete
                 .execute(&actor_for(&ada), Password::offered("correct horse"))

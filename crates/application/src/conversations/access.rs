@@ -1,0 +1,51 @@
+//! Who may see a conversation. A non-member learns nothing, not even that it exists, so
+//! every miss is the same `NotFound("conversation")`.
+
+use crate::ApplicationError;
+use palaver_domain::auth::Actor;
+use palaver_domain::conversation::{
+    Conversation, ConversationEvent, ConversationId, Member, Notification,
+};
+use palaver_domain::ports::{ConversationRepository, Notifier};
+
+/// The conversation and the caller's membership in it; `NotFound` for non-members.
+pub(crate) async fn membership(
+    conversations: &dyn ConversationRepository,
+    id: ConversationId,
+    actor: &Actor,
+) -> Result<(Conversation, Member), ApplicationError> {
+    let member = conversations
+        .find_member(id, actor.user_id)
+        .await?
+        .ok_or(ApplicationError::NotFound("conversation"))?;
+    let conversation = conversations
+        .find(id)
+        .await?
+        .ok_or(ApplicationError::NotFound("conversation"))?;
+    Ok((conversation, member))
+}
+
+/// Like [`membership`], but a global admin may see any conversation (with no membership).
+pub(crate) async fn visible(
+    conversations: &dyn ConversationRepository,
+    id: ConversationId,
+    actor: &Actor,
+) -> Result<(Conversation, Option<Member>), ApplicationError> {
+    if !actor.is_admin() {
+        let (conversation, member) = membership(conversations, id, actor).await?;
+        return Ok((conversation, Some(member)));
+    }
+    let conversation = conversations
+        .find(id)
+        .await?
+        .ok_or(ApplicationError::NotFound("conversation"))?;
+    let member = conversations.find_member(id, actor.user_id).await?;
+    Ok((conversation, member))
+}
+
+/// Tells the real-time side about committed events, one notification each.
+pub(crate) fn publish(notifier: &dyn Notifier, events: Vec<ConversationEvent>) {
+    for event in events {
+        notifier.notify(Notification::Event(event));
+    }
+}

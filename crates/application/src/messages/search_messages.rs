@@ -1,0 +1,122 @@
+use crate::ApplicationError;
+use crate::page::{Page, PageRequest, encode_cursor};
+use palaver_domain::ValidationError;
+use palaver_domain::auth::Actor;
+use palaver_domain::conversation::{ConversationId, Message};
+use palaver_domain::ports::MessageRepository;
+use std::sync::Arc;
+
+/// The longest search text accepted.
+pub const MAX_QUERY_LEN: usize = 200;
+
+/// Full-text search over the messages of the caller's conversations, best match first.
+pub struct SearchMessages {
+    messages: Arc<dyn MessageRepository>,
+}
+
+impl SearchMessages {
+    pub fn new(messages: Arc<dyn MessageRepository>) -> Self {
+        Self { messages }
+    }
+
+    /// `Validation` on `q` when blank or too long, on `cursor` when foreign.
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        query: &str,
+        conversation: Option<ConversationId>,
+        page: PageRequest,
+    ) -> Result<Page<Message>, ApplicationError> {
+        let text = query.trim();
+        if text.is_empty() || text.chars().count() > MAX_QUERY_LEN {
+            return Err(ValidationError::new(
+                "q",
+                format!("must be 1 to {MAX_QUERY_LEN} characters"),
+            )
+            .into());
+        }
+        let offset = match page.after.as_deref() {
+            None => 0,
+            Some(position) => position.parse::<u64>().map_err(|_| {
+                ValidationError::new("cursor", "is not a cursor this server issued")
+            })?,
+        };
+        let mut items = self
+            .messages
+            .search(actor.user_id, text, conversation, offset, page.limit + 1)
+            .await?;
+        let has_more = items.len() as u64 > page.limit;
+        items.truncate(page.limit as usize);
+        let next_cursor = has_more.then(|| encode_cursor(&(offset + page.limit).to_string()));
+        Ok(Page { items, next_cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::conversations::*;
+    use crate::test_support::*;
+    use palaver_domain::conversation::ConversationKind;
+    use palaver_domain::ports::MockMessageRepository;
+
+    #[tokio::test]
+    async fn searches_as_the_caller_and_pages_by_offset() {
+        let ann = user("ann");
+        let group = conversation(ConversationKind::Group, None);
+        let found: Vec<_> = (1..=3).map(|seq| message(&group, &ann, seq)).collect();
+        let mut messages = MockMessageRepository::new();
+        let ann_id = ann.id;
+        messages
+            .expect_search()
+            .withf(move |user, text, conversation, offset, limit| {
+                *user == ann_id
+                    && text == "hello"
+                    && conversation.is_none()
+                    && *offset == 0
+                    && *limit == 3
+            })
+            .returning(move |_, _, _, _, _| Ok(found.clone()));
+        messages
+            .expect_search()
+            .withf(|_, _, _, offset, _| *offset == 2)
+            .returning(|_, _, _, _, _| Ok(vec![]));
+        let search = SearchMessages::new(Arc::new(messages));
+        let first = search
+            .execute(
+                &actor_for(&ann),
+                "  hello ",
+                None,
+                PageRequest {
+                    after: None,
+                    limit: 2,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.items.len(), 2);
+        let request = PageRequest::parse(first.next_cursor.as_deref(), Some(2)).unwrap();
+        let second = search
+            .execute(&actor_for(&ann), "hello", None, request)
+            .await
+            .unwrap();
+        assert!(second.items.is_empty() && second.next_cursor.is_none());
+    }
+
+    #[tokio::test]
+    async fn blank_or_overlong_queries_and_foreign_cursors_are_refused() {
+        let search = SearchMessages::new(Arc::new(MockMessageRepository::new()));
+        let ann = actor_for(&user("ann"));
+        for (q, after) in [
+            ("  ", None),
+            (&"x".repeat(201)[..], None),
+            ("hi", Some("abc".to_string())),
+        ] {
+            let page = PageRequest { after, limit: 5 };
+            assert!(matches!(
+                search.execute(&ann, q, None, page).await,
+                Err(ApplicationError::Validation(_))
+            ));
+        }
+    }
+}

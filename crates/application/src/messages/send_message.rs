@@ -1,0 +1,403 @@
+use crate::ApplicationError;
+use crate::conversations::{membership, publish};
+use palaver_domain::auth::Actor;
+use palaver_domain::conversation::{
+    ClientId, ConversationId, ConversationKind, EventPayload, Message, MessageContent, MessageId,
+    NewMessage,
+};
+use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, Notifier};
+use palaver_domain::{RepositoryError, ValidationError};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct SendMessageInput {
+    pub conversation_id: ConversationId,
+    pub content: MessageContent,
+    pub client_id: Option<ClientId>,
+    pub reply_to_id: Option<MessageId>,
+}
+
+/// The message, and whether this call created it (a resend returns the first one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub message: Message,
+    pub created: bool,
+}
+
+/// Appends a message to a conversation. Idempotent by the sender's `client_id`: sending
+/// again, even concurrently, returns the first message and logs nothing new.
+pub struct SendMessage {
+    conversations: Arc<dyn ConversationRepository>,
+    messages: Arc<dyn MessageRepository>,
+    notifier: Arc<dyn Notifier>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SendMessage {
+    pub fn new(
+        conversations: Arc<dyn ConversationRepository>,
+        messages: Arc<dyn MessageRepository>,
+        notifier: Arc<dyn Notifier>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            conversations,
+            messages,
+            notifier,
+            clock,
+        }
+    }
+
+    /// `NotFound` for non-members; `Forbidden` for plain members of a channel;
+    /// `Validation` on `reply_to_id` for a message not in this conversation; `Conflict` on
+    /// `client_id` when it was used for a message in another conversation.
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        input: SendMessageInput,
+    ) -> Result<Sent, ApplicationError> {
+        let (conversation, member) =
+            membership(self.conversations.as_ref(), input.conversation_id, actor).await?;
+        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
+            return Err(ApplicationError::Forbidden(
+                "only the owner and admins post in a channel",
+            ));
+        }
+        if let Some(client_id) = &input.client_id
+            && let Some(first) = self.earlier_send(actor, client_id, &input).await?
+        {
+            return Ok(first);
+        }
+        if let Some(reply_to) = input.reply_to_id {
+            let replied = self.messages.find(reply_to).await?;
+            if replied.is_none_or(|m| m.conversation_id != input.conversation_id) {
+                return Err(ValidationError::new(
+                    "reply_to_id",
+                    "must be a message of this conversation",
+                )
+                .into());
+            }
+        }
+        let new = NewMessage {
+            id: MessageId::generate(),
+            conversation_id: input.conversation_id,
+            sender_id: actor.user_id,
+            content: input.content.clone(),
+            reply_to_id: input.reply_to_id,
+            client_id: input.client_id.clone(),
+        };
+        match self.messages.append(&new, self.clock.now()).await {
+            Ok(event) => {
+                let message = match &event.payload {
+                    EventPayload::MessageCreated { message } => message.clone(),
+                    _ => {
+                        return Err(ApplicationError::unexpected(
+                            "append logged no message.created",
+                        ));
+                    }
+                };
+                publish(self.notifier.as_ref(), vec![event]);
+                Ok(Sent {
+                    message,
+                    created: true,
+                })
+            }
+            // A concurrent send with the same client id won the race.
+            Err(RepositoryError::Conflict { field: "client_id" }) => {
+                let client_id = input.client_id.as_ref().ok_or_else(|| {
+                    ApplicationError::unexpected("client_id conflict without one")
+                })?;
+                self.earlier_send(actor, client_id, &input)
+                    .await?
+                    .ok_or_else(|| {
+                        ApplicationError::unexpected("client_id conflict, first message gone")
+                    })
+            }
+            Err(RepositoryError::NotFound) => Err(ApplicationError::NotFound("conversation")),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn earlier_send(
+        &self,
+        actor: &Actor,
+        client_id: &ClientId,
+        input: &SendMessageInput,
+    ) -> Result<Option<Sent>, ApplicationError> {
+        let Some(first) = self
+            .messages
+            .find_by_client_id(actor.user_id, client_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if first.conversation_id != input.conversation_id {
+            return Err(ApplicationError::Conflict { field: "client_id" });
+        }
+        Ok(Some(Sent {
+            message: first,
+            created: false,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::conversations::*;
+    use crate::test_support::*;
+    use palaver_domain::conversation::{Conversation, MemberRole};
+    use palaver_domain::ports::MockMessageRepository;
+    use palaver_domain::user::User;
+
+    fn input(conversation: &Conversation, client_id: Option<&str>) -> SendMessageInput {
+        SendMessageInput {
+            conversation_id: conversation.id,
+            content: MessageContent::parse("hello").unwrap(),
+            client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
+            reply_to_id: None,
+        }
+    }
+
+    /// A message store that has seen no client id before and appends with seq 11.
+    fn appending(
+        conversation: &Conversation,
+        sender: &User,
+        appends: usize,
+    ) -> MockMessageRepository {
+        let mut messages = MockMessageRepository::new();
+        messages
+            .expect_find_by_client_id()
+            .returning(|_, _| Ok(None));
+        let stored = message(conversation, sender, 11);
+        let group = conversation.clone();
+        messages
+            .expect_append()
+            .withf(|m, at| m.content.as_str() == "hello" && *at == now())
+            .times(appends)
+            .returning(move |_, _| {
+                Ok(event(
+                    &group,
+                    11,
+                    EventPayload::MessageCreated {
+                        message: stored.clone(),
+                    },
+                ))
+            });
+        messages
+    }
+
+    #[tokio::test]
+    async fn members_of_groups_and_moderators_of_channels_post_with_one_event() {
+        let (owner, moderator, ann) = (user("own"), user("mod"), user("ann"));
+        let roles = [
+            (&owner, MemberRole::Owner),
+            (&moderator, MemberRole::Admin),
+            (&ann, MemberRole::Member),
+        ];
+        let group = conversation(ConversationKind::Group, Some(&owner));
+        let channel = conversation(ConversationKind::Channel, Some(&owner));
+        for (target, who) in [
+            (&group, &ann),
+            (&group, &owner),
+            (&channel, &owner),
+            (&channel, &moderator),
+        ] {
+            let send = SendMessage::new(
+                Arc::new(store_with(target, &roles)),
+                Arc::new(appending(target, who, 1)),
+                notifier_expecting_events(&["message.created"]),
+                fixed_clock(),
+            );
+            let sent = send
+                .execute(&actor_for(who), input(target, Some("c-1")))
+                .await
+                .unwrap();
+            assert!(sent.created);
+            assert_eq!(sent.message.seq, 11);
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_channel_members_and_strangers_are_refused() {
+        let (owner, ann, eve) = (user("own"), user("ann"), user("eve"));
+        let channel = conversation(ConversationKind::Channel, Some(&owner));
+        let roles = [(&owner, MemberRole::Owner), (&ann, MemberRole::Member)];
+        for (who, not_found) in [(&ann, false), (&eve, true)] {
+            let send = SendMessage::new(
+                Arc::new(store_with(&channel, &roles)),
+                Arc::new(appending(&channel, who, 0)),
+                notifier_expecting(0),
+                fixed_clock(),
+            );
+            let error = send
+                .execute(&actor_for(who), input(&channel, None))
+                .await
+                .unwrap_err();
+            if not_found {
+                assert!(matches!(error, ApplicationError::NotFound("conversation")));
+            } else {
+                assert!(matches!(error, ApplicationError::Forbidden(_)));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_resend_returns_the_first_message_and_logs_nothing() {
+        let ann = user("ann");
+        let group = conversation(ConversationKind::Group, None);
+        let first = message(&group, &ann, 5);
+        let mut messages = MockMessageRepository::new();
+        let found = first.clone();
+        messages
+            .expect_find_by_client_id()
+            .withf(|_, c| c.as_str() == "c-1")
+            .returning(move |_, _| Ok(Some(found.clone())));
+        messages.expect_append().never();
+        let send = SendMessage::new(
+            Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
+            Arc::new(messages),
+            notifier_expecting(0),
+            fixed_clock(),
+        );
+        let sent = send
+            .execute(&actor_for(&ann), input(&group, Some("c-1")))
+            .await
+            .unwrap();
+        assert_eq!(
+            sent,
+            Sent {
+                message: first,
+                created: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn losing_a_concurrent_race_for_a_client_id_returns_the_winner() {
+        let ann = user("ann");
+        let group = conversation(ConversationKind::Group, None);
+        let winner = message(&group, &ann, 5);
+        let mut messages = MockMessageRepository::new();
+        let mut lookups = mockall::Sequence::new();
+        messages
+            .expect_find_by_client_id()
+            .times(1)
+            .in_sequence(&mut lookups)
+            .returning(|_, _| Ok(None));
+        messages
+            .expect_append()
+            .times(1)
+            .in_sequence(&mut lookups)
+            .returning(|_, _| Err(RepositoryError::Conflict { field: "client_id" }));
+        let found = winner.clone();
+        messages
+            .expect_find_by_client_id()
+            .times(1)
+            .in_sequence(&mut lookups)
+            .returning(move |_, _| Ok(Some(found.clone())));
+        let send = SendMessage::new(
+            Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
+            Arc::new(messages),
+            notifier_expecting(0),
+            fixed_clock(),
+        );
+        let sent = send
+            .execute(&actor_for(&ann), input(&group, Some("c-1")))
+            .await
+            .unwrap();
+        assert_eq!(
+            sent,
+            Sent {
+                message: winner,
+                created: false
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_id_used_in_another_conversation_is_a_conflict() {
+        let ann = user("ann");
+        let (group, elsewhere) = (
+            conversation(ConversationKind::Group, None),
+            conversation(ConversationKind::Group, None),
+        );
+        let mut messages = MockMessageRepository::new();
+        let other = message(&elsewhere, &ann, 1);
+        messages
+            .expect_find_by_client_id()
+            .returning(move |_, _| Ok(Some(other.clone())));
+        messages.expect_append().never();
+        let send = SendMessage::new(
+            Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
+            Arc::new(messages),
+            notifier_expecting(0),
+            fixed_clock(),
+        );
+        assert!(matches!(
+            send.execute(&actor_for(&ann), input(&group, Some("c-1")))
+                .await,
+            Err(ApplicationError::Conflict { field: "client_id" })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_reply_must_point_into_the_same_conversation() {
+        let ann = user("ann");
+        let (group, elsewhere) = (
+            conversation(ConversationKind::Group, None),
+            conversation(ConversationKind::Group, None),
+        );
+        let foreign = message(&elsewhere, &ann, 1);
+        for replied in [None, Some(foreign.clone())] {
+            let mut messages = MockMessageRepository::new();
+            messages
+                .expect_find()
+                .returning(move |_| Ok(replied.clone()));
+            messages.expect_append().never();
+            let send = SendMessage::new(
+                Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
+                Arc::new(messages),
+                notifier_expecting(0),
+                fixed_clock(),
+            );
+            let mut request = input(&group, None);
+            request.reply_to_id = Some(foreign.id);
+            assert!(matches!(
+                send.execute(&actor_for(&ann), request).await,
+                Err(ApplicationError::Validation(e)) if e.field == "reply_to_id"
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_is_unexpected_and_a_vanished_conversation_not_found() {
+        let ann = user("ann");
+        let group = conversation(ConversationKind::Group, None);
+        for (answer, not_found) in [
+            (RepositoryError::NotFound, true),
+            (RepositoryError::unexpected("db down"), false),
+        ] {
+            let mut messages = MockMessageRepository::new();
+            let answer = std::sync::Mutex::new(Some(answer));
+            messages
+                .expect_append()
+                .returning(move |_, _| Err(answer.lock().unwrap().take().unwrap()));
+            let send = SendMessage::new(
+                Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
+                Arc::new(messages),
+                notifier_expecting(0),
+                fixed_clock(),
+            );
+            let error = send
+                .execute(&actor_for(&ann), input(&group, None))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                matches!(error, ApplicationError::NotFound("conversation")),
+                not_found,
+                "{error:?}"
+            );
+        }
+    }
+}
