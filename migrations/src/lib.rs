@@ -5,6 +5,7 @@ mod columns;
 mod connect;
 mod m20261121_000001_create_users;
 mod m20261121_000002_create_sessions;
+mod m20261121_000003_create_conversations;
 
 pub use connect::{ConnectSettings, connect};
 pub use sea_orm_migration::MigratorTrait;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_users::Migration),
             Box::new(m20261121_000002_create_sessions::Migration),
+            Box::new(m20261121_000003_create_conversations::Migration),
         ]
     }
 }

@@ -37,21 +37,27 @@ async fn status_up_down_fresh_refresh_and_reset_work_on_the_configured_database(
     // The fixture arrives migrated; take it all down first.
     let database = TestDatabase::create().await;
     let url = database.url();
-    assert_run(url, &["reset"], &["2 migrations, 2 pending"]);
+    assert_run(url, &["reset"], &["3 migrations, 3 pending"]);
     assert_run(
         url,
         &["status"],
-        &["Pending  m20261121_000001_create_users", "2 pending"],
+        &["Pending  m20261121_000001_create_users", "3 pending"],
     );
     assert_run(
         url,
         &["up"],
-        &["Applied  m20261121_000002_create_sessions", "0 pending"],
+        &[
+            "Applied  m20261121_000003_create_conversations",
+            "0 pending",
+        ],
     );
     assert_run(
         url,
         &["down"],
-        &["Pending  m20261121_000002_create_sessions", "1 pending"],
+        &[
+            "Pending  m20261121_000003_create_conversations",
+            "1 pending",
+        ],
     );
     assert_run(url, &["down", "-n", "1"], &["2 pending"]);
     assert_run(url, &["up", "-n", "1"], &["1 pending"]);
@@ -68,7 +74,7 @@ async fn database_url_wins_over_the_configuration_and_sqlite_directories_are_cre
     assert_run(
         &configured,
         &["--database-url", &other, "up", "-n", "1"],
-        &["1 pending"],
+        &["2 pending"],
     );
     assert!(dir.join("nested/other.db").exists());
     assert!(!dir.join("configured.db").exists());

@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
 mod auth;
+mod authorization;
+mod conversations;
 mod errors;
+mod messages;
 mod password_reset;
 mod sessions;
 mod users;

@@ -227,6 +227,64 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Creates a group or channel owned by `owner` with `members`; returns its id.
+    pub async fn create_conversation(
+        &self,
+        owner: &Account,
+        kind: &str,
+        members: &[&Account],
+    ) -> String {
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let reply = self
+            .post(
+                "/api/conversations",
+                Some(&owner.access_token),
+                json!({ "kind": kind, "name": format!("{kind} of {}", owner.username), "member_ids": ids }),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "creating a {kind}: {:?}", reply.body);
+        reply.body["id"]
+            .as_str()
+            .expect("conversation id")
+            .to_owned()
+    }
+
+    /// Sends a message; returns the reply (201 for a new message).
+    pub async fn send(
+        &self,
+        from: &Account,
+        conversation: &str,
+        content: &str,
+        client_id: Option<&str>,
+    ) -> Reply {
+        let mut body = json!({ "content": content });
+        if let Some(client_id) = client_id {
+            body["client_id"] = json!(client_id);
+        }
+        self.post(
+            &format!("/api/conversations/{conversation}/messages"),
+            Some(&from.access_token),
+            body,
+        )
+        .await
+    }
+
+    /// The conversation's events after `after_seq`, as JSON values.
+    pub async fn events(&self, reader: &Account, conversation: &str, after_seq: i64) -> Vec<Value> {
+        let reply = self
+            .get(
+                &format!(
+                    "/api/conversations/{conversation}/events?after_seq={after_seq}&limit=200"
+                ),
+                Some(&reader.access_token),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body["items"].as_array().expect("items").clone()
+    }
+}
+
 pub fn account_from(session: &Value) -> Account {
     Account {
         id: session["user"]["id"].as_str().expect("user id").to_owned(),

@@ -2,6 +2,7 @@ use crate::error::map_db_err;
 use palaver_domain::RepositoryError;
 use palaver_migrations::{ConnectSettings, Migrator, MigratorTrait, connect};
 use sea_orm::DatabaseConnection;
+use std::time::Duration;
 
 /// A connection pool to Palaver's database, whichever backend its URL names. The one
 /// handle the outer crates hold; repositories are built from it.
@@ -24,8 +25,35 @@ impl Database {
             .map_err(map_db_err)
     }
 
+    /// Calls `observer` after every statement run through this handle, including inside
+    /// transactions: for metrics, or for counting queries in tests. It applies to the
+    /// repositories built from this handle afterwards (and its clones made afterwards), and
+    /// replaces any observer set before. It runs on the query's path, so it must be quick.
+    pub fn observe_statements<F>(&mut self, observer: F)
+    where
+        F: Fn(&ExecutedStatement<'_>) + Send + Sync + 'static,
+    {
+        self.connection.set_metric_callback(move |info| {
+            observer(&ExecutedStatement {
+                sql: &info.statement.sql,
+                elapsed: info.elapsed,
+                failed: info.failed,
+            })
+        });
+    }
+
     /// Closes the pool, waiting for connections in use to come back.
     pub async fn close(self) -> Result<(), RepositoryError> {
         self.connection.close().await.map_err(map_db_err)
     }
+}
+
+/// One statement the database has run, as [`Database::observe_statements`] reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecutedStatement<'a> {
+    /// The SQL, with placeholders rather than values.
+    pub sql: &'a str,
+    pub elapsed: Duration,
+    /// Whether the database answered with an error.
+    pub failed: bool,
 }

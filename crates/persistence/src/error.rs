@@ -23,9 +23,25 @@ fn conflicting_field(message: &str) -> &'static str {
         "username"
     } else if about.contains("ux_users_email") || about.contains("users.email") {
         "email"
+    } else if about.contains("ux_messages_sender_client_id") || about.contains("messages.client_id")
+    {
+        "client_id"
+    } else if about.contains("ux_conversations_direct_key")
+        || about.contains("conversations.direct_key")
+    {
+        "direct_key"
     } else {
         "record"
     }
+}
+
+/// Like [`map_db_err`], for writes whose rows refer to others: a broken foreign key means
+/// a row they need (a user, a conversation) is gone, which the ports report as `NotFound`.
+pub fn map_write_err(error: DbErr) -> RepositoryError {
+    if let Some(SqlErr::ForeignKeyConstraintViolation(_)) = error.sql_err() {
+        return RepositoryError::NotFound;
+    }
+    map_db_err(error)
 }
 
 /// A stored row that no longer passes the domain's rules.
@@ -45,11 +61,16 @@ pub async fn finish<T>(
             Ok(value)
         }
         Err(error) => {
-            if let Err(rollback) = txn.rollback().await {
-                tracing::warn!(%rollback, "rollback failed");
-            }
+            discard(txn).await;
             Err(error)
         }
+    }
+}
+
+/// Rolls back a transaction whose work is not wanted after all, though nothing failed.
+pub async fn discard(txn: sea_orm::DatabaseTransaction) {
+    if let Err(rollback) = txn.rollback().await {
+        tracing::warn!(%rollback, "rollback failed");
     }
 }
 
@@ -79,6 +100,30 @@ mod tests {
                 "email",
             ),
             ("UNIQUE constraint failed: sessions.id", "record"),
+            (
+                "duplicate key value violates unique constraint \"ux_messages_sender_client_id\"",
+                "client_id",
+            ),
+            (
+                "UNIQUE constraint failed: messages.sender_id, messages.client_id",
+                "client_id",
+            ),
+            (
+                "Duplicate entry '\\x01-ux_users_email' for key 'ux_messages_sender_client_id'",
+                "client_id",
+            ),
+            (
+                "Duplicate entry 'messages.client_id' for key 'messages.ux_messages_conversation_seq'",
+                "record",
+            ),
+            (
+                "Duplicate entry 'a:b' for key 'ux_conversations_direct_key'",
+                "direct_key",
+            ),
+            (
+                "UNIQUE constraint failed: conversations.direct_key",
+                "direct_key",
+            ),
         ];
         for (message, field) in cases {
             assert_eq!(conflicting_field(message), field, "{message}");

@@ -5,11 +5,15 @@ mod credentials;
 mod database;
 mod entities;
 mod error;
+mod event_log;
 mod health;
 mod mapping;
 mod repositories;
 
-pub use database::Database;
+pub use database::{Database, ExecutedStatement};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
-pub use repositories::{SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository};
+pub use repositories::{
+    SqlConversationRepository, SqlMessageRepository, SqlPasswordResetRepository,
+    SqlSessionRepository, SqlUserRepository,
+};

@@ -1,5 +1,9 @@
 //! Conversions between table rows and domain entities.
 
+mod conversations;
+
+pub use conversations::*;
+
 use crate::entities::{sessions, users};
 use crate::error::corrupt;
 use palaver_domain::RepositoryError;

@@ -2,11 +2,19 @@
 //! PALAVER_TEST_DATABASE_URL is set. Each test gets a fresh database.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+mod common;
+
+use chrono::Duration;
+use common::{connect, now, user};
 use palaver_domain::RepositoryError;
 use palaver_domain::auth::{
     PasswordResetRecord, RefreshTokenRecord, RotationOutcome, Session, SessionId,
 };
+use palaver_domain::conversation::{
+    Conversation, ConversationId, ConversationKind, ConversationName, Member, MemberRole,
+    MessageContent, MessageId, NewMessage,
+};
+use palaver_domain::ports::{ConversationRepository, MessageRepository};
 use palaver_domain::ports::{
     PasswordResetRepository, SessionRepository, UserRepository, UserSearch,
 };
@@ -17,7 +25,8 @@ use palaver_domain::user::{
 };
 use palaver_migrations::testing::TestDatabase;
 use palaver_persistence::{
-    ConnectSettings, Database, SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
+    SqlConversationRepository, SqlMessageRepository, SqlPasswordResetRepository,
+    SqlSessionRepository, SqlUserRepository,
 };
 use std::sync::Arc;
 
@@ -26,17 +35,6 @@ struct Repos {
     sessions: Arc<SqlSessionRepository>,
     resets: SqlPasswordResetRepository,
     _db: TestDatabase,
-}
-
-async fn connect(database: &TestDatabase) -> Database {
-    Database::connect(&ConnectSettings {
-        url: database.url().to_owned(),
-        max_connections: 8,
-        min_connections: 1,
-        connect_timeout: std::time::Duration::from_secs(10),
-    })
-    .await
-    .unwrap()
 }
 
 async fn repos() -> Repos {
@@ -63,28 +61,6 @@ async fn issue_reset_token(repos: &Repos, user: &User, secret: &str) -> SecretTo
         .await
         .unwrap();
     token
-}
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-fn user(name: &str) -> User {
-    let at = now();
-    User {
-        id: UserId::generate(),
-        username: Username::parse(name).unwrap(),
-        email: Some(EmailAddress::parse(&format!("{name}@example.org")).unwrap()),
-        phone: None,
-        first_name: None,
-        last_name: None,
-        avatar_url: None,
-        role: Role::User,
-        password_hash: PasswordHash::from_stored("$2b$04$hash".into()),
-        created_at: at,
-        updated_at: at,
-        last_seen_at: None,
-    }
 }
 
 async fn open_session(repos: &Repos, user: &User) -> (Session, SecretToken) {
@@ -737,13 +713,60 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
             .unwrap()
             .is_empty()
     );
-    let users = SqlUserRepository::new(&connect(&database).await);
+    let pool = connect(&database).await;
+    let users = SqlUserRepository::new(&pool);
+    let conversations = SqlConversationRepository::new(&pool);
+    let messages = SqlMessageRepository::new(&pool);
     assert!(
         users.insert(&user("ada")).await.is_err(),
         "the users table is gone"
     );
+    assert!(
+        conversations
+            .find(ConversationId::generate())
+            .await
+            .is_err(),
+        "the conversations table is gone"
+    );
+    let ada = user("ada");
+    assert!(
+        messages.search(ada.id, "hello", None, 0, 10).await.is_err(),
+        "the search index is gone"
+    );
+
     Migrator::up(&db, None).await.unwrap();
-    users.insert(&user("ada")).await.unwrap();
+    users.insert(&ada).await.unwrap();
+    // The whole chain works again, the full-text index included.
+    let at = now();
+    let group = Conversation {
+        id: ConversationId::generate(),
+        kind: ConversationKind::Group,
+        name: Some(ConversationName::parse("again").unwrap()),
+        owner_id: Some(ada.id),
+        created_at: at,
+        updated_at: at,
+        last_seq: 0,
+        member_count: 1,
+    };
+    let owner = Member {
+        conversation_id: group.id,
+        user_id: ada.id,
+        role: MemberRole::Owner,
+        joined_at: at,
+        last_read_seq: 0,
+    };
+    conversations.create(&group, &[owner]).await.unwrap();
+    let hello = NewMessage {
+        id: MessageId::generate(),
+        conversation_id: group.id,
+        sender_id: ada.id,
+        content: MessageContent::parse("hello again").unwrap(),
+        reply_to_id: None,
+        client_id: None,
+    };
+    messages.append(&hello, at).await.unwrap();
+    let found = messages.search(ada.id, "hello", None, 0, 10).await.unwrap();
+    assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), [hello.id]);
 }
 
 #[tokio::test]

@@ -6,22 +6,31 @@ use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, PasswordResetSettings,
     PurgeExpiredCredentials, Refresh, Register, RequestPasswordReset, SessionStarter,
 };
+use palaver_application::conversations::{
+    AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
+    LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember,
+    RenameConversation,
+};
+use palaver_application::messages::{
+    DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
+};
 use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
     SetGlobalRole, UpdateProfile,
 };
 use palaver_domain::ports::{
-    Clock, Mailer, PasswordHasher, PasswordResetRepository, PresenceDirectory, SecretGenerator,
-    SessionRepository, TokenIssuer, UserRepository,
+    Clock, ConversationRepository, Mailer, MessageRepository, Notifier, PasswordHasher,
+    PasswordResetRepository, PresenceDirectory, SecretGenerator, SessionRepository, TokenIssuer,
+    UserRepository,
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
-    ConnectSettings, Database, SqlDatabaseHealth, SqlPasswordResetRepository, SqlSessionRepository,
-    SqlUserRepository,
+    ConnectSettings, Database, SqlConversationRepository, SqlDatabaseHealth, SqlMessageRepository,
+    SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
 };
 use palaver_security::{BcryptHasher, JwtIssuer, RandomSecrets, SystemClock};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
-use palaver_web::{AppState, InMemoryPresence, WebSettings};
+use palaver_web::{AppState, DiscardingNotifier, InMemoryPresence, WebSettings};
 use std::sync::Arc;
 
 /// Everything built from the configuration: the web state, the use-cases the command
@@ -69,6 +78,12 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let presence: Arc<dyn PresenceDirectory> = Arc::new(InMemoryPresence::default());
     let mailer = mailer(settings)?;
+    let conversations: Arc<dyn ConversationRepository> =
+        Arc::new(SqlConversationRepository::new(&database));
+    let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::new(&database));
+    let notifier: Arc<dyn Notifier> = Arc::new(DiscardingNotifier);
+    let leave_all =
+        LeaveAllConversations::new(conversations.clone(), notifier.clone(), clock.clone());
 
     let starter = SessionStarter::new(
         sessions.clone(),
@@ -119,9 +134,73 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             presence.clone(),
             clock.clone(),
         )),
-        admin_update_user: Arc::new(AdminUpdateUser::new(users.clone(), presence, clock.clone())),
-        delete_account: Arc::new(DeleteAccount::new(users.clone(), hasher)),
-        admin_delete_user: Arc::new(AdminDeleteUser::new(users.clone())),
+        admin_update_user: Arc::new(AdminUpdateUser::new(
+            users.clone(),
+            presence.clone(),
+            clock.clone(),
+        )),
+        delete_account: Arc::new(DeleteAccount::new(users.clone(), hasher, leave_all.clone())),
+        admin_delete_user: Arc::new(AdminDeleteUser::new(users.clone(), leave_all)),
+        create_conversation: Arc::new(CreateConversation::new(
+            conversations.clone(),
+            users.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        list_conversations: Arc::new(ListConversations::new(conversations.clone())),
+        get_conversation: Arc::new(GetConversation::new(conversations.clone())),
+        rename_conversation: Arc::new(RenameConversation::new(
+            conversations.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        delete_conversation: Arc::new(DeleteConversation::new(
+            conversations.clone(),
+            notifier.clone(),
+        )),
+        list_members: Arc::new(ListMembers::new(
+            conversations.clone(),
+            users.clone(),
+            presence.clone(),
+        )),
+        add_members: Arc::new(AddMembers::new(
+            conversations.clone(),
+            users.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        change_member_role: Arc::new(ChangeMemberRole::new(
+            conversations.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        remove_member: Arc::new(RemoveMember::new(
+            conversations.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        mark_read: Arc::new(MarkRead::new(conversations.clone(), notifier.clone())),
+        list_events: Arc::new(ListEvents::new(conversations.clone())),
+        send_message: Arc::new(SendMessage::new(
+            conversations.clone(),
+            messages.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        list_messages: Arc::new(ListMessages::new(conversations.clone(), messages.clone())),
+        edit_message: Arc::new(EditMessage::new(
+            conversations.clone(),
+            messages.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        delete_message: Arc::new(DeleteMessage::new(
+            conversations,
+            messages.clone(),
+            notifier,
+            clock.clone(),
+        )),
+        search_messages: Arc::new(SearchMessages::new(messages)),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
         settings: WebSettings {
             max_body_bytes: settings.server.max_body_bytes,

@@ -5,12 +5,14 @@
 mod dto;
 mod error;
 mod extract;
+mod notifier;
 mod presence;
 mod request_log;
 mod routes;
 mod state;
 
 pub use error::ApiError;
+pub use notifier::DiscardingNotifier;
 pub use presence::InMemoryPresence;
 pub use routes::configure;
 pub use state::{AppState, WebSettings};

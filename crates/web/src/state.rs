@@ -2,6 +2,13 @@ use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, Refresh, Register,
     RequestPasswordReset,
 };
+use palaver_application::conversations::{
+    AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
+    ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember, RenameConversation,
+};
+use palaver_application::messages::{
+    DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
+};
 use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
     UpdateProfile,
@@ -34,6 +41,22 @@ pub struct AppState {
     pub admin_update_user: Arc<AdminUpdateUser>,
     pub delete_account: Arc<DeleteAccount>,
     pub admin_delete_user: Arc<AdminDeleteUser>,
+    pub create_conversation: Arc<CreateConversation>,
+    pub list_conversations: Arc<ListConversations>,
+    pub get_conversation: Arc<GetConversation>,
+    pub rename_conversation: Arc<RenameConversation>,
+    pub delete_conversation: Arc<DeleteConversation>,
+    pub list_members: Arc<ListMembers>,
+    pub add_members: Arc<AddMembers>,
+    pub change_member_role: Arc<ChangeMemberRole>,
+    pub remove_member: Arc<RemoveMember>,
+    pub mark_read: Arc<MarkRead>,
+    pub list_events: Arc<ListEvents>,
+    pub send_message: Arc<SendMessage>,
+    pub list_messages: Arc<ListMessages>,
+    pub edit_message: Arc<EditMessage>,
+    pub delete_message: Arc<DeleteMessage>,
+    pub search_messages: Arc<SearchMessages>,
     pub database_health: Arc<dyn DatabaseHealth>,
     pub settings: WebSettings,
 }

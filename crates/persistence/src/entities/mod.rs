@@ -1,5 +1,9 @@
 //! Table shapes, one module per table, as sea-orm entities.
 
+pub mod conversation_members;
+pub mod conversations;
+pub mod events;
+pub mod messages;
 pub mod password_reset_tokens;
 pub mod refresh_tokens;
 pub mod sessions;

@@ -2,6 +2,7 @@
 //! edge; responses are built from domain values and never carry password material.
 
 pub mod auth;
+pub mod conversations;
 pub mod users;
 
 use crate::error::ApiError;

@@ -2,7 +2,9 @@
 //! malformed input, unknown routes and wrong methods.
 
 mod auth;
+mod conversations;
 mod health;
+mod messages;
 mod users;
 
 use crate::error::ApiError;
@@ -69,6 +71,49 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                             .route(web::get().to(users::get))
                             .route(web::patch().to(users::update))
                             .route(web::delete().to(users::delete)),
+                    )
+                    .service(
+                        resource("/api/conversations", "GET, POST")
+                            .route(web::get().to(conversations::list))
+                            .route(web::post().to(conversations::create)),
+                    )
+                    .service(
+                        resource("/api/conversations/{id}", "GET, PATCH, DELETE")
+                            .route(web::get().to(conversations::get))
+                            .route(web::patch().to(conversations::rename))
+                            .route(web::delete().to(conversations::delete)),
+                    )
+                    .service(
+                        resource("/api/conversations/{id}/members", "GET, POST")
+                            .route(web::get().to(conversations::members))
+                            .route(web::post().to(conversations::add_members)),
+                    )
+                    .service(
+                        resource("/api/conversations/{id}/members/{user_id}", "PATCH, DELETE")
+                            .route(web::patch().to(conversations::change_member_role))
+                            .route(web::delete().to(conversations::remove_member)),
+                    )
+                    .service(
+                        resource("/api/conversations/{id}/messages", "GET, POST")
+                            .route(web::get().to(messages::list))
+                            .route(web::post().to(messages::send)),
+                    )
+                    .service(
+                        resource("/api/conversations/{id}/read", "PUT")
+                            .route(web::put().to(conversations::mark_read)),
+                    )
+                    .service(
+                        resource("/api/conversations/{id}/events", "GET")
+                            .route(web::get().to(conversations::events)),
+                    )
+                    .service(
+                        resource("/api/messages/{id}", "PATCH, DELETE")
+                            .route(web::patch().to(messages::edit))
+                            .route(web::delete().to(messages::delete)),
+                    )
+                    .service(
+                        resource("/api/search/messages", "GET")
+                            .route(web::get().to(messages::search)),
                     )
                     .default_service(web::to(unknown_route)),
             );

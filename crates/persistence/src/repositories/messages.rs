@@ -1,0 +1,393 @@
+use crate::database::Database;
+use crate::entities::{conversations, messages};
+use crate::error::{discard, finish, map_db_err, map_write_err};
+use crate::event_log::{log_event, next_seq};
+use crate::mapping::{message_from_new, message_from_row, message_to_row};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use palaver_domain::RepositoryError;
+use palaver_domain::conversation::{
+    ClientId, ConversationEvent, ConversationId, EventPayload, Message, MessageContent, MessageId,
+    NewMessage,
+};
+use palaver_domain::ports::{MessagePage, MessageRepository, SeqWindow};
+use palaver_domain::user::UserId;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub struct SqlMessageRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlMessageRepository {
+    pub fn new(database: &Database) -> Self {
+        Self {
+            db: database.connection.clone(),
+        }
+    }
+
+    async fn find_row(&self, id: MessageId) -> Result<Option<messages::Model>, RepositoryError> {
+        messages::Entity::find_by_id(id.as_uuid())
+            .one(&self.db)
+            .await
+            .map_err(map_db_err)
+    }
+}
+
+#[async_trait]
+impl MessageRepository for SqlMessageRepository {
+    async fn find(&self, id: MessageId) -> Result<Option<Message>, RepositoryError> {
+        self.find_row(id).await?.map(message_from_row).transpose()
+    }
+
+    async fn find_by_client_id(
+        &self,
+        sender: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<Message>, RepositoryError> {
+        messages::Entity::find()
+            .filter(messages::Column::SenderId.eq(sender.as_uuid()))
+            .filter(messages::Column::ClientId.eq(client_id.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(map_db_err)?
+            .map(message_from_row)
+            .transpose()
+    }
+
+    async fn append(
+        &self,
+        message: &NewMessage,
+        now: DateTime<Utc>,
+    ) -> Result<ConversationEvent, RepositoryError> {
+        let txn = self.db.begin().await.map_err(map_db_err)?;
+        let result = append_in(&txn, message, now).await;
+        finish(txn, result).await
+    }
+
+    async fn list(
+        &self,
+        conversation: ConversationId,
+        window: SeqWindow,
+        limit: u64,
+    ) -> Result<MessagePage, RepositoryError> {
+        use messages::Column::Seq;
+        let query = messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()));
+        // Read in the direction of the window, one more than asked to learn whether more lie
+        // beyond; a page read backwards is turned round before it is returned.
+        let (query, backwards) = match window {
+            SeqWindow::Newest => (query.order_by_desc(Seq), true),
+            SeqWindow::Before(seq) => (query.filter(Seq.lt(seq)).order_by_desc(Seq), true),
+            SeqWindow::After(seq) => (query.filter(Seq.gt(seq)).order_by_asc(Seq), false),
+            SeqWindow::Between(low, high) => (
+                query
+                    .filter(Seq.gt(low))
+                    .filter(Seq.lt(high))
+                    .order_by_asc(Seq),
+                false,
+            ),
+        };
+        let mut rows = query
+            .limit(limit.saturating_add(1))
+            .all(&self.db)
+            .await
+            .map_err(map_db_err)?;
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        if backwards {
+            rows.reverse();
+        }
+        Ok(MessagePage {
+            messages: rows
+                .into_iter()
+                .map(message_from_row)
+                .collect::<Result<_, _>>()?,
+            has_more,
+        })
+    }
+
+    async fn edit(
+        &self,
+        id: MessageId,
+        content: &MessageContent,
+        now: DateTime<Utc>,
+    ) -> Result<ConversationEvent, RepositoryError> {
+        let row = self.find_row(id).await?.ok_or(RepositoryError::NotFound)?;
+        let conversation = ConversationId::from_uuid(row.conversation_id);
+        let txn = self.db.begin().await.map_err(map_db_err)?;
+        let result = edit_in(&txn, conversation, id, content, now).await;
+        finish(txn, result).await
+    }
+
+    async fn delete(
+        &self,
+        id: MessageId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError> {
+        let row = self.find_row(id).await?.ok_or(RepositoryError::NotFound)?;
+        if row.deleted_at.is_some() {
+            return Ok(None);
+        }
+        let conversation = ConversationId::from_uuid(row.conversation_id);
+        let txn = self.db.begin().await.map_err(map_db_err)?;
+        match delete_in(&txn, conversation, id, now).await {
+            // Someone else deleted it meanwhile: give the seq back.
+            Ok(None) => {
+                discard(txn).await;
+                Ok(None)
+            }
+            result => finish(txn, result).await,
+        }
+    }
+
+    async fn search(
+        &self,
+        user: UserId,
+        text: &str,
+        conversation: Option<ConversationId>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Message>, RepositoryError> {
+        let backend = self.db.get_database_backend();
+        let Some(statement) = search_statement(backend, user, text, conversation, offset, limit)
+        else {
+            return Ok(Vec::new());
+        };
+        let ranked: Vec<Uuid> = self
+            .db
+            .query_all_raw(statement)
+            .await
+            .map_err(map_db_err)?
+            .iter()
+            .map(|row| row.try_get("", "id"))
+            .collect::<Result<_, _>>()
+            .map_err(map_db_err)?;
+        if ranked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found: HashMap<Uuid, messages::Model> = messages::Entity::find()
+            .filter(messages::Column::Id.is_in(ranked.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(map_db_err)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        // In rank order; one deleted between the two queries is simply left out.
+        ranked
+            .iter()
+            .filter_map(|id| found.remove(id))
+            .filter(|row| row.deleted_at.is_none())
+            .map(message_from_row)
+            .collect()
+    }
+}
+
+async fn append_in(
+    txn: &impl ConnectionTrait,
+    message: &NewMessage,
+    now: DateTime<Utc>,
+) -> Result<ConversationEvent, RepositoryError> {
+    let conversation = message.conversation_id;
+    let seq = next_seq(txn, conversation, now).await?;
+    let stored = message_from_new(message, seq, now);
+    messages::Entity::insert(message_to_row(&stored))
+        .exec_without_returning(txn)
+        .await
+        .map_err(map_write_err)?;
+    conversations::Entity::update_many()
+        .col_expr(
+            conversations::Column::LastMessageId,
+            Expr::value(stored.id.as_uuid()),
+        )
+        .filter(conversations::Column::Id.eq(conversation.as_uuid()))
+        .exec(txn)
+        .await
+        .map_err(map_db_err)?;
+    log_event(
+        txn,
+        conversation,
+        seq,
+        now,
+        EventPayload::MessageCreated { message: stored },
+    )
+    .await
+}
+
+async fn edit_in(
+    txn: &impl ConnectionTrait,
+    conversation: ConversationId,
+    id: MessageId,
+    content: &MessageContent,
+    now: DateTime<Utc>,
+) -> Result<ConversationEvent, RepositoryError> {
+    let seq = next_seq(txn, conversation, now).await?;
+    let edited = messages::Entity::update_many()
+        .col_expr(messages::Column::Content, Expr::value(content.as_str()))
+        .col_expr(messages::Column::EditedAt, Expr::value(now))
+        .filter(messages::Column::Id.eq(id.as_uuid()))
+        .filter(messages::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(map_db_err)?;
+    if edited.rows_affected == 0 {
+        return Err(RepositoryError::NotFound);
+    }
+    let message = messages::Entity::find_by_id(id.as_uuid())
+        .one(txn)
+        .await
+        .map_err(map_db_err)?
+        .map(message_from_row)
+        .transpose()?
+        .ok_or(RepositoryError::NotFound)?;
+    log_event(
+        txn,
+        conversation,
+        seq,
+        now,
+        EventPayload::MessageUpdated { message },
+    )
+    .await
+}
+
+/// `None` if it was deleted already (the caller then rolls back).
+async fn delete_in(
+    txn: &impl ConnectionTrait,
+    conversation: ConversationId,
+    id: MessageId,
+    now: DateTime<Utc>,
+) -> Result<Option<ConversationEvent>, RepositoryError> {
+    let seq = next_seq(txn, conversation, now).await?;
+    let deleted = messages::Entity::update_many()
+        .col_expr(
+            messages::Column::Content,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(messages::Column::DeletedAt, Expr::value(now))
+        .filter(messages::Column::Id.eq(id.as_uuid()))
+        .filter(messages::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(map_db_err)?;
+    if deleted.rows_affected == 0 {
+        return Ok(None);
+    }
+    let payload = EventPayload::MessageDeleted { message_id: id };
+    log_event(txn, conversation, seq, now, payload)
+        .await
+        .map(Some)
+}
+
+/// The text as an FTS5 query: each whitespace-separated term quoted (inner quotes doubled),
+/// all of them required. Terms without a letter or digit would match nothing and are
+/// dropped, as PostgreSQL and MySQL drop them; `None` when no term is left.
+fn fts5_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .filter(|term| term.chars().any(char::is_alphanumeric))
+        .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+/// The ids of the matching messages, best first, with the database's own full-text index:
+/// FTS5 with bm25 on SQLite, a tsvector with ts_rank on PostgreSQL, a FULLTEXT index in
+/// natural-language mode on MySQL. Only undeleted messages of conversations `user` belongs
+/// to. `None` when the text has nothing to search for.
+fn search_statement(
+    backend: DbBackend,
+    user: UserId,
+    text: &str,
+    conversation: Option<ConversationId>,
+    offset: u64,
+    limit: u64,
+) -> Option<Statement> {
+    if !text.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    // Literals, not parameters: MySQL wants integers there, and these are integers.
+    let (offset, limit) = (offset.min(i64::MAX as u64), limit.min(i64::MAX as u64));
+    let user: Value = user.as_uuid().into();
+    let conversation: Option<Value> = conversation.map(|c| c.as_uuid().into());
+    let mut values = Vec::new();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            values.push(fts5_query(text)?.into());
+            values.push(user);
+            let only = conversation.map_or("", |c| {
+                values.push(c);
+                "AND m.conversation_id = ? "
+            });
+            format!(
+                "SELECT m.id AS id FROM messages_fts \
+                 JOIN messages m ON m.id = messages_fts.message_id \
+                 JOIN conversation_members cm ON cm.conversation_id = m.conversation_id \
+                 WHERE messages_fts MATCH ? AND cm.user_id = ? AND m.deleted_at IS NULL {only}\
+                 ORDER BY bm25(messages_fts), m.created_at DESC, m.id DESC \
+                 LIMIT {limit} OFFSET {offset}"
+            )
+        }
+        DbBackend::Postgres => {
+            values.push(user);
+            values.push(text.into());
+            let only = conversation.map_or("", |c| {
+                values.push(c);
+                "AND m.conversation_id = $3 "
+            });
+            format!(
+                "SELECT m.id AS id FROM messages m \
+                 JOIN conversation_members cm \
+                   ON cm.conversation_id = m.conversation_id AND cm.user_id = $1 \
+                 WHERE m.search @@ plainto_tsquery('simple', $2) AND m.deleted_at IS NULL {only}\
+                 ORDER BY ts_rank(m.search, plainto_tsquery('simple', $2)) DESC, \
+                   m.created_at DESC, m.id DESC \
+                 LIMIT {limit} OFFSET {offset}"
+            )
+        }
+        _ => {
+            values.push(user);
+            values.push(text.into());
+            let only = conversation.map_or("", |c| {
+                values.push(c);
+                "AND m.conversation_id = ? "
+            });
+            values.push(text.into());
+            format!(
+                "SELECT m.id AS id FROM messages m \
+                 JOIN conversation_members cm \
+                   ON cm.conversation_id = m.conversation_id AND cm.user_id = ? \
+                 WHERE MATCH (m.content) AGAINST (? IN NATURAL LANGUAGE MODE) \
+                   AND m.deleted_at IS NULL {only}\
+                 ORDER BY MATCH (m.content) AGAINST (? IN NATURAL LANGUAGE MODE) DESC, \
+                   m.created_at DESC, m.id DESC \
+                 LIMIT {limit} OFFSET {offset}"
+            )
+        }
+    };
+    Some(Statement::from_sql_and_values(backend, sql, values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn fts5_terms_are_quoted_and_all_required() {
+        assert_eq!(
+            fts5_query("  hello   wor\"ld ").as_deref(),
+            Some("\"hello\" AND \"wor\"\"ld\"")
+        );
+        assert_eq!(
+            fts5_query("NEAR(a b) OR *").as_deref(),
+            Some("\"NEAR(a\" AND \"b)\" AND \"OR\"")
+        );
+        assert_eq!(fts5_query(" \t\n"), None);
+        assert_eq!(fts5_query("!!! ..."), None);
+    }
+}

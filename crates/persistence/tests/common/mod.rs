@@ -1,0 +1,59 @@
+//! Fixtures shared by the repository test files: connecting to the test database, clock
+//! readings it stores exactly, and users.
+#![allow(dead_code)] // each test file uses its own share of these
+
+use chrono::{DateTime, SubsecRound, Utc};
+use palaver_domain::ports::UserRepository;
+use palaver_domain::user::{EmailAddress, PasswordHash, Role, User, UserId, Username};
+use palaver_migrations::testing::TestDatabase;
+use palaver_persistence::{ConnectSettings, Database, SqlUserRepository};
+
+/// A pool of at most `max_connections` on the test database.
+pub async fn connect_with(database: &TestDatabase, max_connections: u32) -> Database {
+    Database::connect(&ConnectSettings {
+        url: database.url().to_owned(),
+        max_connections,
+        min_connections: 1,
+        connect_timeout: std::time::Duration::from_secs(10),
+    })
+    .await
+    .unwrap()
+}
+
+pub async fn connect(database: &TestDatabase) -> Database {
+    connect_with(database, 8).await
+}
+
+/// The current time to the microsecond, which every backend stores exactly.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub fn user(name: &str) -> User {
+    let at = now();
+    User {
+        id: UserId::generate(),
+        username: Username::parse(name).unwrap(),
+        email: Some(EmailAddress::parse(&format!("{name}@example.org")).unwrap()),
+        phone: None,
+        first_name: None,
+        last_name: None,
+        avatar_url: None,
+        role: Role::User,
+        password_hash: PasswordHash::from_stored("$2b$04$hash".into()),
+        created_at: at,
+        updated_at: at,
+        last_seen_at: None,
+    }
+}
+
+/// Stores a user of each name and returns their ids, in order.
+pub async fn insert_users(users: &SqlUserRepository, names: &[&str]) -> Vec<UserId> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let user = user(name);
+        users.insert(&user).await.unwrap();
+        ids.push(user.id);
+    }
+    ids
+}
