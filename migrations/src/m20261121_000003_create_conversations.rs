@@ -61,26 +61,35 @@ enum Events {
     CreatedAt,
 }
 
-/// Full-text search over message content, with each database's own index. SQLite: an FTS5
-/// table the triggers keep in step with `messages`; it holds a row for each message with
-/// content, so a tombstone's NULL content leaves it. `message_id` is UNINDEXED, so finding a
-/// message's row there scans the table: edits, deletions and cascades cost O(messages).
+/// Full-text search over message content, with each database's own index.
+///
+/// SQLite: an FTS5 table the triggers keep in step with `messages`, holding a row for each
+/// message with content (a tombstone's NULL content leaves it). `messages_search_keys`
+/// gives each message a stable integer key, used as its FTS rowid, so an edit, deletion or
+/// cascade finds the message's FTS row by rowid instead of scanning. (Plain rowids of
+/// `messages` would not do: VACUUM may renumber them, as the table has no INTEGER key.)
 /// PostgreSQL: a generated tsvector with a GIN index. MariaDB/MySQL: a FULLTEXT index.
 const SQLITE_SEARCH_UP: &[&str] = &[
+    "CREATE TABLE messages_search_keys (\
+        id INTEGER PRIMARY KEY, \
+        message_id BLOB NOT NULL UNIQUE REFERENCES messages (id) ON DELETE CASCADE)",
     "CREATE VIRTUAL TABLE messages_fts USING fts5(\
-        content, message_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages \
-        WHEN new.content IS NOT NULL BEGIN \
-            INSERT INTO messages_fts (content, message_id) VALUES (new.content, new.id); \
+        content, tokenize = 'unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN \
+            INSERT INTO messages_search_keys (message_id) VALUES (new.id); \
+            INSERT INTO messages_fts (rowid, content) \
+                SELECT last_insert_rowid(), new.content WHERE new.content IS NOT NULL; \
         END",
     "CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN \
-            DELETE FROM messages_fts WHERE message_id = old.id; \
-            INSERT INTO messages_fts (content, message_id) \
-                SELECT new.content, new.id WHERE new.content IS NOT NULL; \
+            DELETE FROM messages_fts WHERE rowid = \
+                (SELECT id FROM messages_search_keys WHERE message_id = old.id); \
+            INSERT INTO messages_fts (rowid, content) \
+                SELECT id, new.content FROM messages_search_keys \
+                WHERE message_id = new.id AND new.content IS NOT NULL; \
         END",
-    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages \
-        WHEN old.content IS NOT NULL BEGIN \
-            DELETE FROM messages_fts WHERE message_id = old.id; \
+    "CREATE TRIGGER messages_fts_delete BEFORE DELETE ON messages BEGIN \
+            DELETE FROM messages_fts WHERE rowid = \
+                (SELECT id FROM messages_search_keys WHERE message_id = old.id); \
         END",
 ];
 
@@ -89,6 +98,7 @@ const SQLITE_SEARCH_DOWN: &[&str] = &[
     "DROP TRIGGER IF EXISTS messages_fts_update",
     "DROP TRIGGER IF EXISTS messages_fts_insert",
     "DROP TABLE IF EXISTS messages_fts",
+    "DROP TABLE IF EXISTS messages_search_keys",
 ];
 
 const POSTGRES_SEARCH_UP: &[&str] = &[

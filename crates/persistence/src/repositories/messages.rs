@@ -326,7 +326,8 @@ fn search_statement(
             });
             format!(
                 "SELECT m.id AS id FROM messages_fts \
-                 JOIN messages m ON m.id = messages_fts.message_id \
+                 JOIN messages_search_keys k ON k.id = messages_fts.rowid \
+                 JOIN messages m ON m.id = k.message_id \
                  JOIN conversation_members cm ON cm.conversation_id = m.conversation_id \
                  WHERE messages_fts MATCH ? AND cm.user_id = ? AND m.deleted_at IS NULL {only}\
                  ORDER BY bm25(messages_fts), m.created_at DESC, m.id DESC \
