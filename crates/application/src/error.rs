@@ -48,6 +48,7 @@ impl From<RepositoryError> for ApplicationError {
         match error {
             RepositoryError::Conflict { field } => Self::Conflict { field },
             RepositoryError::NotFound => Self::NotFound("record"),
+            RepositoryError::Forbidden(why) => Self::Forbidden(why),
             RepositoryError::Unexpected(source) => Self::Unexpected(source),
         }
     }

@@ -26,6 +26,10 @@ pub enum RepositoryError {
     /// The row the operation needs does not exist (any more).
     #[error("not found")]
     NotFound,
+    /// A permission re-checked inside the transaction no longer holds (the caller's role
+    /// changed since the use-case looked); the reason is for the client.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// Anything else: the store is down, a query failed, data is corrupt.
     #[error("repository failure: {0}")]
     Unexpected(#[source] BoxError),

@@ -65,7 +65,9 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<Vec<SessionId>, RepositoryError>;
 
     /// Deletes the user and, with them, their sessions and reset tokens. `NotFound` if
-    /// the user is already gone.
+    /// the user is already gone; `Conflict { field: "memberships" }` while they still
+    /// belong to a conversation (checked with the user's row locked, so nobody can add them
+    /// meanwhile): they must leave first, with events, rather than vanish by cascade.
     async fn delete(&self, id: UserId) -> Result<(), RepositoryError>;
 }
 

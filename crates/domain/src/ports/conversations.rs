@@ -127,10 +127,13 @@ pub trait ConversationRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<ConversationEvent>, RepositoryError>;
 
-    /// Sets a member's role; logs `member.updated`. `NotFound` if they are not a member.
+    /// Sets a member's role; logs `member.updated`. Checked under the conversation's lock,
+    /// so a concurrent hand-off cannot be undone: `Forbidden` unless `actor` is the owner
+    /// at that moment and `user` is not; `NotFound` if `user` is not a member.
     async fn set_member_role(
         &self,
         id: ConversationId,
+        actor: UserId,
         user: UserId,
         role: MemberRole,
         now: DateTime<Utc>,
@@ -155,7 +158,8 @@ pub trait ConversationRepository: Send + Sync {
         seq: i64,
     ) -> Result<i64, RepositoryError>;
 
-    /// The events after `after_seq`, in seq order, at most `limit`.
+    /// The events after `after_seq`, in seq order, at most `limit`. `NotFound` if the
+    /// conversation is deleted while they are read.
     async fn list_events(
         &self,
         id: ConversationId,
@@ -177,8 +181,10 @@ pub trait MessageRepository: Send + Sync {
 
     /// Gives the message the conversation's next seq, stores it and logs
     /// `message.created`, in one transaction. `Conflict { field: "client_id" }` when the
-    /// sender used that client id before (nothing is written then). `NotFound` if the
-    /// conversation is gone.
+    /// sender used that client id before (nothing is written then). Under the
+    /// conversation's lock the sender's membership is checked again: `NotFound` if the
+    /// conversation is gone or the sender is no longer in it, `Forbidden` if it is a
+    /// channel and the sender is no longer its owner or an admin.
     async fn append(
         &self,
         message: &NewMessage,
