@@ -1,4 +1,5 @@
 use crate::columns::{timestamp, timestamp_null};
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -22,6 +23,20 @@ pub enum Users {
     LastSeenAt,
 }
 
+/// The email address, lower-cased by the domain and compared exactly. On MySQL a plain
+/// VARCHAR takes the database's collation, which also ignores accents (`josé@` would be
+/// `jose@`, a false conflict and a look-up finding someone else's account);
+/// utf8mb4_bin compares the characters themselves.
+fn email(backend: DbBackend) -> ColumnDef {
+    match backend {
+        DbBackend::MySql => ColumnDef::new(Users::Email)
+            .custom("VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            .null()
+            .take(),
+        _ => string_len_null(Users::Email, 254),
+    }
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -34,7 +49,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Users::Username, 32))
                     // lower-cased username: uniqueness and look-ups ignore case
                     .col(string_len(Users::UsernameKey, 32))
-                    .col(string_len_null(Users::Email, 254))
+                    .col(email(backend))
                     .col(string_len_null(Users::Phone, 24))
                     .col(string_len_null(Users::FirstName, 64))
                     .col(string_len_null(Users::LastName, 64))

@@ -160,6 +160,19 @@ fn index(
     index.to_owned()
 }
 
+/// The sender's idempotency key: up to 64 visible ASCII characters, compared exactly. On
+/// MySQL a plain VARCHAR takes the database's collation, which ignores case, so that "abc"
+/// and "ABC" would collide in `ux_messages_sender_client_id`; ascii_bin compares bytes.
+fn client_id(backend: DbBackend) -> ColumnDef {
+    match backend {
+        DbBackend::MySql => ColumnDef::new(Messages::ClientId)
+            .custom("VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin")
+            .null()
+            .take(),
+        _ => string_len_null(Messages::ClientId, 64),
+    }
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -272,7 +285,7 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(Messages::SenderId))
                     .col(text_null(Messages::Content))
                     .col(uuid_null(Messages::ReplyToId))
-                    .col(string_len_null(Messages::ClientId, 64))
+                    .col(client_id(backend))
                     .col(timestamp(backend, Messages::CreatedAt))
                     .col(timestamp_null(backend, Messages::EditedAt))
                     .col(timestamp_null(backend, Messages::DeletedAt))

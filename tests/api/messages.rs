@@ -383,3 +383,49 @@ async fn a_deleted_users_messages_stay_readable_from_a_deleted_sender() {
         .collect();
     assert_eq!(types, ["message.created", "member.left", "member.updated"]);
 }
+
+#[tokio::test]
+async fn client_ids_are_exact_case_and_all() {
+    let server = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let group = server.create_conversation(&ada, "group", &[]).await;
+    let lower = server.send(&ada, &group, "one", Some("abc")).await;
+    let upper = server.send(&ada, &group, "two", Some("ABC")).await;
+    assert_eq!(lower.status, 201);
+    assert_eq!(upper.status, 201, "ABC is not abc: {:?}", upper.body);
+    assert_ne!(lower.body["id"], upper.body["id"]);
+    assert_eq!(
+        server.send(&ada, &group, "one", Some("abc")).await.body["id"],
+        lower.body["id"]
+    );
+}
+
+#[tokio::test]
+async fn every_word_of_a_search_must_match() {
+    let server = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let group = server.create_conversation(&ada, "group", &[]).await;
+    server
+        .send(&ada, &group, "quarterly budget figures", None)
+        .await;
+    server.send(&ada, &group, "marketing plans", None).await;
+    let search = |q: &'static str| {
+        server.get_owned(
+            format!("/api/search/messages?q={q}"),
+            ada.access_token.clone(),
+        )
+    };
+    let apart = search("budget%20marketing").await;
+    assert_eq!(apart.status, 200);
+    assert!(
+        apart.body["items"].as_array().unwrap().is_empty(),
+        "{:?}",
+        apart.body
+    );
+    let together = search("quarterly%20budget").await;
+    assert_eq!(together.body["items"].as_array().unwrap().len(), 1);
+    // operators a search engine might interpret are just punctuation here
+    let odd = search("%2Bbudget%20-quarterly%20(figures)").await;
+    assert_eq!(odd.status, 200);
+    assert_eq!(odd.body["items"].as_array().unwrap().len(), 1);
+}

@@ -164,6 +164,11 @@ impl TestServer {
         }
     }
 
+    /// Like [`get`](Self::get), owning its arguments (handy in closures).
+    pub async fn get_owned(&self, path: String, token: String) -> Reply {
+        self.get(&path, Some(&token)).await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.call(Method::GET, path, token, None).await
     }

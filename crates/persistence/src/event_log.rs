@@ -119,7 +119,10 @@ pub async fn log_events(
 
 /// The events after `after_seq`, in order, with payloads read from the rows as they stand
 /// now: one query for the events, one per [`IDS_PER_QUERY`] messages they name, and one for
-/// the conversation if a `conversation.updated` is among them.
+/// the conversation if a `conversation.updated` is among them or a named message is
+/// missing. Run it inside one (read) transaction, so that all of them see one snapshot; a
+/// subject that is missing even so is `NotFound` if the conversation is gone too (it was
+/// deleted meanwhile), and corruption if not.
 pub async fn load_events(
     db: &impl ConnectionTrait,
     conversation: ConversationId,
@@ -152,13 +155,17 @@ pub async fn load_events(
             subjects.messages.insert(message.id.as_uuid(), message);
         }
     }
-    if rows.iter().any(|row| carries_conversation(&row.kind)) {
+    let message_missing = message_ids
+        .iter()
+        .any(|id| !subjects.messages.contains_key(id));
+    if message_missing || rows.iter().any(|row| carries_conversation(&row.kind)) {
         subjects.conversation = conversations::Entity::find_by_id(conversation.as_uuid())
             .one(db)
             .await
             .map_err(map_db_err)?
             .map(conversation_from_row)
             .transpose()?;
+        subjects.conversation_gone = subjects.conversation.is_none();
     }
     rows.into_iter()
         .map(|row| event_from_row(row, &subjects))

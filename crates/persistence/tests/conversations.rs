@@ -327,7 +327,7 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
         .unwrap(); // 6, 7
     assert_eq!(seqs(&joined), [6, 7]);
     chat.conversations
-        .set_member_role(team.id, cyd, MemberRole::Admin, now())
+        .set_member_role(team.id, ada, cyd, MemberRole::Admin, now())
         .await
         .unwrap(); // 8
     chat.conversations
@@ -352,7 +352,7 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
     let ghost = UserId::generate();
     assert!(matches!(
         chat.conversations
-            .set_member_role(team.id, ghost, MemberRole::Admin, now())
+            .set_member_role(team.id, cyd, ghost, MemberRole::Admin, now())
             .await,
         Err(RepositoryError::NotFound)
     ));
@@ -786,6 +786,10 @@ async fn unread_counts_exclude_own_read_and_deleted_messages() {
     assert_eq!(counts(&chat).await, (1, 1, 3));
 
     // A message whose sender's account is gone still counts, for everyone.
+    chat.conversations
+        .remove_member(team.id, cyd, now())
+        .await
+        .unwrap();
     chat.users.delete(cyd).await.unwrap();
     assert_eq!(unread(&chat, bob, team.id).await, 1);
     let b1_now = chat.messages.find(b1.id).await.unwrap().unwrap();
@@ -809,7 +813,7 @@ async fn a_users_conversations_come_latest_activity_first_in_pages() {
     group_at(&chat, "not mine", cyd, &[bob], at(9)).await;
     let latest = say_at(&chat, c1.id, bob, "news", at(5)).await;
     chat.conversations
-        .set_member_role(c2.id, ada, MemberRole::Admin, at(6))
+        .set_member_role(c2.id, bob, ada, MemberRole::Admin, at(6))
         .await
         .unwrap();
 
@@ -918,11 +922,11 @@ async fn an_owner_who_leaves_hands_over_to_the_longest_standing_admin_else_membe
             .unwrap();
     }
     chat.conversations
-        .set_member_role(team.id, dee, MemberRole::Admin, now())
+        .set_member_role(team.id, ada, dee, MemberRole::Admin, now())
         .await
         .unwrap();
     chat.conversations
-        .set_member_role(team.id, cyd, MemberRole::Admin, now())
+        .set_member_role(team.id, ada, cyd, MemberRole::Admin, now())
         .await
         .unwrap();
     let before = last_seq(&chat, team.id).await;
@@ -1119,15 +1123,16 @@ async fn deleting_a_user_keeps_their_messages_without_a_sender() {
     };
     let team = group(&chat, "Team", ada, &[bob]).await;
     let said = say(&chat, team.id, ada, "remember me").await;
+    // Members leave first, with events, rather than vanish by cascade.
+    chat.conversations
+        .remove_member(team.id, ada, now())
+        .await
+        .unwrap();
     chat.users.delete(ada).await.unwrap();
 
     let kept = chat.messages.find(said.id).await.unwrap().unwrap();
     assert_eq!(kept.sender_id, None);
     assert_eq!(kept.content, said.content);
-    assert_eq!(
-        chat.conversations.find_member(team.id, ada).await.unwrap(),
-        None
-    );
     assert_eq!(
         chat.conversations
             .find(team.id)
@@ -1135,13 +1140,61 @@ async fn deleting_a_user_keeps_their_messages_without_a_sender() {
             .unwrap()
             .unwrap()
             .owner_id,
-        None
+        Some(bob)
     );
     let log = events(&chat, team.id).await;
     assert_eq!(
         log[0].payload,
         EventPayload::MessageCreated { message: kept }
     );
+}
+
+#[tokio::test]
+async fn a_user_who_still_belongs_to_a_conversation_is_not_deleted() {
+    let chat = chat().await;
+    let [ada, bob] = insert_users(&chat.users, &["ada", "bob"]).await[..] else {
+        unreachable!()
+    };
+    let team = group(&chat, "Team", ada, &[bob]).await;
+    let said = say(&chat, team.id, bob, "still here").await;
+    assert!(matches!(
+        chat.users.delete(bob).await,
+        Err(RepositoryError::Conflict {
+            field: "memberships"
+        })
+    ));
+    assert!(chat.users.find_by_id(bob).await.unwrap().is_some());
+    assert!(
+        chat.conversations
+            .find_member(team.id, bob)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        chat.messages
+            .find(said.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .sender_id,
+        Some(bob)
+    );
+
+    chat.conversations
+        .remove_member(team.id, bob, now())
+        .await
+        .unwrap();
+    chat.users.delete(bob).await.unwrap();
+    assert_eq!(chat.users.find_by_id(bob).await.unwrap(), None);
+    assert!(matches!(
+        chat.users.delete(bob).await,
+        Err(RepositoryError::NotFound)
+    ));
+    assert!(matches!(
+        chat.users.delete(UserId::generate()).await,
+        Err(RepositoryError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -1301,4 +1354,278 @@ async fn search_uses_the_full_text_index_within_the_users_conversations() {
             .await
             .is_empty()
     );
+}
+
+/// A channel `owner` owns, with `admins` and `members`.
+async fn channel(
+    chat: &Chat,
+    name: &str,
+    owner: UserId,
+    admins: &[UserId],
+    members: &[UserId],
+) -> Conversation {
+    let at = now();
+    let conversation = Conversation {
+        id: ConversationId::generate(),
+        kind: ConversationKind::Channel,
+        name: Some(ConversationName::parse(name).unwrap()),
+        owner_id: Some(owner),
+        created_at: at,
+        updated_at: at,
+        last_seq: 0,
+        member_count: u32::try_from(1 + admins.len() + members.len()).unwrap(),
+    };
+    let roles = std::iter::once((owner, MemberRole::Owner))
+        .chain(admins.iter().map(|u| (*u, MemberRole::Admin)))
+        .chain(members.iter().map(|u| (*u, MemberRole::Member)));
+    let rows: Vec<Member> = roles
+        .map(|(user, role)| member(conversation.id, user, role, at))
+        .collect();
+    chat.conversations
+        .create(&conversation, &rows)
+        .await
+        .unwrap();
+    conversation
+}
+
+/// The members whose role is owner.
+async fn owners(chat: &Chat, conversation: ConversationId) -> Vec<UserId> {
+    chat.conversations
+        .list_members(conversation, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.role == MemberRole::Owner)
+        .map(|m| m.user_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_role_change_by_an_owner_who_has_since_left_is_refused() {
+    let chat = chat().await;
+    let [ada, bob, cyd] = insert_users(&chat.users, &["ada", "bob", "cyd"]).await[..] else {
+        unreachable!()
+    };
+    let t0 = now();
+    let team = group_at(&chat, "Team", ada, &[], t0).await;
+    chat.conversations
+        .add_members(team.id, &[bob], t0 + Duration::seconds(1))
+        .await
+        .unwrap();
+    chat.conversations
+        .add_members(team.id, &[cyd], t0 + Duration::seconds(2))
+        .await
+        .unwrap();
+    chat.conversations
+        .set_member_role(team.id, ada, bob, MemberRole::Admin, now())
+        .await
+        .unwrap();
+    // Ada leaves; the hand-off makes bob, the admin, the owner. Her request to demote him,
+    // checked against the roles before she left, arrives only now.
+    chat.conversations
+        .remove_member(team.id, ada, now())
+        .await
+        .unwrap();
+    let before = last_seq(&chat, team.id).await;
+    assert!(matches!(
+        chat.conversations
+            .set_member_role(team.id, ada, bob, MemberRole::Member, now())
+            .await,
+        Err(RepositoryError::Forbidden(
+            "only the owner may change roles"
+        ))
+    ));
+    assert_eq!(last_seq(&chat, team.id).await, before);
+    assert_eq!(
+        events(&chat, team.id).await.len(),
+        usize::try_from(before).unwrap()
+    );
+    assert_eq!(owners(&chat, team.id).await, [bob]);
+    assert_eq!(
+        chat.conversations
+            .find(team.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .owner_id,
+        Some(bob)
+    );
+
+    // Only the owner changes roles, never their own, and only a member's.
+    let refusals = [
+        (cyd, cyd, "only the owner may change roles"),
+        (cyd, bob, "only the owner may change roles"),
+        (bob, bob, "the owner's role changes only when they leave"),
+    ];
+    for (actor, target, reason) in refusals {
+        let refused = chat
+            .conversations
+            .set_member_role(team.id, actor, target, MemberRole::Admin, now())
+            .await;
+        assert!(
+            matches!(refused, Err(RepositoryError::Forbidden(r)) if r == reason),
+            "{refused:?}"
+        );
+    }
+    assert!(matches!(
+        chat.conversations
+            .set_member_role(team.id, bob, ada, MemberRole::Admin, now())
+            .await,
+        Err(RepositoryError::NotFound)
+    ));
+    assert_eq!(last_seq(&chat, team.id).await, before);
+
+    // The new owner may.
+    let event = chat
+        .conversations
+        .set_member_role(team.id, bob, cyd, MemberRole::Admin, now())
+        .await
+        .unwrap();
+    assert_eq!(event.seq, before + 1);
+    assert_eq!(
+        event.payload,
+        EventPayload::MemberUpdated {
+            user_id: cyd,
+            role: MemberRole::Admin
+        }
+    );
+    assert_eq!(owners(&chat, team.id).await, [bob]);
+}
+
+#[tokio::test]
+async fn a_sender_removed_since_the_check_cannot_append() {
+    let chat = chat().await;
+    let [ada, bob] = insert_users(&chat.users, &["ada", "bob"]).await[..] else {
+        unreachable!()
+    };
+    let team = group(&chat, "Team", ada, &[bob]).await;
+    say(&chat, team.id, bob, "hello").await;
+    chat.conversations
+        .remove_member(team.id, bob, now())
+        .await
+        .unwrap();
+    let before = last_seq(&chat, team.id).await;
+    let late = new_message(team.id, bob, "one more thing", Some("late-1"));
+    assert!(matches!(
+        chat.messages.append(&late, now()).await,
+        Err(RepositoryError::NotFound)
+    ));
+    assert_eq!(chat.messages.find(late.id).await.unwrap(), None);
+    assert_eq!(
+        chat.messages
+            .find_by_client_id(bob, &ClientId::parse("late-1").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(last_seq(&chat, team.id).await, before);
+    assert_eq!(
+        seqs(&events(&chat, team.id).await),
+        (1..=before).collect::<Vec<_>>()
+    );
+    // The seq was given back: the next message takes it.
+    assert_eq!(say(&chat, team.id, ada, "bye").await.seq, before + 1);
+}
+
+#[tokio::test]
+async fn only_a_channels_owner_and_admins_append() {
+    let chat = chat().await;
+    let [ada, bob, cyd] = insert_users(&chat.users, &["ada", "bob", "cyd"]).await[..] else {
+        unreachable!()
+    };
+    let news = channel(&chat, "News", ada, &[bob], &[cyd]).await;
+    say(&chat, news.id, ada, "from the owner").await;
+    say(&chat, news.id, bob, "from an admin").await;
+    let forbidden = "only the owner and admins post in a channel";
+    let attempt = new_message(news.id, cyd, "from a member", None);
+    assert!(matches!(
+        chat.messages.append(&attempt, now()).await,
+        Err(RepositoryError::Forbidden(r)) if r == forbidden
+    ));
+
+    // Demoted since the use-case looked: refused under the lock.
+    chat.conversations
+        .set_member_role(news.id, ada, bob, MemberRole::Member, now())
+        .await
+        .unwrap();
+    let before = last_seq(&chat, news.id).await;
+    let stale = new_message(news.id, bob, "still an admin?", None);
+    assert!(matches!(
+        chat.messages.append(&stale, now()).await,
+        Err(RepositoryError::Forbidden(r)) if r == forbidden
+    ));
+    assert_eq!(chat.messages.find(stale.id).await.unwrap(), None);
+    assert_eq!(last_seq(&chat, news.id).await, before);
+
+    // Members of a group post freely.
+    let team = group(&chat, "Team", ada, &[cyd]).await;
+    say(&chat, team.id, cyd, "from a member").await;
+}
+
+#[tokio::test]
+async fn client_ids_differing_only_in_case_are_different() {
+    let chat = chat().await;
+    let [ada] = insert_users(&chat.users, &["ada"]).await[..] else {
+        unreachable!()
+    };
+    let team = group(&chat, "Team", ada, &[]).await;
+    let lower = created_message(
+        chat.messages
+            .append(&new_message(team.id, ada, "lower", Some("abc")), now())
+            .await
+            .unwrap(),
+    );
+    let upper = created_message(
+        chat.messages
+            .append(&new_message(team.id, ada, "upper", Some("ABC")), now())
+            .await
+            .unwrap(),
+    );
+    assert_ne!(lower.id, upper.id);
+    for (client_id, message) in [("abc", &lower), ("ABC", &upper)] {
+        assert_eq!(
+            chat.messages
+                .find_by_client_id(ada, &ClientId::parse(client_id).unwrap())
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(message)
+        );
+    }
+    assert_eq!(
+        chat.messages
+            .find_by_client_id(ada, &ClientId::parse("Abc").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(matches!(
+        chat.messages
+            .append(&new_message(team.id, ada, "again", Some("ABC")), now())
+            .await,
+        Err(RepositoryError::Conflict { field: "client_id" })
+    ));
+}
+
+#[tokio::test]
+async fn search_requires_every_word_on_every_backend() {
+    let chat = chat().await;
+    let [ada] = insert_users(&chat.users, &["ada"]).await[..] else {
+        unreachable!()
+    };
+    let team = group(&chat, "Team", ada, &[]).await;
+    // Words of at least three letters and no stopwords, which InnoDB indexes.
+    say(&chat, team.id, ada, "purple elephant parade").await;
+    say(&chat, team.id, ada, "dancing giraffe tonight").await;
+    let search =
+        async |text: &str| ids(&chat.messages.search(ada, text, None, 0, 10).await.unwrap());
+    assert!(search("elephant giraffe").await.is_empty());
+    assert!(search("giraffe +elephant").await.is_empty());
+
+    let both = say(&chat, team.id, ada, "the elephant greets the giraffe").await;
+    assert_eq!(search("elephant giraffe").await, [both.id]);
+    assert_eq!(search("Giraffe, ELEPHANT!").await, [both.id]);
+    // Operator characters are only separators.
+    assert_eq!(search("-giraffe* (elephant)").await, [both.id]);
+    assert_eq!(search("elephant").await.len(), 2);
 }

@@ -149,6 +149,27 @@ async fn usernames_are_unique_regardless_of_case_and_emails_are_unique() {
 }
 
 #[tokio::test]
+async fn emails_differing_only_in_accents_are_different() {
+    let repos = repos().await;
+    let mut plain = user("jose");
+    plain.email = Some(EmailAddress::parse("jose@example.org").unwrap());
+    let mut accented = user("jose2");
+    accented.email = Some(EmailAddress::parse("josé@example.org").unwrap());
+    let mut eszett = user("strasse");
+    eszett.email = Some(EmailAddress::parse("straße@example.org").unwrap());
+    let mut double_s = user("strasse2");
+    double_s.email = Some(EmailAddress::parse("strasse@example.org").unwrap());
+    for user in [&plain, &accented, &eszett, &double_s] {
+        repos.users.insert(user).await.unwrap();
+    }
+    for user in [&plain, &accented, &eszett, &double_s] {
+        let email = user.email.as_ref().unwrap();
+        let found = repos.users.find_by_email(email).await.unwrap().unwrap();
+        assert_eq!(found.id, user.id, "{}", email.as_str());
+    }
+}
+
+#[tokio::test]
 async fn patches_write_only_their_fields_and_conflict_and_miss_like_inserts() {
     let repos = repos().await;
     let ada = user("ada");

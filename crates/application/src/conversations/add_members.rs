@@ -80,12 +80,15 @@ impl AddMembers {
             .collect();
         publish(self.notifier.as_ref(), events);
         if !added.is_empty() {
-            // The newcomers learn of the conversation itself, as it stands now.
-            if let Some(conversation) = self.conversations.find(id).await? {
-                self.notifier.notify(Notification::ConversationCreated {
+            // The newcomers learn of the conversation itself, as it stands now. The members
+            // are added by now, so a failed read only costs them that push.
+            match self.conversations.find(id).await {
+                Ok(Some(conversation)) => self.notifier.notify(Notification::ConversationCreated {
                     conversation,
                     user_ids: added.clone(),
-                });
+                }),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, conversation_id = %id, "newcomers not told"),
             }
         }
         Ok(added)

@@ -30,7 +30,8 @@ impl ChangeMemberRole {
 
     /// `NotFound("conversation")` for non-members, `NotFound("member")` when the target is
     /// not in it; `Forbidden` unless the caller is the owner (and not changing themself);
-    /// `Validation` on `role` for anything but admin or member.
+    /// `Validation` on `role` for anything but admin or member. Setting the role a member
+    /// already has changes nothing and logs nothing.
     pub async fn execute(
         &self,
         actor: &Actor,
@@ -52,13 +53,19 @@ impl ChangeMemberRole {
                 "the owner's role changes only when they leave",
             ));
         }
-        let target_member = self.conversations.find_member(id, target).await?;
-        if target_member.is_none() {
-            return Err(ApplicationError::NotFound("member"));
+        let target_member = self
+            .conversations
+            .find_member(id, target)
+            .await?
+            .ok_or(ApplicationError::NotFound("member"))?;
+        if target_member.role == role {
+            return Ok(());
         }
+        // The store checks the roles again under the conversation's lock: the owner may
+        // have left (and handed on) since the look above.
         let event = self
             .conversations
-            .set_member_role(id, target, role, self.clock.now())
+            .set_member_role(id, actor.user_id, target, role, self.clock.now())
             .await
             .map_err(not_found_as("member"))?;
         publish(self.notifier.as_ref(), vec![event]);
@@ -90,12 +97,14 @@ mod tests {
                 role: MemberRole::Admin,
             },
         );
-        let ann_id = ann.id;
+        let (ann_id, owner_id) = (ann.id, owner.id);
         store
             .expect_set_member_role()
-            .withf(move |_, user, role, _| *user == ann_id && *role == MemberRole::Admin)
+            .withf(move |_, actor, user, role, _| {
+                *actor == owner_id && *user == ann_id && *role == MemberRole::Admin
+            })
             .times(1)
-            .returning(move |_, _, _, _| Ok(promoted.clone()));
+            .returning(move |_, _, _, _, _| Ok(promoted.clone()));
         let change = ChangeMemberRole::new(
             Arc::new(store),
             notifier_expecting_events(&["member.updated"]),
@@ -105,6 +114,44 @@ mod tests {
             .execute(&actor_for(&owner), group.id, ann.id, MemberRole::Admin)
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_role_already_held_logs_nothing() {
+        let (owner, ann) = (user("own"), user("ann"));
+        let group = conversation(ConversationKind::Group, Some(&owner));
+        let mut store = store_with(
+            &group,
+            &[(&owner, MemberRole::Owner), (&ann, MemberRole::Admin)],
+        );
+        store.expect_set_member_role().never();
+        let change = ChangeMemberRole::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        change
+            .execute(&actor_for(&owner), group.id, ann.id, MemberRole::Admin)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_hand_off_that_won_the_race_is_not_undone() {
+        let (owner, ann) = (user("own"), user("ann"));
+        let group = conversation(ConversationKind::Group, Some(&owner));
+        let mut store = store_with(
+            &group,
+            &[(&owner, MemberRole::Owner), (&ann, MemberRole::Admin)],
+        );
+        store.expect_set_member_role().returning(|_, _, _, _, _| {
+            Err(palaver_domain::RepositoryError::Forbidden(
+                "only the owner may change roles",
+            ))
+        });
+        let change = ChangeMemberRole::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        assert!(matches!(
+            change
+                .execute(&actor_for(&owner), group.id, ann.id, MemberRole::Member)
+                .await,
+            Err(ApplicationError::Forbidden(_))
+        ));
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 use super::announce;
 use crate::ApplicationError;
 use palaver_domain::RepositoryError;
-use palaver_domain::ports::{Clock, ConversationRepository, Notifier};
+use palaver_domain::ports::{Clock, ConversationRepository, Notifier, UserRepository};
 use palaver_domain::user::UserId;
 use std::sync::Arc;
 
@@ -26,6 +26,31 @@ impl LeaveAllConversations {
             notifier,
             clock,
         }
+    }
+
+    /// Leaves every conversation, then deletes the account. The store refuses to delete a
+    /// user who still has a membership (someone added them meanwhile), so that case leaves
+    /// again and retries. `NotFound("user")` if the account is already gone.
+    pub async fn then_delete(
+        &self,
+        users: &dyn UserRepository,
+        user: UserId,
+    ) -> Result<(), ApplicationError> {
+        const ATTEMPTS: usize = 3;
+        for _ in 0..ATTEMPTS {
+            self.execute(user).await?;
+            match users.delete(user).await {
+                Ok(()) => return Ok(()),
+                Err(RepositoryError::Conflict {
+                    field: "memberships",
+                }) => continue,
+                Err(RepositoryError::NotFound) => return Err(ApplicationError::NotFound("user")),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ApplicationError::unexpected(
+            "the user kept being added to conversations while being deleted",
+        ))
     }
 
     pub async fn execute(&self, user: UserId) -> Result<(), ApplicationError> {
@@ -86,6 +111,51 @@ mod tests {
         let leave =
             LeaveAllConversations::new(Arc::new(store), notifier_expecting(2), fixed_clock());
         leave.execute(ann.id).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_membership_added_meanwhile_is_left_before_the_delete_goes_through() {
+        let ann = user("ann");
+        let mut store = MockConversationRepository::new();
+        store
+            .expect_memberships_of()
+            .times(2)
+            .returning(|_| Ok(vec![]));
+        let mut users = palaver_domain::ports::MockUserRepository::new();
+        let mut attempts = mockall::Sequence::new();
+        users
+            .expect_delete()
+            .times(1)
+            .in_sequence(&mut attempts)
+            .returning(|_| {
+                Err(RepositoryError::Conflict {
+                    field: "memberships",
+                })
+            });
+        users
+            .expect_delete()
+            .times(1)
+            .in_sequence(&mut attempts)
+            .returning(|_| Ok(()));
+        let leave =
+            LeaveAllConversations::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        leave.then_delete(&users, ann.id).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_account_already_gone_is_not_found() {
+        let mut store = MockConversationRepository::new();
+        store.expect_memberships_of().returning(|_| Ok(vec![]));
+        let mut users = palaver_domain::ports::MockUserRepository::new();
+        users
+            .expect_delete()
+            .returning(|_| Err(RepositoryError::NotFound));
+        let leave =
+            LeaveAllConversations::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        assert!(matches!(
+            leave.then_delete(&users, user("ann").id).await,
+            Err(ApplicationError::NotFound("user"))
+        ));
     }
 
     #[tokio::test]

@@ -1,3 +1,4 @@
+use super::ConversationView;
 use super::access::{membership, publish};
 use crate::ApplicationError;
 use crate::error::not_found_as;
@@ -32,7 +33,7 @@ impl RenameConversation {
         actor: &Actor,
         id: ConversationId,
         name: ConversationName,
-    ) -> Result<Conversation, ApplicationError> {
+    ) -> Result<ConversationView, ApplicationError> {
         let (conversation, member) = membership(self.conversations.as_ref(), id, actor).await?;
         if conversation.is_direct() {
             return Err(ApplicationError::Forbidden(
@@ -43,6 +44,13 @@ impl RenameConversation {
             return Err(ApplicationError::Forbidden(
                 "only the owner and admins may rename a conversation",
             ));
+        }
+        let my_role = Some(member.role);
+        if conversation.name.as_ref() == Some(&name) {
+            return Ok(ConversationView {
+                conversation,
+                my_role,
+            });
         }
         let event = self
             .conversations
@@ -57,7 +65,10 @@ impl RenameConversation {
             },
         };
         publish(self.notifier.as_ref(), vec![event]);
-        Ok(renamed)
+        Ok(ConversationView {
+            conversation: renamed,
+            my_role,
+        })
     }
 }
 
@@ -106,8 +117,23 @@ mod tests {
                 .execute(&actor_for(who), group.id, name())
                 .await
                 .unwrap();
-            assert_eq!(result.name.unwrap().as_str(), "New name");
+            assert_eq!(result.conversation.name.unwrap().as_str(), "New name");
         }
+    }
+
+    #[tokio::test]
+    async fn renaming_to_the_current_name_logs_nothing() {
+        let owner = user("own");
+        let group = conversation(ConversationKind::Group, Some(&owner));
+        let mut store = store_with(&group, &[(&owner, MemberRole::Owner)]);
+        store.expect_rename().never();
+        let rename = RenameConversation::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        let same = group.name.clone().unwrap();
+        let view = rename
+            .execute(&actor_for(&owner), group.id, same)
+            .await
+            .unwrap();
+        assert_eq!(view.my_role, Some(MemberRole::Owner));
     }
 
     #[tokio::test]

@@ -58,15 +58,17 @@ impl SendMessage {
     ) -> Result<Sent, ApplicationError> {
         let (conversation, member) =
             membership(self.conversations.as_ref(), input.conversation_id, actor).await?;
-        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the owner and admins post in a channel",
-            ));
-        }
+        // A resend of a committed message answers with it even if the sender's role has
+        // changed since: the first send was allowed.
         if let Some(client_id) = &input.client_id
             && let Some(first) = self.earlier_send(actor, client_id, &input).await?
         {
             return Ok(first);
+        }
+        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
+            return Err(ApplicationError::Forbidden(
+                "only the owner and admins post in a channel",
+            ));
         }
         if let Some(reply_to) = input.reply_to_id {
             let replied = self.messages.find(reply_to).await?;

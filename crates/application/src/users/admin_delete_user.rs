@@ -1,6 +1,5 @@
 use crate::ApplicationError;
 use crate::conversations::LeaveAllConversations;
-use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::ports::UserRepository;
 use palaver_domain::user::UserId;
@@ -24,11 +23,9 @@ impl AdminDeleteUser {
                 "only an admin may delete other users",
             ));
         }
-        self.leave_all.execute(target).await?;
-        self.users
-            .delete(target)
-            .await
-            .map_err(not_found_as("user"))?;
+        self.leave_all
+            .then_delete(self.users.as_ref(), target)
+            .await?;
         tracing::info!(admin = %actor.user_id, user_id = %target, "user deleted by admin");
         Ok(())
     }

@@ -1,6 +1,5 @@
 use crate::ApplicationError;
 use crate::conversations::LeaveAllConversations;
-use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::ports::{PasswordHasher, UserRepository};
 use palaver_domain::user::Password;
@@ -42,11 +41,9 @@ impl DeleteAccount {
         if !confirmed {
             return Err(ApplicationError::Forbidden("the password is incorrect"));
         }
-        self.leave_all.execute(user.id).await?;
-        self.users
-            .delete(user.id)
-            .await
-            .map_err(not_found_as("user"))?;
+        self.leave_all
+            .then_delete(self.users.as_ref(), user.id)
+            .await?;
         tracing::info!(user_id = %user.id, "account deleted by its owner");
         Ok(())
     }

@@ -161,6 +161,9 @@ pub fn event_to_row(event: &ConversationEvent) -> events::ActiveModel {
 pub struct EventSubjects {
     pub messages: HashMap<Uuid, Message>,
     pub conversation: Option<Conversation>,
+    /// The conversation was looked up and is gone: whatever its events name went with it,
+    /// so a missing subject means "deleted meanwhile" (`NotFound`), not corruption.
+    pub conversation_gone: bool,
 }
 
 /// An event with its payload read from the rows it refers to.
@@ -169,6 +172,14 @@ pub fn event_from_row(
     subjects: &EventSubjects,
 ) -> Result<ConversationEvent, RepositoryError> {
     let missing = |what: &str| corrupt("events", format!("{} #{}: no {what}", row.kind, row.seq));
+    // A row the event names, rather than a column of the event itself.
+    let missing_subject = |what: &str| {
+        if subjects.conversation_gone {
+            RepositoryError::NotFound
+        } else {
+            missing(what)
+        }
+    };
     let message_id = || row.message_id.ok_or_else(|| missing("message_id"));
     let message = || {
         message_id().and_then(|id| {
@@ -176,7 +187,7 @@ pub fn event_from_row(
                 .messages
                 .get(&id)
                 .cloned()
-                .ok_or_else(|| missing("message"))
+                .ok_or_else(|| missing_subject("message"))
         })
     };
     let user_id = || {
@@ -215,7 +226,7 @@ pub fn event_from_row(
             conversation: subjects
                 .conversation
                 .clone()
-                .ok_or_else(|| missing("conversation"))?,
+                .ok_or_else(|| missing_subject("conversation"))?,
         },
         other => return Err(corrupt("events", format!("unknown kind {other:?}"))),
     };
@@ -234,4 +245,59 @@ pub fn carries_message(kind: &str) -> bool {
 
 pub fn carries_conversation(kind: &str) -> bool {
     kind == "conversation.updated"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EventSubjects, event_from_row};
+    use crate::entities::events;
+    use chrono::Utc;
+    use palaver_domain::RepositoryError;
+    use uuid::Uuid;
+
+    fn event(kind: &str, message_id: Option<Uuid>) -> events::Model {
+        events::Model {
+            conversation_id: Uuid::new_v4(),
+            seq: 7,
+            kind: kind.to_owned(),
+            message_id,
+            user_id: None,
+            role: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_subject_missing_with_its_conversation_is_not_found_else_corruption() {
+        let gone = EventSubjects {
+            conversation_gone: true,
+            ..EventSubjects::default()
+        };
+        let present = EventSubjects::default();
+        for kind in ["message.created", "message.updated"] {
+            let row = event(kind, Some(Uuid::new_v4()));
+            assert!(matches!(
+                event_from_row(row.clone(), &gone),
+                Err(RepositoryError::NotFound)
+            ));
+            assert!(matches!(
+                event_from_row(row, &present),
+                Err(RepositoryError::Unexpected(_))
+            ));
+        }
+        let renamed = event("conversation.updated", None);
+        assert!(matches!(
+            event_from_row(renamed.clone(), &gone),
+            Err(RepositoryError::NotFound)
+        ));
+        assert!(matches!(
+            event_from_row(renamed, &present),
+            Err(RepositoryError::Unexpected(_))
+        ));
+        // A broken event row stays corruption, whatever became of its conversation.
+        assert!(matches!(
+            event_from_row(event("message.created", None), &gone),
+            Err(RepositoryError::Unexpected(_))
+        ));
+    }
 }

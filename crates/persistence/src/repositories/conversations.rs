@@ -19,8 +19,8 @@ use palaver_domain::ports::{ConversationCursor, ConversationRepository, Departur
 use palaver_domain::user::UserId;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -322,12 +322,13 @@ impl ConversationRepository for SqlConversationRepository {
     async fn set_member_role(
         &self,
         id: ConversationId,
+        actor: UserId,
         user: UserId,
         role: MemberRole,
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError> {
         let txn = self.db.begin().await.map_err(map_db_err)?;
-        let result = set_role_in(&txn, id, user, role, now).await;
+        let result = set_role_in(&txn, id, actor, user, role, now).await;
         finish(txn, result).await
     }
 
@@ -373,7 +374,24 @@ impl ConversationRepository for SqlConversationRepository {
         after_seq: i64,
         limit: u64,
     ) -> Result<Vec<ConversationEvent>, RepositoryError> {
-        load_events(&self.db, id, after_seq, limit).await
+        // One snapshot for the events and the rows they name, so that a deletion landing
+        // between the queries cannot show half a conversation. PostgreSQL gives a snapshot
+        // per statement unless asked for REPEATABLE READ; MySQL's default is that already;
+        // a SQLite read transaction keeps its snapshot (and takes no settings).
+        let txn = match self.db.get_database_backend() {
+            DbBackend::Sqlite => self.db.begin().await,
+            _ => {
+                self.db
+                    .begin_with_config(
+                        Some(IsolationLevel::RepeatableRead),
+                        Some(AccessMode::ReadOnly),
+                    )
+                    .await
+            }
+        }
+        .map_err(map_db_err)?;
+        let result = load_events(&txn, id, after_seq, limit).await;
+        finish(txn, result).await
     }
 }
 
@@ -548,14 +566,49 @@ async fn add_members_in(
     Ok(events)
 }
 
+/// The member's role as it stands, `None` if they are not a member; read under the
+/// conversation's lock, it cannot change before the transaction ends.
+async fn role_of(
+    txn: &impl ConnectionTrait,
+    id: ConversationId,
+    user: UserId,
+) -> Result<Option<MemberRole>, RepositoryError> {
+    let role: Option<String> = members::Entity::find_by_id((id.as_uuid(), user.as_uuid()))
+        .select_only()
+        .column(members::Column::Role)
+        .into_tuple()
+        .one(txn)
+        .await
+        .map_err(map_db_err)?;
+    role.map(|r| MemberRole::parse(&r).map_err(|e| corrupt("conversation_members", e)))
+        .transpose()
+}
+
 async fn set_role_in(
     txn: &impl ConnectionTrait,
     id: ConversationId,
+    actor: UserId,
     user: UserId,
     role: MemberRole,
     now: DateTime<Utc>,
 ) -> Result<ConversationEvent, RepositoryError> {
+    // The lock first: the roles read after it are the ones this change applies to, even if
+    // the owner left (handing on) or was changed since the caller looked.
     let seq = next_seq(txn, id, now).await?;
+    if role_of(txn, id, actor).await? != Some(MemberRole::Owner) {
+        return Err(RepositoryError::Forbidden(
+            "only the owner may change roles",
+        ));
+    }
+    match role_of(txn, id, user).await? {
+        None => return Err(RepositoryError::NotFound),
+        Some(MemberRole::Owner) => {
+            return Err(RepositoryError::Forbidden(
+                "the owner's role changes only when they leave",
+            ));
+        }
+        Some(_) => {}
+    }
     update_role(txn, id, user, role).await?;
     log_event(
         txn,

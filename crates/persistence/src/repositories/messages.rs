@@ -1,14 +1,14 @@
 use crate::database::Database;
-use crate::entities::{conversations, messages};
-use crate::error::{discard, finish, map_db_err, map_write_err};
+use crate::entities::{conversation_members as members, conversations, messages};
+use crate::error::{corrupt, discard, finish, map_db_err, map_write_err};
 use crate::event_log::{log_event, next_seq};
 use crate::mapping::{message_from_new, message_from_row, message_to_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{
-    ClientId, ConversationEvent, ConversationId, EventPayload, Message, MessageContent, MessageId,
-    NewMessage,
+    ClientId, ConversationEvent, ConversationId, ConversationKind, EventPayload, MemberRole,
+    Message, MessageContent, MessageId, NewMessage,
 };
 use palaver_domain::ports::{MessagePage, MessageRepository, SeqWindow};
 use palaver_domain::user::UserId;
@@ -196,6 +196,7 @@ async fn append_in(
 ) -> Result<ConversationEvent, RepositoryError> {
     let conversation = message.conversation_id;
     let seq = next_seq(txn, conversation, now).await?;
+    may_post(txn, conversation, message.sender_id).await?;
     let stored = message_from_new(message, seq, now);
     messages::Entity::insert(message_to_row(&stored))
         .exec_without_returning(txn)
@@ -218,6 +219,37 @@ async fn append_in(
         EventPayload::MessageCreated { message: stored },
     )
     .await
+}
+
+/// Whether the sender may still post, checked under the conversation's lock so that a
+/// removal or demotion committed since the caller looked is seen: `NotFound` if they are
+/// no longer a member, `Forbidden` if it is a channel and they are neither its owner nor
+/// an admin any more.
+async fn may_post(
+    txn: &impl ConnectionTrait,
+    conversation: ConversationId,
+    sender: UserId,
+) -> Result<(), RepositoryError> {
+    let found: Option<(String, String)> = members::Entity::find()
+        .select_only()
+        .column(members::Column::Role)
+        .column(conversations::Column::Kind)
+        .inner_join(conversations::Entity)
+        .filter(members::Column::ConversationId.eq(conversation.as_uuid()))
+        .filter(members::Column::UserId.eq(sender.as_uuid()))
+        .into_tuple()
+        .one(txn)
+        .await
+        .map_err(map_db_err)?;
+    let (role, kind) = found.ok_or(RepositoryError::NotFound)?;
+    let role = MemberRole::parse(&role).map_err(|e| corrupt("conversation_members", e))?;
+    let kind = ConversationKind::parse(&kind).map_err(|e| corrupt("conversations", e))?;
+    if kind == ConversationKind::Channel && !matches!(role, MemberRole::Owner | MemberRole::Admin) {
+        return Err(RepositoryError::Forbidden(
+            "only the owner and admins post in a channel",
+        ));
+    }
+    Ok(())
 }
 
 async fn edit_in(
@@ -296,10 +328,39 @@ fn fts5_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
+/// InnoDB's default stopwords: its FULLTEXT index leaves them out, so requiring one would
+/// match nothing.
+const INNODB_STOPWORDS: &[&str] = &[
+    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how",
+    "i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "und", "was",
+    "what", "when", "where", "who", "will", "with", "www",
+];
+
+/// The text as MySQL full-text queries: every term required in boolean mode (all words
+/// must match, as on the other backends), and the same terms plain for natural-language
+/// relevance. Terms are the runs of letters and digits, so none of boolean mode's
+/// operators (`+-<>()~*"@`) ever reaches the server. Words InnoDB does not index (shorter
+/// than its minimum token size of 3, longer than its maximum of 84, or stopwords) are
+/// left out, as natural-language mode leaves them out, rather than required and never
+/// found. `None` when no term is left.
+fn mysql_terms(text: &str) -> Option<(String, String)> {
+    let terms: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|term| (3..=84).contains(&term.chars().count()))
+        .filter(|term| !INNODB_STOPWORDS.contains(&term.to_lowercase().as_str()))
+        .collect();
+    if terms.is_empty() {
+        return None;
+    }
+    let required: Vec<String> = terms.iter().map(|term| format!("+{term}")).collect();
+    Some((required.join(" "), terms.join(" ")))
+}
+
 /// The ids of the matching messages, best first, with the database's own full-text index:
-/// FTS5 with bm25 on SQLite, a tsvector with ts_rank on PostgreSQL, a FULLTEXT index in
-/// natural-language mode on MySQL. Only undeleted messages of conversations `user` belongs
-/// to. `None` when the text has nothing to search for.
+/// FTS5 with bm25 on SQLite, a tsvector with ts_rank on PostgreSQL, a FULLTEXT index on
+/// MySQL (boolean mode, ranked by natural-language relevance). Every backend requires all
+/// the words. Only undeleted messages of conversations `user` belongs to.
+/// `None` when the text has nothing to search for.
 fn search_statement(
     backend: DbBackend,
     user: UserId,
@@ -352,18 +413,19 @@ fn search_statement(
             )
         }
         _ => {
+            let (required, ranked) = mysql_terms(text)?;
             values.push(user);
-            values.push(text.into());
+            values.push(required.into());
             let only = conversation.map_or("", |c| {
                 values.push(c);
                 "AND m.conversation_id = ? "
             });
-            values.push(text.into());
+            values.push(ranked.into());
             format!(
                 "SELECT m.id AS id FROM messages m \
                  JOIN conversation_members cm \
                    ON cm.conversation_id = m.conversation_id AND cm.user_id = ? \
-                 WHERE MATCH (m.content) AGAINST (? IN NATURAL LANGUAGE MODE) \
+                 WHERE MATCH (m.content) AGAINST (? IN BOOLEAN MODE) \
                    AND m.deleted_at IS NULL {only}\
                  ORDER BY MATCH (m.content) AGAINST (? IN NATURAL LANGUAGE MODE) DESC, \
                    m.created_at DESC, m.id DESC \
@@ -376,7 +438,33 @@ fn search_statement(
 
 #[cfg(test)]
 mod tests {
-    use super::fts5_query;
+    use super::{fts5_query, mysql_terms};
+
+    fn terms(required: &str, ranked: &str) -> Option<(String, String)> {
+        Some((required.to_owned(), ranked.to_owned()))
+    }
+
+    #[test]
+    fn mysql_terms_are_required_words_without_operators() {
+        assert_eq!(
+            mysql_terms("pineapple  smoothie"),
+            terms("+pineapple +smoothie", "pineapple smoothie")
+        );
+        assert_eq!(
+            mysql_terms("+foo -bar* \"baz qux\" (quux) ~corge <grault> @3 Crème brûlée"),
+            terms(
+                "+foo +bar +baz +qux +quux +corge +grault +Crème +brûlée",
+                "foo bar baz qux quux corge grault Crème brûlée"
+            )
+        );
+        assert_eq!(
+            mysql_terms("The mango is ok, été"),
+            terms("+mango +été", "mango été")
+        );
+        assert_eq!(mysql_terms("the of ok"), None);
+        assert_eq!(mysql_terms("!!! +-<>()~*\"@"), None);
+        assert_eq!(mysql_terms(""), None);
+    }
 
     #[test]
     fn fts5_terms_are_quoted_and_all_required() {

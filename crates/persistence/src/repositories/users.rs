@@ -1,6 +1,6 @@
 use crate::credentials::{revoke_sessions_of, set_password_hash, spend_reset_tokens_of};
 use crate::database::Database;
-use crate::entities::users;
+use crate::entities::{conversation_members, users};
 use crate::error::{finish, map_db_err};
 use crate::mapping::{text, user_from_row, user_to_row};
 use async_trait::async_trait;
@@ -11,9 +11,10 @@ use palaver_domain::ports::{UserRepository, UserSearch};
 use palaver_domain::user::{EmailAddress, PasswordHash, User, UserId, UserPatch, Username};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
+use uuid::Uuid;
 
 pub struct SqlUserRepository {
     db: DatabaseConnection,
@@ -143,16 +144,66 @@ impl UserRepository for SqlUserRepository {
     }
 
     async fn delete(&self, id: UserId) -> Result<(), RepositoryError> {
-        let result = users::Entity::delete_many()
-            .filter(users::Column::Id.eq(id.as_uuid()))
-            .exec(&self.db)
-            .await
-            .map_err(map_db_err)?;
-        if result.rows_affected == 0 {
-            return Err(RepositoryError::NotFound);
-        }
-        Ok(())
+        let txn = self.db.begin().await.map_err(map_db_err)?;
+        let result = delete_in(&txn, id).await;
+        finish(txn, result).await
     }
+}
+
+/// Locks the user's row, then deletes it unless they still belong to a conversation. The
+/// lock makes a concurrent insert of a membership wait at its foreign-key check (or us
+/// wait for it, and then see its row), so no membership vanishes by cascade unannounced.
+async fn delete_in(txn: &impl ConnectionTrait, id: UserId) -> Result<(), RepositoryError> {
+    let found = match txn.get_database_backend() {
+        // The foreign-key check takes FOR KEY SHARE, which an UPDATE of other columns
+        // (FOR NO KEY UPDATE) does not block; FOR UPDATE does.
+        DbBackend::Postgres => users::Entity::find_by_id(id.as_uuid())
+            .select_only()
+            .column(users::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<Uuid>()
+            .one(txn)
+            .await
+            .map_err(map_db_err)?
+            .is_some(),
+        // SQLite takes its write lock; MySQL an exclusive row lock, which the foreign-key
+        // check's shared lock waits for.
+        _ => {
+            users::Entity::update_many()
+                .col_expr(
+                    users::Column::UpdatedAt,
+                    Expr::col(users::Column::UpdatedAt),
+                )
+                .filter(users::Column::Id.eq(id.as_uuid()))
+                .exec(txn)
+                .await
+                .map_err(map_db_err)?
+                .rows_affected
+                > 0
+        }
+    };
+    if !found {
+        return Err(RepositoryError::NotFound);
+    }
+    let member_somewhere = conversation_members::Entity::find()
+        .select_only()
+        .column(conversation_members::Column::ConversationId)
+        .filter(conversation_members::Column::UserId.eq(id.as_uuid()))
+        .into_tuple::<Uuid>()
+        .one(txn)
+        .await
+        .map_err(map_db_err)?
+        .is_some();
+    if member_somewhere {
+        return Err(RepositoryError::Conflict {
+            field: "memberships",
+        });
+    }
+    users::Entity::delete_by_id(id.as_uuid())
+        .exec(txn)
+        .await
+        .map_err(map_db_err)?;
+    Ok(())
 }
 
 async fn change_password_in(

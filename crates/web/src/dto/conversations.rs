@@ -283,7 +283,17 @@ pub struct SearchMessagesQuery {
     pub limit: Option<u64>,
 }
 
-/// `{"items": [...], "has_more": bool}`, for logs read by seq.
+/// `{"items", "has_more", "next_cursor"}` for the event log. Like every list it carries
+/// `next_cursor` (the `after_seq` of the next page, `null` at the end); `has_more` says the
+/// same in the shape of the messages list.
+#[derive(Debug, Serialize)]
+pub struct EventPage {
+    pub items: Vec<EventResponse>,
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// `{"items": [...], "has_more": bool}`, for messages read by seq.
 #[derive(Debug, Serialize)]
 pub struct SeqPage<T> {
     pub items: Vec<T>,

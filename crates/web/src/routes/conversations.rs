@@ -2,8 +2,8 @@ use crate::dto::ListResponse;
 use crate::dto::PageQuery;
 use crate::dto::conversations::{
     AddMembersRequest, ChangeMemberRoleRequest, ConversationListItem, ConversationResponse,
-    CreateConversationRequest, EventResponse, EventsQuery, MarkReadRequest, MemberResponse,
-    RenameConversationRequest, SeqPage,
+    CreateConversationRequest, EventPage, EventResponse, EventsQuery, MarkReadRequest,
+    MemberResponse, RenameConversationRequest,
 };
 use crate::error::ApiError;
 use crate::extract::Authenticated;
@@ -65,13 +65,9 @@ pub async fn rename(
 ) -> Result<HttpResponse, ApiError> {
     let name = ConversationName::parse(&body.name).map_err(|e| ApiError::validation(vec![e]))?;
     let id = ConversationId::from_uuid(id.into_inner());
-    let renamed = state
+    let view = state
         .rename_conversation
         .execute(&caller.0, id, name)
-        .await?;
-    let view = state
-        .get_conversation
-        .execute(&caller.0, renamed.id)
         .await?;
     Ok(HttpResponse::Ok().json(ConversationResponse::new(view.conversation, view.my_role)))
 }
@@ -186,8 +182,13 @@ pub async fn events(
         .list_events
         .execute(&caller.0, id, query.after_seq.unwrap_or(0), query.limit)
         .await?;
-    Ok(HttpResponse::Ok().json(SeqPage {
+    let next_cursor = page
+        .has_more
+        .then(|| page.events.last().map(|e| e.seq.to_string()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(EventPage {
         items: page.events.into_iter().map(EventResponse::from).collect(),
         has_more: page.has_more,
+        next_cursor,
     }))
 }
