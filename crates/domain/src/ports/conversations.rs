@@ -106,10 +106,13 @@ pub trait ConversationRepository: Send + Sync {
     /// Every conversation the user belongs to.
     async fn memberships_of(&self, user: UserId) -> Result<Vec<ConversationId>, RepositoryError>;
 
-    /// Renames; logs `conversation.updated`. `NotFound` if the conversation is gone.
+    /// Renames; logs `conversation.updated`. Under the conversation's lock: `NotFound` if
+    /// it is gone or `actor` is not a member, `Forbidden` unless `actor` is its owner or an
+    /// admin.
     async fn rename(
         &self,
         id: ConversationId,
+        actor: UserId,
         name: &ConversationName,
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError>;
@@ -119,10 +122,13 @@ pub trait ConversationRepository: Send + Sync {
     async fn delete(&self, id: ConversationId) -> Result<Vec<UserId>, RepositoryError>;
 
     /// Adds the users who are not members yet, as `member`, logging one `member.joined`
-    /// each (none for users already in). `NotFound` if the conversation or a user is gone.
+    /// each (none for users already in). `NotFound` if the conversation or a user is gone,
+    /// or `actor` is not a member; `Forbidden` unless `actor` is the owner or an admin
+    /// (checked under the conversation's lock).
     async fn add_members(
         &self,
         id: ConversationId,
+        actor: UserId,
         users: &[UserId],
         now: DateTime<Utc>,
     ) -> Result<Vec<ConversationEvent>, RepositoryError>;
@@ -139,12 +145,16 @@ pub trait ConversationRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError>;
 
-    /// Removes a member and logs `member.left`. An owner who leaves hands ownership to the
+    /// Removes `user` and logs `member.left`. An owner who leaves hands ownership to the
     /// longest-standing admin, else the longest-standing member (`member.updated`). The
-    /// last member leaving deletes the conversation. `NotFound` if they are not a member.
+    /// last member leaving deletes the conversation. `NotFound` if `user` (or, removing
+    /// someone else, `actor`) is not a member. Under the conversation's lock, `actor` may
+    /// always remove themself; otherwise `Forbidden` unless `actor` is the owner, or an
+    /// admin removing a plain member.
     async fn remove_member(
         &self,
         id: ConversationId,
+        actor: UserId,
         user: UserId,
         now: DateTime<Utc>,
     ) -> Result<Departure, RepositoryError>;
