@@ -209,7 +209,7 @@ async fn a_group_is_stored_with_its_members_and_pages_them_oldest_first() {
 
     let later = t0 + Duration::seconds(5);
     chat.conversations
-        .add_members(team.id, &[cyd], later)
+        .add_members(team.id, ada, &[cyd], later)
         .await
         .unwrap();
     // ada and bob joined together: the lower id comes first among them.
@@ -317,12 +317,17 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
         .unwrap()
         .unwrap(); // 4
     chat.conversations
-        .rename(team.id, &ConversationName::parse("Team 2").unwrap(), now())
+        .rename(
+            team.id,
+            ada,
+            &ConversationName::parse("Team 2").unwrap(),
+            now(),
+        )
         .await
         .unwrap(); // 5
     let joined = chat
         .conversations
-        .add_members(team.id, &[cyd, dee, bob, cyd], now())
+        .add_members(team.id, ada, &[cyd, dee, bob, cyd], now())
         .await
         .unwrap(); // 6, 7
     assert_eq!(seqs(&joined), [6, 7]);
@@ -331,12 +336,12 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
         .await
         .unwrap(); // 8
     chat.conversations
-        .remove_member(team.id, dee, now())
+        .remove_member(team.id, ada, dee, now())
         .await
         .unwrap(); // 9
     let handed_over = chat
         .conversations
-        .remove_member(team.id, ada, now())
+        .remove_member(team.id, ada, ada, now())
         .await
         .unwrap(); // 10, 11
     let Departure::Left { events: left } = handed_over else {
@@ -344,7 +349,12 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
     };
     assert_eq!(seqs(&left), [10, 11]);
     chat.conversations
-        .rename(team.id, &ConversationName::parse("Team 3").unwrap(), now())
+        .rename(
+            team.id,
+            cyd,
+            &ConversationName::parse("Team 3").unwrap(),
+            now(),
+        )
         .await
         .unwrap(); // 12
 
@@ -358,13 +368,13 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
     ));
     assert!(matches!(
         chat.conversations
-            .remove_member(team.id, ghost, now())
+            .remove_member(team.id, cyd, ghost, now())
             .await,
         Err(RepositoryError::NotFound)
     ));
     assert!(matches!(
         chat.conversations
-            .add_members(team.id, &[ghost], now())
+            .add_members(team.id, cyd, &[ghost], now())
             .await,
         Err(RepositoryError::NotFound)
     ));
@@ -375,7 +385,7 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
     assert_eq!(chat.messages.delete(hello.id, now()).await.unwrap(), None);
     assert!(
         chat.conversations
-            .add_members(team.id, &[bob, cyd], now())
+            .add_members(team.id, cyd, &[bob, cyd], now())
             .await
             .unwrap()
             .is_empty()
@@ -494,12 +504,14 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
     ));
     assert!(matches!(
         chat.conversations
-            .rename(gone, &ConversationName::parse("x").unwrap(), now())
+            .rename(gone, ada, &ConversationName::parse("x").unwrap(), now())
             .await,
         Err(RepositoryError::NotFound)
     ));
     assert!(matches!(
-        chat.conversations.add_members(gone, &[bob], now()).await,
+        chat.conversations
+            .add_members(gone, ada, &[bob], now())
+            .await,
         Err(RepositoryError::NotFound)
     ));
     assert!(matches!(
@@ -631,7 +643,7 @@ async fn concurrent_appends_of_one_client_id_store_one_message() {
         unreachable!()
     };
     chat.conversations
-        .add_members(team.id, &[bob], now())
+        .add_members(team.id, ada, &[bob], now())
         .await
         .unwrap();
     chat.messages
@@ -777,7 +789,7 @@ async fn unread_counts_exclude_own_read_and_deleted_messages() {
 
     // Someone added later has not missed what came before.
     chat.conversations
-        .add_members(team.id, &[dee], now())
+        .add_members(team.id, ada, &[dee], now())
         .await
         .unwrap(); // 7
     assert_eq!(unread(&chat, dee, team.id).await, 0);
@@ -787,7 +799,7 @@ async fn unread_counts_exclude_own_read_and_deleted_messages() {
 
     // A message whose sender's account is gone still counts, for everyone.
     chat.conversations
-        .remove_member(team.id, cyd, now())
+        .remove_member(team.id, cyd, cyd, now())
         .await
         .unwrap();
     chat.users.delete(cyd).await.unwrap();
@@ -917,7 +929,7 @@ async fn an_owner_who_leaves_hands_over_to_the_longest_standing_admin_else_membe
     for (i, user) in [bob, cyd, dee].into_iter().enumerate() {
         let at = t0 + Duration::seconds(i64::try_from(i).unwrap() + 1);
         chat.conversations
-            .add_members(team.id, &[user], at)
+            .add_members(team.id, ada, &[user], at)
             .await
             .unwrap();
     }
@@ -933,7 +945,7 @@ async fn an_owner_who_leaves_hands_over_to_the_longest_standing_admin_else_membe
 
     let Departure::Left { events: left } = chat
         .conversations
-        .remove_member(team.id, ada, now())
+        .remove_member(team.id, ada, ada, now())
         .await
         .unwrap()
     else {
@@ -967,7 +979,7 @@ async fn an_owner_who_leaves_hands_over_to_the_longest_standing_admin_else_membe
     // A plain member leaving hands nothing over.
     let Departure::Left { events: left } = chat
         .conversations
-        .remove_member(team.id, dee, now())
+        .remove_member(team.id, dee, dee, now())
         .await
         .unwrap()
     else {
@@ -978,7 +990,7 @@ async fn an_owner_who_leaves_hands_over_to_the_longest_standing_admin_else_membe
     // No admin left: the longest-standing member takes over.
     let Departure::Left { events: left } = chat
         .conversations
-        .remove_member(team.id, cyd, now())
+        .remove_member(team.id, cyd, cyd, now())
         .await
         .unwrap()
     else {
@@ -1002,16 +1014,16 @@ async fn an_owner_who_leaves_hands_over_to_the_longest_standing_admin_else_membe
     let t1 = now();
     let club = group_at(&chat, "Club", ada, &[], t1).await;
     chat.conversations
-        .add_members(club.id, &[dee], t1 + Duration::seconds(1))
+        .add_members(club.id, ada, &[dee], t1 + Duration::seconds(1))
         .await
         .unwrap();
     chat.conversations
-        .add_members(club.id, &[bob], t1 + Duration::seconds(2))
+        .add_members(club.id, ada, &[bob], t1 + Duration::seconds(2))
         .await
         .unwrap();
     let Departure::Left { events: left } = chat
         .conversations
-        .remove_member(club.id, ada, now())
+        .remove_member(club.id, ada, ada, now())
         .await
         .unwrap()
     else {
@@ -1036,14 +1048,14 @@ async fn the_last_member_leaving_deletes_the_conversation_with_its_messages_and_
     let hello = say(&chat, team.id, bob, "hello").await;
     assert!(matches!(
         chat.conversations
-            .remove_member(team.id, bob, now())
+            .remove_member(team.id, bob, bob, now())
             .await
             .unwrap(),
         Departure::Left { .. }
     ));
     assert_eq!(
         chat.conversations
-            .remove_member(team.id, ada, now())
+            .remove_member(team.id, ada, ada, now())
             .await
             .unwrap(),
         Departure::ConversationDeleted
@@ -1059,7 +1071,9 @@ async fn the_last_member_leaving_deletes_the_conversation_with_its_messages_and_
             .is_empty()
     );
     assert!(matches!(
-        chat.conversations.remove_member(team.id, ada, now()).await,
+        chat.conversations
+            .remove_member(team.id, ada, ada, now())
+            .await,
         Err(RepositoryError::NotFound)
     ));
 }
@@ -1125,7 +1139,7 @@ async fn deleting_a_user_keeps_their_messages_without_a_sender() {
     let said = say(&chat, team.id, ada, "remember me").await;
     // Members leave first, with events, rather than vanish by cascade.
     chat.conversations
-        .remove_member(team.id, ada, now())
+        .remove_member(team.id, ada, ada, now())
         .await
         .unwrap();
     chat.users.delete(ada).await.unwrap();
@@ -1182,7 +1196,7 @@ async fn a_user_who_still_belongs_to_a_conversation_is_not_deleted() {
     );
 
     chat.conversations
-        .remove_member(team.id, bob, now())
+        .remove_member(team.id, bob, bob, now())
         .await
         .unwrap();
     chat.users.delete(bob).await.unwrap();
@@ -1345,7 +1359,7 @@ async fn search_uses_the_full_text_index_within_the_users_conversations() {
 
     // Leaving a conversation takes its messages out of one's results.
     chat.conversations
-        .remove_member(shared.id, bob, now())
+        .remove_member(shared.id, bob, bob, now())
         .await
         .unwrap();
     assert_eq!(search(bob, "pineapple", None, 0, 10).await, [secret.id]);
@@ -1409,11 +1423,11 @@ async fn a_role_change_by_an_owner_who_has_since_left_is_refused() {
     let t0 = now();
     let team = group_at(&chat, "Team", ada, &[], t0).await;
     chat.conversations
-        .add_members(team.id, &[bob], t0 + Duration::seconds(1))
+        .add_members(team.id, ada, &[bob], t0 + Duration::seconds(1))
         .await
         .unwrap();
     chat.conversations
-        .add_members(team.id, &[cyd], t0 + Duration::seconds(2))
+        .add_members(team.id, ada, &[cyd], t0 + Duration::seconds(2))
         .await
         .unwrap();
     chat.conversations
@@ -1423,7 +1437,7 @@ async fn a_role_change_by_an_owner_who_has_since_left_is_refused() {
     // Ada leaves; the hand-off makes bob, the admin, the owner. Her request to demote him,
     // checked against the roles before she left, arrives only now.
     chat.conversations
-        .remove_member(team.id, ada, now())
+        .remove_member(team.id, ada, ada, now())
         .await
         .unwrap();
     let before = last_seq(&chat, team.id).await;
@@ -1501,7 +1515,7 @@ async fn a_sender_removed_since_the_check_cannot_append() {
     let team = group(&chat, "Team", ada, &[bob]).await;
     say(&chat, team.id, bob, "hello").await;
     chat.conversations
-        .remove_member(team.id, bob, now())
+        .remove_member(team.id, ada, bob, now())
         .await
         .unwrap();
     let before = last_seq(&chat, team.id).await;
@@ -1560,6 +1574,269 @@ async fn only_a_channels_owner_and_admins_append() {
     // Members of a group post freely.
     let team = group(&chat, "Team", ada, &[cyd]).await;
     say(&chat, team.id, cyd, "from a member").await;
+}
+
+/// Asserts that the call was refused with `Forbidden(reason)`.
+fn assert_forbidden<T: std::fmt::Debug>(result: Result<T, RepositoryError>, reason: &str) {
+    assert!(
+        matches!(&result, Err(RepositoryError::Forbidden(r)) if *r == reason),
+        "expected Forbidden({reason:?}), got {result:?}"
+    );
+}
+
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, RepositoryError>) {
+    assert!(
+        matches!(result, Err(RepositoryError::NotFound)),
+        "expected NotFound, got {result:?}"
+    );
+}
+
+const MAY_NOT_RENAME: &str = "only the owner and admins may rename a conversation";
+const MAY_NOT_ADD: &str = "only the owner and admins may add members";
+const MAY_NOT_REMOVE: &str =
+    "owners remove anyone, admins remove plain members, members only leave";
+
+#[tokio::test]
+async fn an_admin_demoted_since_the_check_can_no_longer_rename_add_or_remove() {
+    let chat = chat().await;
+    let [ada, bob, cyd, dee] = insert_users(&chat.users, &["ada", "bob", "cyd", "dee"]).await[..]
+    else {
+        unreachable!()
+    };
+    let team = group(&chat, "Team", ada, &[bob, cyd]).await;
+    chat.conversations
+        .set_member_role(team.id, ada, bob, MemberRole::Admin, now())
+        .await
+        .unwrap();
+    // As an admin bob may; the use-case checks his role and finds him one.
+    chat.conversations
+        .rename(
+            team.id,
+            bob,
+            &ConversationName::parse("Bob's").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    // Then ada demotes him before his next requests reach the store.
+    chat.conversations
+        .set_member_role(team.id, ada, bob, MemberRole::Member, now())
+        .await
+        .unwrap();
+    let before = last_seq(&chat, team.id).await;
+
+    assert_forbidden(
+        chat.conversations
+            .rename(
+                team.id,
+                bob,
+                &ConversationName::parse("Mine").unwrap(),
+                now(),
+            )
+            .await,
+        MAY_NOT_RENAME,
+    );
+    assert_forbidden(
+        chat.conversations
+            .add_members(team.id, bob, &[dee], now())
+            .await,
+        MAY_NOT_ADD,
+    );
+    assert_forbidden(
+        chat.conversations
+            .remove_member(team.id, bob, cyd, now())
+            .await,
+        MAY_NOT_REMOVE,
+    );
+
+    // Nothing was written and no seq was used.
+    assert_eq!(last_seq(&chat, team.id).await, before);
+    assert_eq!(
+        seqs(&events(&chat, team.id).await),
+        (1..=before).collect::<Vec<_>>()
+    );
+    let team_now = chat.conversations.find(team.id).await.unwrap().unwrap();
+    assert_eq!(team_now.name.unwrap().as_str(), "Bob's");
+    assert_eq!(team_now.member_count, 3);
+    assert_eq!(
+        chat.conversations.member_ids(team.id).await.unwrap().len(),
+        3
+    );
+    assert_eq!(
+        chat.conversations.find_member(team.id, dee).await.unwrap(),
+        None
+    );
+    assert!(
+        chat.conversations
+            .find_member(team.id, cyd)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The next change takes the seq the refusals did not.
+    let event = chat
+        .conversations
+        .rename(
+            team.id,
+            ada,
+            &ConversationName::parse("Ada's").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(event.seq, before + 1);
+}
+
+#[tokio::test]
+async fn owners_remove_anyone_admins_remove_plain_members_members_only_leave() {
+    let chat = chat().await;
+    let [ada, bob, cyd, dee, eve] =
+        insert_users(&chat.users, &["ada", "bob", "cyd", "dee", "eve"]).await[..]
+    else {
+        unreachable!()
+    };
+    let news = channel(&chat, "News", ada, &[bob, cyd], &[dee, eve]).await;
+
+    // Refused: an admin removing another admin or the owner, a member removing anyone.
+    for (actor, target) in [(bob, cyd), (bob, ada), (dee, eve), (dee, bob), (dee, ada)] {
+        assert_forbidden(
+            chat.conversations
+                .remove_member(news.id, actor, target, now())
+                .await,
+            MAY_NOT_REMOVE,
+        );
+    }
+    assert_eq!(last_seq(&chat, news.id).await, 0);
+    assert!(events(&chat, news.id).await.is_empty());
+    assert_eq!(
+        chat.conversations.member_ids(news.id).await.unwrap().len(),
+        5
+    );
+
+    // An admin removes a plain member.
+    let Departure::Left { events: left } = chat
+        .conversations
+        .remove_member(news.id, bob, dee, now())
+        .await
+        .unwrap()
+    else {
+        panic!("four remain")
+    };
+    assert_eq!(seqs(&left), [1]);
+    assert_eq!(left[0].payload, EventPayload::MemberLeft { user_id: dee });
+    // The owner removes an admin; no hand-off, since the owner stays.
+    let Departure::Left { events: left } = chat
+        .conversations
+        .remove_member(news.id, ada, cyd, now())
+        .await
+        .unwrap()
+    else {
+        panic!("three remain")
+    };
+    assert_eq!(seqs(&left), [2]);
+    assert_eq!(left[0].payload, EventPayload::MemberLeft { user_id: cyd });
+    // A plain member leaves on their own.
+    let Departure::Left { events: left } = chat
+        .conversations
+        .remove_member(news.id, eve, eve, now())
+        .await
+        .unwrap()
+    else {
+        panic!("two remain")
+    };
+    assert_eq!(seqs(&left), [3]);
+    assert_eq!(left[0].payload, EventPayload::MemberLeft { user_id: eve });
+
+    let news_now = chat.conversations.find(news.id).await.unwrap().unwrap();
+    assert_eq!((news_now.owner_id, news_now.member_count), (Some(ada), 2));
+    assert_eq!(
+        BTreeSet::from_iter(chat.conversations.member_ids(news.id).await.unwrap()),
+        BTreeSet::from([ada, bob])
+    );
+    assert_eq!(owners(&chat, news.id).await, [ada]);
+    assert_eq!(
+        seqs(&events(&chat, news.id).await),
+        (1..=3).collect::<Vec<_>>()
+    );
+
+    // Admins rename and add as the owner does.
+    chat.conversations
+        .rename(
+            news.id,
+            bob,
+            &ConversationName::parse("Daily").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let joined = chat
+        .conversations
+        .add_members(news.id, bob, &[dee], now())
+        .await
+        .unwrap();
+    assert_eq!(seqs(&joined), [5]);
+}
+
+#[tokio::test]
+async fn an_actor_who_is_not_a_member_is_not_found() {
+    let chat = chat().await;
+    let [ada, bob, cyd, dee] = insert_users(&chat.users, &["ada", "bob", "cyd", "dee"]).await[..]
+    else {
+        unreachable!()
+    };
+    let team = group(&chat, "Team", ada, &[bob, dee]).await;
+    // dee was a member and left; cyd never was one.
+    chat.conversations
+        .remove_member(team.id, dee, dee, now())
+        .await
+        .unwrap();
+    let before = last_seq(&chat, team.id).await;
+
+    for outsider in [cyd, dee, UserId::generate()] {
+        assert_not_found(
+            chat.conversations
+                .rename(
+                    team.id,
+                    outsider,
+                    &ConversationName::parse("x").unwrap(),
+                    now(),
+                )
+                .await,
+        );
+        assert_not_found(
+            chat.conversations
+                .add_members(team.id, outsider, &[outsider], now())
+                .await,
+        );
+        assert_not_found(
+            chat.conversations
+                .remove_member(team.id, outsider, bob, now())
+                .await,
+        );
+        assert_not_found(
+            chat.conversations
+                .remove_member(team.id, outsider, outsider, now())
+                .await,
+        );
+        // Nor is removing someone who is not a member, even for a plain member.
+        assert_not_found(
+            chat.conversations
+                .remove_member(team.id, bob, outsider, now())
+                .await,
+        );
+    }
+    assert_eq!(last_seq(&chat, team.id).await, before);
+    assert_eq!(
+        seqs(&events(&chat, team.id).await),
+        (1..=before).collect::<Vec<_>>()
+    );
+    let team_now = chat.conversations.find(team.id).await.unwrap().unwrap();
+    assert_eq!(team_now.name.unwrap().as_str(), "Team");
+    assert_eq!(team_now.member_count, 2);
+    assert_eq!(
+        BTreeSet::from_iter(chat.conversations.member_ids(team.id).await.unwrap()),
+        BTreeSet::from([ada, bob])
+    );
 }
 
 #[tokio::test]

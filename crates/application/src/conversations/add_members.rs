@@ -68,7 +68,7 @@ impl AddMembers {
             })?;
         let events = self
             .conversations
-            .add_members(id, &user_ids, self.clock.now())
+            .add_members(id, actor.user_id, &user_ids, self.clock.now())
             .await
             .map_err(not_found_as("conversation"))?;
         let added: Vec<UserId> = events
@@ -143,10 +143,12 @@ mod tests {
                     },
                 ),
             ];
+            let who_id = who.id;
             store
                 .expect_add_members()
+                .withf(move |_, actor, _, _| *actor == who_id)
                 .times(1)
-                .returning(move |_, _, _| Ok(joined.clone()));
+                .returning(move |_, _, _, _| Ok(joined.clone()));
             let mut notifier = palaver_domain::ports::MockNotifier::new();
             notifier
                 .expect_notify()
@@ -180,7 +182,9 @@ mod tests {
             &group,
             &[(&owner, MemberRole::Owner), (&bob, MemberRole::Member)],
         );
-        store.expect_add_members().returning(|_, _, _| Ok(vec![]));
+        store
+            .expect_add_members()
+            .returning(|_, _, _, _| Ok(vec![]));
         let add = AddMembers::new(
             Arc::new(store),
             users_knowing(vec![bob.clone()]),

@@ -57,7 +57,7 @@ impl LeaveAllConversations {
         for id in self.conversations.memberships_of(user).await? {
             match self
                 .conversations
-                .remove_member(id, user, self.clock.now())
+                .remove_member(id, user, user, self.clock.now())
                 .await
             {
                 Ok(departure) => announce(self.notifier.as_ref(), id, user, departure),
@@ -98,7 +98,7 @@ mod tests {
                 EventPayload::MemberLeft { user_id: ann.id },
             )],
         };
-        store.expect_remove_member().returning(move |id, _, _| {
+        store.expect_remove_member().returning(move |id, _, _, _| {
             if id == stays {
                 Ok(left.clone())
             } else if id == vanished {

@@ -61,7 +61,7 @@ impl RemoveMember {
         }
         let departure = self
             .conversations
-            .remove_member(id, target, self.clock.now())
+            .remove_member(id, actor.user_id, target, self.clock.now())
             .await
             .map_err(not_found_as("member"))?;
         announce(self.notifier.as_ref(), id, target, departure);
@@ -125,12 +125,12 @@ mod tests {
                 ],
             );
             let departure = left(&group, target);
-            let target_id = target.id;
+            let (actor_id, target_id) = (who.id, target.id);
             store
                 .expect_remove_member()
-                .withf(move |_, user, _| *user == target_id)
+                .withf(move |_, actor, user, _| *actor == actor_id && *user == target_id)
                 .times(1)
-                .returning(move |_, _, _| Ok(departure.clone()));
+                .returning(move |_, _, _, _| Ok(departure.clone()));
             let remove = RemoveMember::new(
                 Arc::new(store),
                 notifier_expecting_events(&["member.left"]),
@@ -167,7 +167,7 @@ mod tests {
         store
             .expect_remove_member()
             .times(1)
-            .returning(move |_, _, _| Ok(handed_on.clone()));
+            .returning(move |_, _, _, _| Ok(handed_on.clone()));
         let remove = RemoveMember::new(
             Arc::new(store),
             notifier_expecting_events(&["member.left", "member.updated"]),
@@ -182,7 +182,7 @@ mod tests {
         store
             .expect_remove_member()
             .times(1)
-            .returning(|_, _, _| Ok(Departure::ConversationDeleted));
+            .returning(|_, _, _, _| Ok(Departure::ConversationDeleted));
         let mut notifier = palaver_domain::ports::MockNotifier::new();
         let owner_id = owner.id;
         notifier
@@ -195,6 +195,28 @@ mod tests {
             .execute(&actor_for(&owner), group.id, owner.id)
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_role_lost_since_the_check_is_refused_by_the_store() {
+        let (moderator, ann) = (user("mod"), user("ann"));
+        let group = conversation(ConversationKind::Group, None);
+        let mut store = store_with(
+            &group,
+            &[(&moderator, MemberRole::Admin), (&ann, MemberRole::Member)],
+        );
+        store.expect_remove_member().returning(|_, _, _, _| {
+            Err(palaver_domain::RepositoryError::Forbidden(
+                "owners remove anyone, admins remove plain members, members only leave",
+            ))
+        });
+        let remove = RemoveMember::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        assert!(matches!(
+            remove
+                .execute(&actor_for(&moderator), group.id, ann.id)
+                .await,
+            Err(ApplicationError::Forbidden(_))
+        ));
     }
 
     #[tokio::test]

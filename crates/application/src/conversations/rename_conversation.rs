@@ -54,7 +54,7 @@ impl RenameConversation {
         }
         let event = self
             .conversations
-            .rename(id, &name, self.clock.now())
+            .rename(id, actor.user_id, &name, self.clock.now())
             .await
             .map_err(not_found_as("conversation"))?;
         let renamed = match &event.payload {
@@ -103,11 +103,14 @@ mod tests {
                     conversation: renamed,
                 },
             );
+            let who_id = who.id;
             store
                 .expect_rename()
-                .withf(|_, n, at| n.as_str() == "New name" && *at == now())
+                .withf(move |_, actor, n, at| {
+                    *actor == who_id && n.as_str() == "New name" && *at == now()
+                })
                 .times(1)
-                .returning(move |_, _, _| Ok(event.clone()));
+                .returning(move |_, _, _, _| Ok(event.clone()));
             let rename = RenameConversation::new(
                 Arc::new(store),
                 notifier_expecting_events(&["conversation.updated"]),

@@ -294,11 +294,12 @@ impl ConversationRepository for SqlConversationRepository {
     async fn rename(
         &self,
         id: ConversationId,
+        actor: UserId,
         name: &ConversationName,
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError> {
         let txn = self.db.begin().await.map_err(map_db_err)?;
-        let result = rename_in(&txn, id, name, now).await;
+        let result = rename_in(&txn, id, actor, name, now).await;
         finish(txn, result).await
     }
 
@@ -311,11 +312,12 @@ impl ConversationRepository for SqlConversationRepository {
     async fn add_members(
         &self,
         id: ConversationId,
+        actor: UserId,
         users: &[UserId],
         now: DateTime<Utc>,
     ) -> Result<Vec<ConversationEvent>, RepositoryError> {
         let txn = self.db.begin().await.map_err(map_db_err)?;
-        let result = add_members_in(&txn, id, users, now).await;
+        let result = add_members_in(&txn, id, actor, users, now).await;
         finish(txn, result).await
     }
 
@@ -335,11 +337,12 @@ impl ConversationRepository for SqlConversationRepository {
     async fn remove_member(
         &self,
         id: ConversationId,
+        actor: UserId,
         user: UserId,
         now: DateTime<Utc>,
     ) -> Result<Departure, RepositoryError> {
         let txn = self.db.begin().await.map_err(map_db_err)?;
-        let result = remove_member_in(&txn, id, user, now).await;
+        let result = remove_member_in(&txn, id, actor, user, now).await;
         finish(txn, result).await
     }
 
@@ -468,10 +471,20 @@ async fn count_members(
 async fn rename_in(
     txn: &impl ConnectionTrait,
     id: ConversationId,
+    actor: UserId,
     name: &ConversationName,
     now: DateTime<Utc>,
 ) -> Result<ConversationEvent, RepositoryError> {
+    // The seq (and with it the lock) first, so the role read next is the one that holds;
+    // a refusal rolls the seq back.
     let seq = next_seq(txn, id, now).await?;
+    require_owner_or_admin(
+        txn,
+        id,
+        actor,
+        "only the owner and admins may rename a conversation",
+    )
+    .await?;
     conversations::Entity::update_many()
         .col_expr(conversations::Column::Name, Expr::value(name.as_str()))
         .filter(conversations::Column::Id.eq(id.as_uuid()))
@@ -506,11 +519,14 @@ async fn delete_in(
 async fn add_members_in(
     txn: &impl ConnectionTrait,
     id: ConversationId,
+    actor: UserId,
     users: &[UserId],
     now: DateTime<Utc>,
 ) -> Result<Vec<ConversationEvent>, RepositoryError> {
-    // Who is in already can only be known under the lock; the seqs are taken after.
+    // Whether the actor may add, and who is in already, can only be known under the lock;
+    // the seqs are taken after.
     lock_conversation(txn, id).await?;
+    require_owner_or_admin(txn, id, actor, "only the owner and admins may add members").await?;
     let mut existing: HashSet<Uuid> = HashSet::new();
     for chunk in users.chunks(IDS_PER_QUERY) {
         let ids: Vec<Uuid> = members::Entity::find()
@@ -584,6 +600,21 @@ async fn role_of(
         .transpose()
 }
 
+/// Checks the actor's role; call it under the conversation's lock. `NotFound` if they are
+/// not a member, `Forbidden(refusal)` unless they are its owner or an admin.
+async fn require_owner_or_admin(
+    txn: &impl ConnectionTrait,
+    id: ConversationId,
+    actor: UserId,
+    refusal: &'static str,
+) -> Result<(), RepositoryError> {
+    match role_of(txn, id, actor).await? {
+        None => Err(RepositoryError::NotFound),
+        Some(MemberRole::Owner | MemberRole::Admin) => Ok(()),
+        Some(MemberRole::Member) => Err(RepositoryError::Forbidden(refusal)),
+    }
+}
+
 async fn set_role_in(
     txn: &impl ConnectionTrait,
     id: ConversationId,
@@ -654,17 +685,31 @@ async fn update_role(
 async fn remove_member_in(
     txn: &impl ConnectionTrait,
     id: ConversationId,
+    actor: UserId,
     user: UserId,
     now: DateTime<Utc>,
 ) -> Result<Departure, RepositoryError> {
+    // The lock first: both roles read below hold until the transaction ends, and a refusal
+    // rolls the seq back.
     let left_seq = next_seq(txn, id, now).await?;
-    let leaver = members::Entity::find_by_id((id.as_uuid(), user.as_uuid()))
-        .one(txn)
-        .await
-        .map_err(map_db_err)?
-        .map(member_from_row)
-        .transpose()?
+    let leaver = role_of(txn, id, user)
+        .await?
         .ok_or(RepositoryError::NotFound)?;
+    if actor != user {
+        let remover = role_of(txn, id, actor)
+            .await?
+            .ok_or(RepositoryError::NotFound)?;
+        let allowed = match remover {
+            MemberRole::Owner => true,
+            MemberRole::Admin => leaver == MemberRole::Member,
+            MemberRole::Member => false,
+        };
+        if !allowed {
+            return Err(RepositoryError::Forbidden(
+                "owners remove anyone, admins remove plain members, members only leave",
+            ));
+        }
+    }
     members::Entity::delete_by_id((id.as_uuid(), user.as_uuid()))
         .exec(txn)
         .await
@@ -688,7 +733,7 @@ async fn remove_member_in(
         created_at: now,
         payload: EventPayload::MemberLeft { user_id: user },
     }];
-    if leaver.role == MemberRole::Owner {
+    if leaver == MemberRole::Owner {
         let successor = longest_standing(txn, id, Some(MemberRole::Admin)).await?;
         let successor = match successor {
             Some(admin) => admin,
