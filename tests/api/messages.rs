@@ -429,3 +429,46 @@ async fn every_word_of_a_search_must_match() {
     assert_eq!(odd.status, 200);
     assert_eq!(odd.body["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_sender_over_their_rate_gets_429_with_retry_after_but_resends_still_answer() {
+    let server = TestServer::start_with(&[
+        ("PALAVER__LIMITS__SENDS_PER_SECOND", "1"),
+        ("PALAVER__LIMITS__SEND_BURST", "2"),
+    ])
+    .await;
+    let (ada, bob) = (server.register("ada").await, server.register("bob").await);
+    let group = server.create_conversation(&ada, "group", &[&bob]).await;
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for n in 0..10 {
+        let reply = server
+            .send(&ada, &group, "spam", Some(&format!("ada-{n}")))
+            .await;
+        statuses.push(reply.status);
+        if reply.status == 429 {
+            limited = Some(reply);
+        }
+    }
+    assert_eq!(&statuses[..2], [201, 201], "the burst passes: {statuses:?}");
+    let limited = limited.expect("ten sends in a row exceed one a second");
+    assert_eq!(limited.code(), "rate_limited");
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry_after >= 1);
+    assert!(
+        limited.body["error"]["details"]["retry_after_ms"]
+            .as_u64()
+            .unwrap()
+            <= 1000
+    );
+
+    // a resend of a stored message is answered, limited or not; others are unaffected
+    assert_eq!(
+        server
+            .send(&ada, &group, "spam", Some("ada-0"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(server.send(&bob, &group, "hi", None).await.status, 201);
+}

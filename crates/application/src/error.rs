@@ -33,6 +33,8 @@ pub enum ApplicationError {
     NotFound(&'static str),
     #[error("{field} is already taken")]
     Conflict { field: &'static str },
+    #[error("too many requests; retry in {retry_after:?}")]
+    RateLimited { retry_after: std::time::Duration },
     #[error("unexpected failure: {0}")]
     Unexpected(#[source] BoxError),
 }

@@ -264,3 +264,10 @@ pub fn leave_none() -> crate::conversations::LeaveAllConversations {
         fixed_clock(),
     )
 }
+
+/// A rate limiter that lets everything through.
+pub fn unlimited() -> Arc<palaver_domain::ports::MockSendRateLimiter> {
+    let mut limiter = palaver_domain::ports::MockSendRateLimiter::new();
+    limiter.expect_check().returning(|_| Ok(()));
+    Arc::new(limiter)
+}

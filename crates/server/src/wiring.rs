@@ -20,17 +20,18 @@ use palaver_application::users::{
 };
 use palaver_domain::ports::{
     Clock, ConversationRepository, Mailer, MessageRepository, Notifier, PasswordHasher,
-    PasswordResetRepository, PresenceDirectory, SecretGenerator, SessionRepository, TokenIssuer,
-    UserRepository,
+    PasswordResetRepository, PresenceDirectory, SecretGenerator, SendRateLimiter,
+    SessionRepository, TokenIssuer, UserRepository,
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
     ConnectSettings, Database, SqlConversationRepository, SqlDatabaseHealth, SqlMessageRepository,
     SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
 };
-use palaver_security::{BcryptHasher, JwtIssuer, RandomSecrets, SystemClock};
+use palaver_security::{BcryptHasher, GovernorSendLimiter, JwtIssuer, RandomSecrets, SystemClock};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
 use palaver_web::{AppState, DiscardingNotifier, InMemoryPresence, WebSettings};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// Everything built from the configuration: the web state, the use-cases the command
@@ -185,6 +186,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             conversations.clone(),
             messages.clone(),
             notifier.clone(),
+            send_limiter(settings),
             clock.clone(),
         )),
         list_messages: Arc::new(ListMessages::new(conversations.clone(), messages.clone())),
@@ -243,6 +245,14 @@ fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
             )
         }
     })
+}
+
+fn send_limiter(settings: &Settings) -> Arc<dyn SendRateLimiter> {
+    let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+    Arc::new(GovernorSendLimiter::new(
+        at_least_one(settings.limits.sends_per_second),
+        at_least_one(settings.limits.send_burst),
+    ))
 }
 
 fn seconds(secs: u64) -> Duration {

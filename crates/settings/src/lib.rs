@@ -21,6 +21,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub mail: MailSettings,
+    pub limits: LimitSettings,
     pub log: LogSettings,
     pub pubsub: PubSubSettings,
     /// `PALAVER_ENV`, not read from the files.
@@ -85,6 +86,14 @@ pub struct SmtpSettings {
     pub password: Secret,
     pub tls: SmtpTlsMode,
     pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    /// Messages a user may send per second on average; at least 1.
+    pub sends_per_second: u32,
+    /// Messages a user may send at once; at least 1.
+    pub send_burst: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -232,6 +241,11 @@ impl Settings {
                     "{key} must be 1 to {MAX_TTL_SECS} seconds (ten years), not {secs}"
                 )));
             }
+        }
+        if self.limits.sends_per_second == 0 || self.limits.send_burst == 0 {
+            return Err(SettingsError::Invalid(
+                "limits.sends_per_second and limits.send_burst must be at least 1".into(),
+            ));
         }
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid(
@@ -417,6 +431,24 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains(DEVELOPMENT_JWT_SECRET));
         assert!(!printed.contains("sqlite://"));
+    }
+
+    #[test]
+    fn send_limits_must_let_something_through() {
+        for key in [
+            "PALAVER__LIMITS__SENDS_PER_SECOND",
+            "PALAVER__LIMITS__SEND_BURST",
+        ] {
+            assert!(
+                Settings::load_from(sources("test", &[(key, "0")])).is_err(),
+                "{key}"
+            );
+        }
+        let defaults = Settings::load_from(sources("nonexistent-env", &[])).unwrap();
+        assert_eq!(
+            (defaults.limits.sends_per_second, defaults.limits.send_burst),
+            (10, 30)
+        );
     }
 
     #[test]

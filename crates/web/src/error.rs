@@ -85,6 +85,18 @@ impl ApiError {
         )
     }
 
+    /// 429 with `Retry-After` in whole seconds (at least 1) and the exact wait in details.
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        Self {
+            details: Some(json!({ "retry_after_ms": retry_after.as_millis() as u64 })),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many messages; slow down",
+            )
+        }
+    }
+
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
@@ -131,6 +143,16 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
+        if let Some(wait_ms) = self
+            .details
+            .as_ref()
+            .filter(|_| self.status == StatusCode::TOO_MANY_REQUESTS)
+            .and_then(|d| d.get("retry_after_ms"))
+            .and_then(Value::as_u64)
+        {
+            let seconds = wait_ms.div_ceil(1000).max(1);
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         if let Some(allowed) = self
             .details
             .as_ref()
@@ -162,6 +184,7 @@ impl From<ApplicationError> for ApiError {
                     format!("{field} is already taken"),
                 )
             },
+            ApplicationError::RateLimited { retry_after } => Self::rate_limited(retry_after),
             ApplicationError::Unexpected(cause) => Self::internal(cause.as_ref()),
         }
     }

@@ -5,7 +5,9 @@ use palaver_domain::conversation::{
     ClientId, ConversationId, ConversationKind, EventPayload, Message, MessageContent, MessageId,
     NewMessage,
 };
-use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, Notifier};
+use palaver_domain::ports::{
+    Clock, ConversationRepository, MessageRepository, Notifier, SendRateLimiter,
+};
 use palaver_domain::{RepositoryError, ValidationError};
 use std::sync::Arc;
 
@@ -30,6 +32,7 @@ pub struct SendMessage {
     conversations: Arc<dyn ConversationRepository>,
     messages: Arc<dyn MessageRepository>,
     notifier: Arc<dyn Notifier>,
+    limiter: Arc<dyn SendRateLimiter>,
     clock: Arc<dyn Clock>,
 }
 
@@ -38,17 +41,21 @@ impl SendMessage {
         conversations: Arc<dyn ConversationRepository>,
         messages: Arc<dyn MessageRepository>,
         notifier: Arc<dyn Notifier>,
+        limiter: Arc<dyn SendRateLimiter>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             conversations,
             messages,
             notifier,
+            limiter,
             clock,
         }
     }
 
-    /// `NotFound` for non-members; `Forbidden` for plain members of a channel;
+    /// `RateLimited` when the sender is over their send rate (a resend of a message already
+    /// stored is answered regardless); `NotFound` for non-members; `Forbidden` for plain
+    /// members of a channel;
     /// `Validation` on `reply_to_id` for a message not in this conversation; `Conflict` on
     /// `client_id` when it was used for a message in another conversation.
     pub async fn execute(
@@ -70,6 +77,9 @@ impl SendMessage {
                 "only the owner and admins post in a channel",
             ));
         }
+        self.limiter
+            .check(actor.user_id)
+            .map_err(|retry_after| ApplicationError::RateLimited { retry_after })?;
         if let Some(reply_to) = input.reply_to_id {
             let replied = self.messages.find(reply_to).await?;
             if replied.is_none_or(|m| m.conversation_id != input.conversation_id) {
@@ -209,6 +219,7 @@ mod tests {
                 Arc::new(store_with(target, &roles)),
                 Arc::new(appending(target, who, 1)),
                 notifier_expecting_events(&["message.created"]),
+                unlimited(),
                 fixed_clock(),
             );
             let sent = send
@@ -230,6 +241,7 @@ mod tests {
                 Arc::new(store_with(&channel, &roles)),
                 Arc::new(appending(&channel, who, 0)),
                 notifier_expecting(0),
+                unlimited(),
                 fixed_clock(),
             );
             let error = send
@@ -242,6 +254,33 @@ mod tests {
                 assert!(matches!(error, ApplicationError::Forbidden(_)));
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_sender_over_their_rate_is_told_when_to_retry_and_nothing_is_stored() {
+        let ann = user("ann");
+        let group = conversation(ConversationKind::Group, None);
+        let mut limiter = palaver_domain::ports::MockSendRateLimiter::new();
+        let ann_id = ann.id;
+        limiter
+            .expect_check()
+            .withf(move |user| *user == ann_id)
+            .returning(|_| Err(std::time::Duration::from_millis(1500)));
+        let send = SendMessage::new(
+            Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
+            Arc::new(appending(&group, &ann, 0)),
+            notifier_expecting(0),
+            Arc::new(limiter),
+            fixed_clock(),
+        );
+        let error = send
+            .execute(&actor_for(&ann), input(&group, Some("c-9")))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            ApplicationError::RateLimited { retry_after } if retry_after.as_millis() == 1500
+        ));
     }
 
     #[tokio::test]
@@ -260,6 +299,7 @@ mod tests {
             Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
             Arc::new(messages),
             notifier_expecting(0),
+            unlimited(),
             fixed_clock(),
         );
         let sent = send
@@ -302,6 +342,7 @@ mod tests {
             Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
             Arc::new(messages),
             notifier_expecting(0),
+            unlimited(),
             fixed_clock(),
         );
         let sent = send
@@ -334,6 +375,7 @@ mod tests {
             Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
             Arc::new(messages),
             notifier_expecting(0),
+            unlimited(),
             fixed_clock(),
         );
         assert!(matches!(
@@ -361,6 +403,7 @@ mod tests {
                 Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
                 Arc::new(messages),
                 notifier_expecting(0),
+                unlimited(),
                 fixed_clock(),
             );
             let mut request = input(&group, None);
@@ -389,6 +432,7 @@ mod tests {
                 Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
                 Arc::new(messages),
                 notifier_expecting(0),
+                unlimited(),
                 fixed_clock(),
             );
             let error = send

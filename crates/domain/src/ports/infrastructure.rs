@@ -51,3 +51,10 @@ pub trait DatabaseHealth: Send + Sync {
 pub trait Notifier: Send + Sync {
     fn notify(&self, notification: Notification);
 }
+
+/// How fast each user may send messages. `Err` carries how long until the next send is
+/// allowed. Checked before a new message is stored, whichever adapter it came through.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait SendRateLimiter: Send + Sync {
+    fn check(&self, user: UserId) -> Result<(), std::time::Duration>;
+}
