@@ -171,6 +171,21 @@ mod tests {
         }
     }
 
+    /// A sender for `member` in `conversation` over `messages`, expected to announce nothing.
+    fn quiet_sender(
+        conversation: &Conversation,
+        member: &User,
+        messages: MockMessageRepository,
+    ) -> SendMessage {
+        SendMessage::new(
+            Arc::new(store_with(conversation, &[(member, MemberRole::Member)])),
+            Arc::new(messages),
+            notifier_expecting(0),
+            unlimited(),
+            fixed_clock(),
+        )
+    }
+
     /// A message store that has seen no client id before and appends with seq 11.
     fn appending(
         conversation: &Conversation,
@@ -295,13 +310,7 @@ mod tests {
             .withf(|_, c| c.as_str() == "c-1")
             .returning(move |_, _| Ok(Some(found.clone())));
         messages.expect_append().never();
-        let send = SendMessage::new(
-            Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
-            Arc::new(messages),
-            notifier_expecting(0),
-            unlimited(),
-            fixed_clock(),
-        );
+        let send = quiet_sender(&group, &ann, messages);
         let sent = send
             .execute(&actor_for(&ann), input(&group, Some("c-1")))
             .await
@@ -338,13 +347,7 @@ mod tests {
             .times(1)
             .in_sequence(&mut lookups)
             .returning(move |_, _| Ok(Some(found.clone())));
-        let send = SendMessage::new(
-            Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
-            Arc::new(messages),
-            notifier_expecting(0),
-            unlimited(),
-            fixed_clock(),
-        );
+        let send = quiet_sender(&group, &ann, messages);
         let sent = send
             .execute(&actor_for(&ann), input(&group, Some("c-1")))
             .await
@@ -371,13 +374,7 @@ mod tests {
             .expect_find_by_client_id()
             .returning(move |_, _| Ok(Some(other.clone())));
         messages.expect_append().never();
-        let send = SendMessage::new(
-            Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
-            Arc::new(messages),
-            notifier_expecting(0),
-            unlimited(),
-            fixed_clock(),
-        );
+        let send = quiet_sender(&group, &ann, messages);
         assert!(matches!(
             send.execute(&actor_for(&ann), input(&group, Some("c-1")))
                 .await,
@@ -399,13 +396,7 @@ mod tests {
                 .expect_find()
                 .returning(move |_| Ok(replied.clone()));
             messages.expect_append().never();
-            let send = SendMessage::new(
-                Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
-                Arc::new(messages),
-                notifier_expecting(0),
-                unlimited(),
-                fixed_clock(),
-            );
+            let send = quiet_sender(&group, &ann, messages);
             let mut request = input(&group, None);
             request.reply_to_id = Some(foreign.id);
             assert!(matches!(
@@ -428,13 +419,7 @@ mod tests {
             messages
                 .expect_append()
                 .returning(move |_, _| Err(answer.lock().unwrap().take().unwrap()));
-            let send = SendMessage::new(
-                Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
-                Arc::new(messages),
-                notifier_expecting(0),
-                unlimited(),
-                fixed_clock(),
-            );
+            let send = quiet_sender(&group, &ann, messages);
             let error = send
                 .execute(&actor_for(&ann), input(&group, None))
                 .await
