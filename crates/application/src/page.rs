@@ -17,6 +17,31 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from a result fetched with one row more than `limit` (see
+    /// [`trim_lookahead`]); `cursor_of` gives the position after the page's last item.
+    pub fn from_lookahead(
+        mut items: Vec<T>,
+        limit: u64,
+        cursor_of: impl FnOnce(&T) -> String,
+    ) -> Self {
+        let next_cursor = if trim_lookahead(&mut items, limit) {
+            items.last().map(cursor_of)
+        } else {
+            None
+        };
+        Self { items, next_cursor }
+    }
+}
+
+/// Trims a result fetched with one row more than `limit` back to `limit`, and says whether
+/// that extra row was there: whether another page follows.
+pub fn trim_lookahead<T>(items: &mut Vec<T>, limit: u64) -> bool {
+    let has_more = items.len() as u64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    has_more
+}
+
 /// A validated page request: the position after which to continue and how many to return.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
@@ -82,6 +107,29 @@ mod tests {
             PageRequest::parse(Some("%%%"), None),
             Err(ApplicationError::Validation(e)) if e.field == "cursor"
         ));
+    }
+
+    #[test]
+    fn a_lookahead_row_means_a_next_page_after_the_last_kept_item() {
+        let full = Page::from_lookahead(vec![1, 2, 3], 2, |n| n.to_string());
+        assert_eq!(
+            full,
+            Page {
+                items: vec![1, 2],
+                next_cursor: Some("2".into())
+            }
+        );
+        let last = Page::from_lookahead(vec![1, 2], 2, |n| n.to_string());
+        assert_eq!(
+            last,
+            Page {
+                items: vec![1, 2],
+                next_cursor: None
+            }
+        );
+        let mut events = vec![4, 5];
+        assert!(!trim_lookahead(&mut events, 5));
+        assert_eq!(events, [4, 5]);
     }
 
     #[test]

@@ -30,20 +30,13 @@ impl ListConversations {
                 last_activity_at,
                 conversation_id: ConversationId::from_uuid(id),
             });
-        let mut items = self
+        let items = self
             .conversations
             .list_for_user(actor.user_id, after, page.limit + 1)
             .await?;
-        let has_more = items.len() as u64 > page.limit;
-        items.truncate(page.limit as usize);
-        let next_cursor = has_more
-            .then(|| {
-                items
-                    .last()
-                    .map(|s| encode_time_cursor(s.last_activity_at, s.conversation.id.as_uuid()))
-            })
-            .flatten();
-        Ok(Page { items, next_cursor })
+        Ok(Page::from_lookahead(items, page.limit, |s| {
+            encode_time_cursor(s.last_activity_at, s.conversation.id.as_uuid())
+        }))
     }
 }
 

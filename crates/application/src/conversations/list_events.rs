@@ -1,6 +1,6 @@
 use super::access::membership;
 use crate::ApplicationError;
-use crate::page::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::page::{DEFAULT_LIMIT, MAX_LIMIT, trim_lookahead};
 use palaver_domain::ValidationError;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::{ConversationEvent, ConversationId};
@@ -45,8 +45,7 @@ impl ListEvents {
             .conversations
             .list_events(id, after_seq, limit + 1)
             .await?;
-        let has_more = events.len() as u64 > limit;
-        events.truncate(limit as usize);
+        let has_more = trim_lookahead(&mut events, limit);
         Ok(EventPage { events, has_more })
     }
 }

@@ -55,19 +55,16 @@ impl ListMembers {
                 joined_at,
                 user_id: UserId::from_uuid(user),
             });
-        let mut members = self
+        let members = self
             .conversations
             .list_members(id, after, page.limit + 1)
             .await?;
-        let has_more = members.len() as u64 > page.limit;
-        members.truncate(page.limit as usize);
-        let next_cursor = has_more
-            .then(|| {
-                members
-                    .last()
-                    .map(|m| encode_time_cursor(m.joined_at, m.user_id.as_uuid()))
-            })
-            .flatten();
+        let Page {
+            items: members,
+            next_cursor,
+        } = Page::from_lookahead(members, page.limit, |m| {
+            encode_time_cursor(m.joined_at, m.user_id.as_uuid())
+        });
         let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
         let profiles =
             with_presence(self.presence.as_ref(), self.users.find_many(&ids).await?).await;

@@ -41,14 +41,13 @@ impl SearchMessages {
                 ValidationError::new("cursor", "is not a cursor this server issued")
             })?,
         };
-        let mut items = self
+        let items = self
             .messages
             .search(actor.user_id, text, conversation, offset, page.limit + 1)
             .await?;
-        let has_more = items.len() as u64 > page.limit;
-        items.truncate(page.limit as usize);
-        let next_cursor = has_more.then(|| encode_cursor(&(offset + page.limit).to_string()));
-        Ok(Page { items, next_cursor })
+        Ok(Page::from_lookahead(items, page.limit, |_| {
+            encode_cursor(&(offset + page.limit).to_string())
+        }))
     }
 }
 

@@ -36,17 +36,14 @@ impl ListOnlineUsers {
             .filter(|(key, _)| page.after.as_ref().is_none_or(|after| key > after))
             .collect();
         users.sort_by(|a, b| a.0.cmp(&b.0));
-        let has_more = users.len() as u64 > page.limit;
-        users.truncate(page.limit as usize);
-        let next_cursor = has_more
-            .then(|| users.last().map(|(key, _)| encode_cursor(key)))
-            .flatten();
+        let page = Page::from_lookahead(users, page.limit, |(key, _)| encode_cursor(key));
         Ok(Page {
-            items: users
+            items: page
+                .items
                 .into_iter()
                 .map(|(_, user)| UserProfile { user, online: true })
                 .collect(),
-            next_cursor,
+            next_cursor: page.next_cursor,
         })
     }
 }

@@ -34,8 +34,7 @@ impl SearchUsers {
             )
             .into());
         }
-        // One extra row tells whether another page follows.
-        let mut users = self
+        let users = self
             .users
             .search(&UserSearch {
                 text: text.map(str::to_owned),
@@ -43,14 +42,12 @@ impl SearchUsers {
                 limit: page.limit + 1,
             })
             .await?;
-        let has_more = users.len() as u64 > page.limit;
-        users.truncate(page.limit as usize);
-        let next_cursor = has_more
-            .then(|| users.last().map(|u| encode_cursor(&u.username.canonical())))
-            .flatten();
+        let page = Page::from_lookahead(users, page.limit, |u| {
+            encode_cursor(&u.username.canonical())
+        });
         Ok(Page {
-            items: with_presence(self.presence.as_ref(), users).await,
-            next_cursor,
+            items: with_presence(self.presence.as_ref(), page.items).await,
+            next_cursor: page.next_cursor,
         })
     }
 }
