@@ -58,14 +58,7 @@ impl AddMembers {
             )
             .into());
         }
-        require_existing_users(self.users.as_ref(), &user_ids)
-            .await
-            .map_err(|e| match e {
-                ApplicationError::Validation(v) => {
-                    ValidationError::new("user_ids", v.message).into()
-                }
-                other => other,
-            })?;
+        require_existing_users(self.users.as_ref(), &user_ids, "user_ids").await?;
         let events = self
             .conversations
             .add_members(id, actor.user_id, &user_ids, self.clock.now())

@@ -73,7 +73,7 @@ impl CreateConversation {
             )
             .into());
         }
-        require_existing_users(self.users.as_ref(), &others).await?;
+        require_existing_users(self.users.as_ref(), &others, "member_ids").await?;
         let now = self.clock.now();
         let mut conversation = Conversation {
             id: ConversationId::generate(),
@@ -151,10 +151,11 @@ impl CreateConversation {
     }
 }
 
-/// `Validation` on `member_ids` naming the ids that belong to nobody.
+/// `Validation` on `field` naming the ids that belong to nobody.
 pub(crate) async fn require_existing_users(
     users: &dyn UserRepository,
     ids: &[UserId],
+    field: &'static str,
 ) -> Result<(), ApplicationError> {
     if ids.is_empty() {
         return Ok(());
@@ -173,11 +174,7 @@ pub(crate) async fn require_existing_users(
     if unknown.is_empty() {
         Ok(())
     } else {
-        Err(ValidationError::new(
-            "member_ids",
-            format!("no such users: {}", unknown.join(", ")),
-        )
-        .into())
+        Err(ValidationError::new(field, format!("no such users: {}", unknown.join(", "))).into())
     }
 }
 
