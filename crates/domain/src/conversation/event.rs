@@ -1,4 +1,5 @@
 use super::{Conversation, ConversationId, MemberRole, Message, MessageId};
+use crate::auth::SessionId;
 use crate::user::UserId;
 use chrono::{DateTime, Utc};
 
@@ -61,4 +62,18 @@ pub enum Notification {
         user_id: UserId,
         seq: i64,
     },
+    /// A member started or stopped typing (ephemeral, no seq), for the other members.
+    Typing {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        is_typing: bool,
+    },
+    /// These sessions of the user were revoked (logout, password change or reset, account
+    /// deletion, refresh-token reuse): their open connections must close.
+    SessionsRevoked {
+        user_id: UserId,
+        session_ids: Vec<SessionId>,
+    },
+    /// Every session of the user is gone with the account itself.
+    AccountDeleted { user_id: UserId },
 }

@@ -64,6 +64,10 @@ pub trait UserRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<SessionId>, RepositoryError>;
 
+    /// Sets `last_seen_at`; a user who no longer exists is not an error (they may have
+    /// deleted their account while connected).
+    async fn record_last_seen(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepositoryError>;
+
     /// Deletes the user and, with them, their sessions and reset tokens. `NotFound` if
     /// the user is already gone; `Conflict { field: "memberships" }` while they still
     /// belong to a conversation (checked with the user's row locked, so nobody can add them

@@ -103,6 +103,10 @@ pub trait ConversationRepository: Send + Sync {
         limit: u64,
     ) -> Result<Vec<ConversationSummary>, RepositoryError>;
 
+    /// Everybody who shares at least one conversation with the user, the user excluded,
+    /// each once: who should hear about their presence.
+    async fn contact_ids(&self, user: UserId) -> Result<Vec<UserId>, RepositoryError>;
+
     /// Every conversation the user belongs to.
     async fn memberships_of(&self, user: UserId) -> Result<Vec<ConversationId>, RepositoryError>;
 

@@ -58,3 +58,21 @@ pub trait Notifier: Send + Sync {
 pub trait SendRateLimiter: Send + Sync {
     fn check(&self, user: UserId) -> Result<(), std::time::Duration>;
 }
+
+/// Where a cluster bus hands what it receives: every payload published by any node, this
+/// one included, in the order each node published them.
+pub type BusDelivery = Box<dyn Fn(Vec<u8>) + Send + Sync>;
+
+/// Carries the real-time side's envelopes between the nodes of a cluster (Redis or NATS
+/// pub/sub). Delivery is at most once: a node that misses something while the bus is down
+/// leaves its clients to catch up through `sync`, which reads the event log.
+#[async_trait]
+pub trait ClusterBus: Send + Sync {
+    /// Queues `payload` for every node, this one included. Never blocks; a payload that
+    /// cannot be sent is logged and dropped.
+    fn publish(&self, payload: Vec<u8>);
+
+    /// Starts handing every payload published from now on to `deliver`, reconnecting by
+    /// itself when the connection drops. Called once, before the first `publish`.
+    async fn subscribe(&self, deliver: BusDelivery) -> Result<(), BoxError>;
+}
