@@ -14,6 +14,10 @@ use std::time::Duration;
 
 pub use serde_json;
 
+pub mod ws;
+
+pub use ws::{Ended, WsClient};
+
 /// The password every test account gets.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -107,6 +111,29 @@ impl TestServer {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// The gateway's address with the token in the query.
+    pub fn ws_url(&self, token: &str) -> String {
+        format!(
+            "ws://{}/api/ws?access_token={token}",
+            self.base_url.trim_start_matches("http://")
+        )
+    }
+
+    /// Opens a WebSocket as `account` and reads its `ready` frame.
+    pub async fn connect(&self, account: &Account) -> WsClient {
+        let mut client = ws::connect(&self.ws_url(&account.access_token), None)
+            .await
+            .unwrap_or_else(|status| panic!("upgrade refused with {status}"));
+        let ready = client.next().await;
+        assert_eq!(ready["type"], "ready", "the first frame: {ready}");
+        client
+    }
+
+    /// Stops the server gracefully, as SIGTERM does.
+    pub async fn stop(self) {
+        self.server.stop().await.expect("stopping the server");
     }
 
     /// Sends a request with an optional bearer token and JSON body.

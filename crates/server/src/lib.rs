@@ -51,9 +51,12 @@ pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<Runn
     let handle = server.handle();
     let signal_watcher = shutdown_signals.map(|shutdown_signals| {
         let handle = handle.clone();
+        let hub = components.state.hub.clone();
         tokio::spawn(async move {
             let signal = shutdown_signals.recv().await;
             tracing::info!(signal, "stopping gracefully");
+            // WebSockets would hold a graceful stop open until its timeout: close them.
+            hub.shut_down();
             handle.stop(true).await;
         })
     });
@@ -187,6 +190,7 @@ impl RunningServer {
 
     /// Stops accepting connections, lets requests in flight finish, closes the pool.
     pub async fn stop(self) -> anyhow::Result<()> {
+        self.components.state.hub.shut_down();
         self.handle.stop(true).await;
         self.wait().await
     }

@@ -9,7 +9,7 @@ use palaver_application::accounts::{
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember,
-    RenameConversation,
+    RenameConversation, SetTyping,
 };
 use palaver_application::messages::{
     DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
@@ -19,7 +19,7 @@ use palaver_application::users::{
     SetGlobalRole, UpdateProfile,
 };
 use palaver_domain::ports::{
-    Clock, ConversationRepository, Mailer, MessageRepository, Notifier, PasswordHasher,
+    Clock, ClusterBus, ConversationRepository, Mailer, MessageRepository, Notifier, PasswordHasher,
     PasswordResetRepository, PresenceDirectory, SecretGenerator, SendRateLimiter,
     SessionRepository, TokenIssuer, UserRepository,
 };
@@ -30,7 +30,7 @@ use palaver_persistence::{
 };
 use palaver_security::{BcryptHasher, GovernorSendLimiter, JwtIssuer, RandomSecrets, SystemClock};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
-use palaver_web::{AppState, DiscardingNotifier, InMemoryPresence, WebSettings};
+use palaver_web::{AppState, GatewaySettings, Hub, HubPorts, HubSettings, WebSettings};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -77,12 +77,25 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     ));
     let secrets: Arc<dyn SecretGenerator> = Arc::new(RandomSecrets);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let presence: Arc<dyn PresenceDirectory> = Arc::new(InMemoryPresence::default());
     let mailer = mailer(settings)?;
     let conversations: Arc<dyn ConversationRepository> =
         Arc::new(SqlConversationRepository::new(&database));
     let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::new(&database));
-    let notifier: Arc<dyn Notifier> = Arc::new(DiscardingNotifier);
+    let hub = Hub::start(
+        HubPorts {
+            conversations: conversations.clone(),
+            users: users.clone(),
+            bus: cluster_bus(settings).await?,
+        },
+        HubSettings {
+            outbound_queue: settings.realtime.outbound_queue,
+            presence_heartbeat: millis(settings.realtime.presence_heartbeat_ms),
+        },
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("starting the real-time hub: {error}"))?;
+    let presence: Arc<dyn PresenceDirectory> = hub.presence();
+    let notifier: Arc<dyn Notifier> = Arc::new(hub.clone());
     let leave_all =
         LeaveAllConversations::new(conversations.clone(), notifier.clone(), clock.clone());
 
@@ -181,6 +194,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         mark_read: Arc::new(MarkRead::new(conversations.clone(), notifier.clone())),
+        set_typing: Arc::new(SetTyping::new(conversations.clone(), notifier.clone())),
         list_events: Arc::new(ListEvents::new(conversations.clone())),
         send_message: Arc::new(SendMessage::new(
             conversations.clone(),
@@ -204,6 +218,12 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         )),
         search_messages: Arc::new(SearchMessages::new(messages)),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
+        hub,
+        gateway: GatewaySettings {
+            heartbeat_interval: millis(settings.realtime.heartbeat_interval_ms),
+            typing_timeout: millis(settings.realtime.typing_timeout_ms),
+            max_frame_bytes: settings.realtime.max_frame_bytes,
+        },
         settings: WebSettings {
             max_body_bytes: settings.server.max_body_bytes,
         },
@@ -253,6 +273,19 @@ fn send_limiter(settings: &Settings) -> Arc<dyn SendRateLimiter> {
         at_least_one(settings.limits.sends_per_second),
         at_least_one(settings.limits.send_burst),
     ))
+}
+
+/// The bus that joins this node to the others, if `pubsub.url` names one.
+async fn cluster_bus(settings: &Settings) -> anyhow::Result<Option<Arc<dyn ClusterBus>>> {
+    let url = &settings.pubsub.url;
+    if url.is_empty() {
+        return Ok(None);
+    }
+    anyhow::bail!("pubsub.url {url:?}: no cluster bus is available in this build yet")
+}
+
+fn millis(ms: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(ms)
 }
 
 fn seconds(secs: u64) -> Duration {

@@ -24,6 +24,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub log: LogSettings,
     pub pubsub: PubSubSettings,
+    pub realtime: RealtimeSettings,
     /// `PALAVER_ENV`, not read from the files.
     #[serde(skip)]
     pub environment: String,
@@ -112,6 +113,26 @@ pub struct LogSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PubSubSettings {
     pub url: String,
+    /// Prefixes the bus's channel or subject, so that several clusters can share one
+    /// Redis or NATS server.
+    pub namespace: String,
+}
+
+/// The WebSocket gateway and the hub behind it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RealtimeSettings {
+    /// How often the server pings each connection; one that answers nothing for two
+    /// intervals is closed.
+    pub heartbeat_interval_ms: u64,
+    /// Frames queued for one connection before it counts as too slow and is closed (1008).
+    pub outbound_queue: usize,
+    /// The largest frame a client may send, in bytes; a larger one closes with 1009.
+    pub max_frame_bytes: usize,
+    /// How long a `typing` lasts without renewal.
+    pub typing_timeout_ms: u64,
+    /// How often each node tells the others who is connected to it; a node not heard from
+    /// for three intervals counts as gone, and its users as offline.
+    pub presence_heartbeat_ms: u64,
 }
 
 /// A string that is never printed: database URLs carry passwords, secrets are secrets.
@@ -247,6 +268,28 @@ impl Settings {
                 "limits.sends_per_second and limits.send_burst must be at least 1".into(),
             ));
         }
+        let realtime = &self.realtime;
+        for (key, value) in [
+            ("realtime.heartbeat_interval_ms", realtime.heartbeat_interval_ms),
+            ("realtime.typing_timeout_ms", realtime.typing_timeout_ms),
+            ("realtime.presence_heartbeat_ms", realtime.presence_heartbeat_ms),
+        ] {
+            if !(10..=3_600_000).contains(&value) {
+                return Err(SettingsError::Invalid(format!(
+                    "{key} must be 10 to 3600000 milliseconds, not {value}"
+                )));
+            }
+        }
+        if realtime.outbound_queue == 0 || realtime.max_frame_bytes < 1024 {
+            return Err(SettingsError::Invalid(
+                "realtime.outbound_queue must be at least 1 and realtime.max_frame_bytes at least 1024".into(),
+            ));
+        }
+        if !self.pubsub.url.is_empty() && !is_valid_namespace(&self.pubsub.namespace) {
+            return Err(SettingsError::Invalid(
+                "pubsub.namespace must be 1 to 64 of A-Z, a-z, 0-9, '_', '-' and '.'".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid(
                 "database.max_connections must be at least 1".into(),
@@ -254,6 +297,13 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+fn is_valid_namespace(namespace: &str) -> bool {
+    (1..=64).contains(&namespace.len())
+        && namespace
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 #[cfg(test)]

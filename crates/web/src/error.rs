@@ -121,6 +121,25 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn details(&self) -> Option<&Value> {
+        self.details.as_ref()
+    }
+
+    /// Adds one entry to the details, keeping those already there.
+    pub fn with_detail(mut self, key: &str, value: Value) -> Self {
+        match &mut self.details {
+            Some(Value::Object(details)) => {
+                details.insert(key.to_owned(), value);
+            }
+            _ => self.details = Some(json!({ key: value })),
+        }
+        self
+    }
 }
 
 impl fmt::Display for ApiError {

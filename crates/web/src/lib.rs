@@ -5,14 +5,12 @@
 mod dto;
 mod error;
 mod extract;
-mod notifier;
-mod presence;
+mod realtime;
 mod request_log;
 mod routes;
 mod state;
 
 pub use error::ApiError;
-pub use notifier::DiscardingNotifier;
-pub use presence::InMemoryPresence;
+pub use realtime::{ClusterPresence, GatewaySettings, Hub, HubPorts, HubSettings};
 pub use routes::configure;
 pub use state::{AppState, WebSettings};

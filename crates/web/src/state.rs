@@ -5,6 +5,7 @@ use palaver_application::accounts::{
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember, RenameConversation,
+    SetTyping,
 };
 use palaver_application::messages::{
     DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
@@ -14,6 +15,7 @@ use palaver_application::users::{
     UpdateProfile,
 };
 use palaver_domain::ports::DatabaseHealth;
+use crate::realtime::{GatewaySettings, Hub};
 use std::sync::Arc;
 
 /// Settings the HTTP layer itself needs.
@@ -51,6 +53,7 @@ pub struct AppState {
     pub change_member_role: Arc<ChangeMemberRole>,
     pub remove_member: Arc<RemoveMember>,
     pub mark_read: Arc<MarkRead>,
+    pub set_typing: Arc<SetTyping>,
     pub list_events: Arc<ListEvents>,
     pub send_message: Arc<SendMessage>,
     pub list_messages: Arc<ListMessages>,
@@ -58,5 +61,7 @@ pub struct AppState {
     pub delete_message: Arc<DeleteMessage>,
     pub search_messages: Arc<SearchMessages>,
     pub database_health: Arc<dyn DatabaseHealth>,
+    pub hub: Hub,
+    pub gateway: GatewaySettings,
     pub settings: WebSettings,
 }

@@ -1,0 +1,415 @@
+//! The hub: every open connection of this node, sharded by user, and the dispatcher that
+//! hands each frame to its recipients' connections. It implements the `Notifier` port, so
+//! use-cases tell it about committed changes without knowing about sockets.
+//!
+//! Path of a notification: `notify` renders the frame once, then either publishes the
+//! envelope on the cluster bus (several nodes; every node, this one included, delivers
+//! what it hears back) or queues it straight for this node's dispatcher. The dispatcher
+//! resolves the audience (cached member lists, refreshed when membership changes) and
+//! offers the shared frame to each connection's bounded queue without waiting: a full
+//! queue marks that client as too slow, and it alone is closed.
+
+use super::envelope::{Audience, Effect, Envelope, Frame, PresenceReport};
+use super::presence::{ClusterPresence, Transition};
+use super::{CloseCode, frames};
+use chrono::Utc;
+use palaver_domain::auth::{Actor, SessionId};
+use palaver_domain::conversation::Notification;
+use palaver_domain::ports::{ClusterBus, ConversationRepository, Notifier, UserRepository};
+use palaver_domain::user::UserId;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use uuid::Uuid;
+
+const SHARDS: usize = 32;
+/// Member lists kept at most; beyond that the cache starts over.
+const MEMBER_CACHE_LIMIT: usize = 50_000;
+
+/// What the hub offers a connection.
+pub(crate) type Outbound = Arc<Frame>;
+
+/// How the hub reaches one connection.
+struct ConnectionEntry {
+    id: u64,
+    session: SessionId,
+    outbound: mpsc::Sender<Outbound>,
+    close: watch::Sender<Option<CloseCode>>,
+}
+
+/// What a new connection gets from the hub.
+pub(crate) struct Registration {
+    pub id: u64,
+    pub outbound: mpsc::Receiver<Outbound>,
+    pub close: watch::Receiver<Option<CloseCode>>,
+}
+
+/// Settings of the hub itself.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    pub outbound_queue: usize,
+    pub presence_heartbeat: Duration,
+}
+
+/// A cloneable handle to the hub.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shards: Box<[Mutex<HashMap<Uuid, Vec<ConnectionEntry>>>]>,
+    hasher: RandomState,
+    next_id: AtomicU64,
+    /// Open connections on this node: the dispatcher skips member look-ups when none.
+    open: AtomicUsize,
+    outbound_queue: usize,
+    bus: Option<Arc<dyn ClusterBus>>,
+    to_dispatcher: mpsc::UnboundedSender<Envelope>,
+    to_presence: mpsc::UnboundedSender<Transition>,
+    presence: Arc<ClusterPresence>,
+    users: Arc<dyn UserRepository>,
+}
+
+/// The ports the hub reads: member lists and contacts to address frames, and where
+/// `last_seen_at` is kept.
+pub struct HubPorts {
+    pub conversations: Arc<dyn ConversationRepository>,
+    pub users: Arc<dyn UserRepository>,
+    /// `None`: a single node, fanning out in process.
+    pub bus: Option<Arc<dyn ClusterBus>>,
+}
+
+impl Hub {
+    /// Starts the hub's tasks on the current tokio runtime. With a bus, the hub subscribes
+    /// before returning, so nothing published afterwards is missed.
+    pub async fn start(ports: HubPorts, settings: HubSettings) -> Result<Self, palaver_domain::error::BoxError> {
+        let presence = Arc::new(ClusterPresence::new(
+            Uuid::now_v7(),
+            settings.presence_heartbeat * 3,
+        ));
+        let (to_dispatcher, dispatcher_queue) = mpsc::unbounded_channel();
+        let (to_presence, presence_queue) = mpsc::unbounded_channel();
+        let hub = Self {
+            inner: Arc::new(Inner {
+                shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+                hasher: RandomState::new(),
+                next_id: AtomicU64::new(1),
+                open: AtomicUsize::new(0),
+                outbound_queue: settings.outbound_queue.max(1),
+                bus: ports.bus.clone(),
+                to_dispatcher: to_dispatcher.clone(),
+                to_presence,
+                presence,
+                users: ports.users,
+            }),
+        };
+        if let Some(bus) = &ports.bus {
+            let queue = to_dispatcher;
+            bus.subscribe(Box::new(move |payload| match Envelope::decode(&payload) {
+                Ok(envelope) => {
+                    // The dispatcher has stopped only when the hub is gone.
+                    let _ = queue.send(envelope);
+                }
+                Err(error) => tracing::warn!(%error, "ignoring an unreadable bus message"),
+            }))
+            .await?;
+        }
+        tokio::spawn(dispatch(
+            hub.downgrade(),
+            dispatcher_queue,
+            ports.conversations.clone(),
+        ));
+        tokio::spawn(announce_presence(
+            hub.downgrade(),
+            presence_queue,
+            ports.conversations,
+        ));
+        tokio::spawn(presence_heartbeat(hub.downgrade(), settings.presence_heartbeat));
+        Ok(hub)
+    }
+
+    fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// Who is online across the cluster, for `GET /api/users/online` and profiles.
+    pub fn presence(&self) -> Arc<ClusterPresence> {
+        self.inner.presence.clone()
+    }
+
+    /// Adds a connection of `actor`, counting them online.
+    pub(crate) fn register(&self, actor: &Actor) -> Registration {
+        let (outbound_tx, outbound) = mpsc::channel(self.inner.outbound_queue);
+        let (close_tx, close) = watch::channel(None);
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let user = actor.user_id.as_uuid();
+        self.inner.lock_shard(user).entry(user).or_default().push(ConnectionEntry {
+            id,
+            session: actor.session_id,
+            outbound: outbound_tx,
+            close: close_tx,
+        });
+        self.inner.open.fetch_add(1, Ordering::Relaxed);
+        let (report, transition) = self.inner.presence.connected(actor.user_id, Utc::now());
+        self.inner.presence_changed(report, transition);
+        Registration {
+            id,
+            outbound,
+            close,
+        }
+    }
+
+    /// Removes a connection, counting the user offline after their last one.
+    pub(crate) fn unregister(&self, user: UserId, id: u64) {
+        let key = user.as_uuid();
+        let removed = {
+            let mut shard = self.inner.lock_shard(key);
+            let removed = match shard.get_mut(&key) {
+                Some(entries) => {
+                    let before = entries.len();
+                    entries.retain(|e| e.id != id);
+                    let removed = entries.len() < before;
+                    if entries.is_empty() {
+                        shard.remove(&key);
+                    }
+                    removed
+                }
+                None => false,
+            };
+            removed
+        };
+        if removed {
+            self.inner.open.fetch_sub(1, Ordering::Relaxed);
+            let (report, transition) = self.inner.presence.disconnected(user, Utc::now());
+            self.inner.presence_changed(report, transition);
+        }
+    }
+
+    /// Closes every connection (the server is stopping) and tells the other nodes this
+    /// one's users are gone.
+    pub fn shut_down(&self) {
+        for shard in self.inner.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            for entry in shard.values().flatten() {
+                entry.close.send_replace(Some(CloseCode::GoingAway));
+            }
+        }
+        self.inner.publish_presence(PresenceReport::Gone {
+            node: self.inner.presence.node(),
+        });
+    }
+}
+
+impl Notifier for Hub {
+    fn notify(&self, notification: Notification) {
+        self.inner.route(Envelope::from_notification(notification));
+    }
+}
+
+impl Inner {
+    fn lock_shard(&self, user: Uuid) -> MutexGuard<'_, HashMap<Uuid, Vec<ConnectionEntry>>> {
+        let index = (self.hasher.hash_one(user) as usize) % self.shards.len();
+        // A shard holds plain handles; a panic while it was held leaves nothing half-done
+        // that delivery could trip over.
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends an envelope on its way: over the bus to every node, or straight to this one.
+    fn route(&self, envelope: Envelope) {
+        match &self.bus {
+            Some(bus) => bus.publish(envelope.encode()),
+            None => {
+                // Fails only once the dispatcher has stopped, with the runtime.
+                let _ = self.to_dispatcher.send(envelope);
+            }
+        }
+    }
+
+    fn publish_presence(&self, report: PresenceReport) {
+        if let Some(bus) = &self.bus {
+            bus.publish(Envelope::Presence(report).encode());
+        }
+    }
+
+    fn presence_changed(&self, report: Option<PresenceReport>, transition: Option<Transition>) {
+        if let Some(report) = report {
+            self.publish_presence(report);
+        }
+        if let Some(transition) = transition {
+            let _ = self.to_presence.send(transition);
+        }
+    }
+
+    /// Offers the frame to every connection of the user on this node.
+    fn deliver_to(&self, user: Uuid, frame: &Outbound) {
+        let mut shard = self.lock_shard(user);
+        let Some(entries) = shard.get_mut(&user) else {
+            return;
+        };
+        for entry in entries.iter() {
+            if let Err(mpsc::error::TrySendError::Full(_)) = entry.outbound.try_send(frame.clone())
+            {
+                tracing::info!(%user, connection = entry.id, "closing a client too slow to keep up");
+                entry.close.send_replace(Some(CloseCode::Policy));
+            }
+        }
+    }
+
+    fn close_sessions(&self, user: Uuid, sessions: Option<&[Uuid]>) {
+        let shard = self.lock_shard(user);
+        for entry in shard.get(&user).into_iter().flatten() {
+            if sessions.is_none_or(|s| s.contains(&entry.session.as_uuid())) {
+                entry.close.send_replace(Some(CloseCode::SessionRevoked));
+            }
+        }
+    }
+
+    fn has_connections(&self) -> bool {
+        self.open.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// The dispatcher: one task per node, taking envelopes in the order they were routed.
+async fn dispatch(
+    hub: std::sync::Weak<Inner>,
+    mut queue: mpsc::UnboundedReceiver<Envelope>,
+    conversations: Arc<dyn ConversationRepository>,
+) {
+    let mut members: HashMap<Uuid, Arc<[Uuid]>> = HashMap::new();
+    while let Some(envelope) = queue.recv().await {
+        let Some(hub) = hub.upgrade() else { return };
+        match envelope {
+            Envelope::Deliver { audience, frame } => {
+                if frame.effect != Effect::None
+                    && let Some(conversation) = frame.conversation_id
+                {
+                    members.remove(&conversation);
+                }
+                match audience {
+                    Audience::Users(users) => {
+                        for user in users {
+                            hub.deliver_to(user, &frame);
+                        }
+                    }
+                    Audience::Members {
+                        conversation_id,
+                        except,
+                        also,
+                    } => {
+                        if !hub.has_connections() {
+                            continue;
+                        }
+                        let Some(list) =
+                            member_list(&mut members, conversations.as_ref(), conversation_id)
+                                .await
+                        else {
+                            continue;
+                        };
+                        for &user in list.iter().chain(also.iter()) {
+                            if Some(user) != except {
+                                hub.deliver_to(user, &frame);
+                            }
+                        }
+                    }
+                }
+            }
+            Envelope::CloseSessions { user, sessions } => {
+                hub.close_sessions(user, sessions.as_deref());
+            }
+            Envelope::Presence(report) => {
+                for transition in hub.presence.apply(report, Utc::now()) {
+                    let _ = hub.to_presence.send(transition);
+                }
+            }
+        }
+    }
+}
+
+/// The conversation's members, from the cache or the database. `None` if they cannot be
+/// read: the frame is skipped, and clients catch up with `sync`.
+async fn member_list(
+    cache: &mut HashMap<Uuid, Arc<[Uuid]>>,
+    conversations: &dyn ConversationRepository,
+    conversation_id: Uuid,
+) -> Option<Arc<[Uuid]>> {
+    if let Some(list) = cache.get(&conversation_id) {
+        return Some(list.clone());
+    }
+    match conversations
+        .member_ids(super::envelope::conversation(conversation_id))
+        .await
+    {
+        Ok(ids) => {
+            if cache.len() >= MEMBER_CACHE_LIMIT {
+                cache.clear();
+            }
+            let list: Arc<[Uuid]> = ids.iter().map(UserId::as_uuid).collect();
+            cache.insert(conversation_id, list.clone());
+            Some(list)
+        }
+        Err(error) => {
+            tracing::warn!(%error, %conversation_id, "cannot read the members; frame not delivered live");
+            None
+        }
+    }
+}
+
+/// Tells this node's connections who shares a conversation with a user whose status
+/// changed, and records when the user was last seen.
+async fn announce_presence(
+    hub: std::sync::Weak<Inner>,
+    mut transitions: mpsc::UnboundedReceiver<Transition>,
+    conversations: Arc<dyn ConversationRepository>,
+) {
+    while let Some(transition) = transitions.recv().await {
+        let Some(hub) = hub.upgrade() else { return };
+        let user = UserId::from_uuid(transition.user);
+        if hub.presence.is_local(transition.user) || !transition.online {
+            // Each node records its own users; a node that died cannot, so the others do.
+            if let Err(error) = hub.users.record_last_seen(user, transition.at).await {
+                tracing::warn!(%error, "recording last_seen_at failed");
+            }
+        }
+        if !hub.has_connections() {
+            continue;
+        }
+        let contacts = match conversations.contact_ids(user).await {
+            Ok(contacts) => contacts,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read a user's contacts; presence not announced");
+                continue;
+            }
+        };
+        let frame: Outbound = Arc::new(Frame::plain(frames::presence(
+            user,
+            transition.online,
+            transition.at,
+        )));
+        for contact in contacts {
+            hub.deliver_to(contact.as_uuid(), &frame);
+        }
+    }
+}
+
+/// Announces this node's users at every interval, and forgets nodes gone silent.
+async fn presence_heartbeat(hub: std::sync::Weak<Inner>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(hub) = hub.upgrade() else { return };
+        if hub.bus.is_none() {
+            continue;
+        }
+        hub.publish_presence(hub.presence.snapshot());
+        for transition in hub.presence.expire_silent_nodes(Utc::now()) {
+            let _ = hub.to_presence.send(transition);
+        }
+    }
+}

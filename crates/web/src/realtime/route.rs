@@ -1,0 +1,41 @@
+//! `GET /api/ws`: authenticates, upgrades, and hands the socket to a connection task.
+
+use super::connection::Connection;
+use crate::error::ApiError;
+use crate::extract::bearer_token;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use palaver_application::AuthFailure;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpgradeQuery {
+    access_token: Option<String>,
+}
+
+/// Browsers cannot set headers on a WebSocket, so the token may come in the query instead.
+/// A bad token is answered with 401 before the upgrade.
+pub(crate) async fn upgrade(
+    request: HttpRequest,
+    body: web::Payload,
+    query: web::Query<UpgradeQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = match (bearer_token(&request), query.into_inner().access_token) {
+        (Ok(token), _) => token,
+        (Err(AuthFailure::MissingToken), Some(token)) => token,
+        (Err(failure), _) => return Err(failure.into()),
+    };
+    let actor = state.authenticate.execute(&token).await?;
+    let (response, session, stream) = actix_ws::handle(&request, body)
+        .map_err(|error| ApiError::bad_request(format!("expected a WebSocket upgrade: {error}")))?;
+    let limit = state.gateway.max_frame_bytes;
+    let stream = stream
+        .max_frame_size(limit)
+        .aggregate_continuations()
+        .max_continuation_size(limit);
+    let registration = state.hub.register(&actor);
+    let connection = Connection::new(state.get_ref().clone(), actor, session, &registration);
+    actix_web::rt::spawn(connection.run(stream, registration.outbound));
+    Ok(response)
+}
