@@ -6,21 +6,37 @@
 #
 # With either set (or PALAVER_TEST_DATABASE_URL, naming any server), every test that touches
 # the database runs again against that server, each test in a database of its own.
+#
+#   PALAVER_TEST_REDIS_URL=redis://127.0.0.1:6379
+#   PALAVER_TEST_NATS_URL=nats://127.0.0.1:4222
+#
+# With either set, `make test` also runs the cluster bus tests (`make test-bus`) against that
+# server, each test on namespaces of its own.
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
 TEST_RUNNER := $(shell if $(CARGO) nextest --version >/dev/null 2>&1; then echo "$(CARGO) nextest run"; else echo "$(CARGO) test"; fi)
 DB_TEST_CRATES := -p palaver-migrations -p palaver-persistence -p palaver-server -p palaver-tests
+BUS_TEST_CRATES := -p palaver-pubsub
+export PALAVER_TEST_REDIS_URL PALAVER_TEST_NATS_URL
 
-.PHONY: run test test-sqlite test-servers build release lint fmt migrate-status
+TEST_TARGETS := test-sqlite test-servers
+ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
+TEST_TARGETS += test-bus
+endif
+
+.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
 
-test: test-sqlite test-servers
+test: $(TEST_TARGETS)
+	@case " $(TEST_TARGETS) " in *" test-bus "*) ;; \
+	*) echo "== no PALAVER_TEST_REDIS_URL or PALAVER_TEST_NATS_URL given: Redis and NATS bus tests not run";; esac
 
 test-sqlite:
-	env -u PALAVER_TEST_DATABASE_URL $(TEST_RUNNER) --workspace
+	env -u PALAVER_TEST_DATABASE_URL -u PALAVER_TEST_REDIS_URL -u PALAVER_TEST_NATS_URL \
+		$(TEST_RUNNER) --workspace
 
 test-servers:
 	@set -e; ran=""; \
@@ -32,6 +48,13 @@ test-servers:
 		PALAVER_TEST_DATABASE_URL="$$url" $(TEST_RUNNER) $(DB_TEST_CRATES); \
 	done; \
 	[ -n "$$ran" ] || echo "== no database server URL given: PostgreSQL and MySQL tests not run"
+
+# The cluster bus against the Redis and/or NATS servers named above; a test whose server is
+# not named says it is skipped.
+test-bus:
+	@servers="$${PALAVER_TEST_REDIS_URL:+ Redis}$${PALAVER_TEST_NATS_URL:+ NATS}"; \
+	echo "== cluster bus tests on$${servers:- no server (each live test says it is skipped)}"
+	$(TEST_RUNNER) $(BUS_TEST_CRATES)
 
 build:
 	$(CARGO) build
