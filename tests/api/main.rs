@@ -8,5 +8,6 @@ mod conversations;
 mod errors;
 mod messages;
 mod password_reset;
+mod realtime;
 mod sessions;
 mod users;

@@ -53,7 +53,9 @@ pub async fn connect_small_buffer(url: &str) -> WsClient {
         .parse()
         .expect("a socket address");
     let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
-    socket.set_recv_buffer_size(4096).expect("a receive buffer size");
+    socket
+        .set_recv_buffer_size(4096)
+        .expect("a receive buffer size");
     let tcp = socket.connect(address).await.expect("connecting");
     let (stream, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp))
         .await

@@ -281,7 +281,10 @@ async fn cluster_bus(settings: &Settings) -> anyhow::Result<Option<Arc<dyn Clust
     if url.is_empty() {
         return Ok(None);
     }
-    anyhow::bail!("pubsub.url {url:?}: no cluster bus is available in this build yet")
+    let bus = palaver_pubsub::connect(url, &settings.pubsub.namespace)
+        .await
+        .map_err(|error| anyhow::anyhow!("joining the cluster bus: {error}"))?;
+    Ok(Some(bus))
 }
 
 fn millis(ms: u64) -> std::time::Duration {

@@ -270,9 +270,15 @@ impl Settings {
         }
         let realtime = &self.realtime;
         for (key, value) in [
-            ("realtime.heartbeat_interval_ms", realtime.heartbeat_interval_ms),
+            (
+                "realtime.heartbeat_interval_ms",
+                realtime.heartbeat_interval_ms,
+            ),
             ("realtime.typing_timeout_ms", realtime.typing_timeout_ms),
-            ("realtime.presence_heartbeat_ms", realtime.presence_heartbeat_ms),
+            (
+                "realtime.presence_heartbeat_ms",
+                realtime.presence_heartbeat_ms,
+            ),
         ] {
             if !(10..=3_600_000).contains(&value) {
                 return Err(SettingsError::Invalid(format!(
@@ -285,11 +291,6 @@ impl Settings {
                 "realtime.outbound_queue must be at least 1 and realtime.max_frame_bytes at least 1024".into(),
             ));
         }
-        if !self.pubsub.url.is_empty() && !is_valid_namespace(&self.pubsub.namespace) {
-            return Err(SettingsError::Invalid(
-                "pubsub.namespace must be 1 to 64 of A-Z, a-z, 0-9, '_', '-' and '.'".into(),
-            ));
-        }
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid(
                 "database.max_connections must be at least 1".into(),
@@ -297,13 +298,6 @@ impl Settings {
         }
         Ok(())
     }
-}
-
-fn is_valid_namespace(namespace: &str) -> bool {
-    (1..=64).contains(&namespace.len())
-        && namespace
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 #[cfg(test)]

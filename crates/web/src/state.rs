@@ -1,3 +1,4 @@
+use crate::realtime::{GatewaySettings, Hub};
 use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, Refresh, Register,
     RequestPasswordReset,
@@ -15,7 +16,6 @@ use palaver_application::users::{
     UpdateProfile,
 };
 use palaver_domain::ports::DatabaseHealth;
-use crate::realtime::{GatewaySettings, Hub};
 use std::sync::Arc;
 
 /// Settings the HTTP layer itself needs.

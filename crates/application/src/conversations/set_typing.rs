@@ -12,13 +12,28 @@ pub struct SetTyping {
 }
 
 impl SetTyping {
-    pub fn new(conversations: Arc<dyn ConversationRepository>, notifier: Arc<dyn Notifier>) -> Self {
-        Self { conversations, notifier }
+    pub fn new(
+        conversations: Arc<dyn ConversationRepository>,
+        notifier: Arc<dyn Notifier>,
+    ) -> Self {
+        Self {
+            conversations,
+            notifier,
+        }
     }
 
-    pub async fn execute(&self, actor: &Actor, conversation_id: ConversationId, is_typing: bool) -> Result<(), ApplicationError> {
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        conversation_id: ConversationId,
+        is_typing: bool,
+    ) -> Result<(), ApplicationError> {
         membership(self.conversations.as_ref(), conversation_id, actor).await?;
-        self.notifier.notify(Notification::Typing { conversation_id, user_id: actor.user_id, is_typing });
+        self.notifier.notify(Notification::Typing {
+            conversation_id,
+            user_id: actor.user_id,
+            is_typing,
+        });
         Ok(())
     }
 }

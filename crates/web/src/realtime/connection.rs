@@ -2,10 +2,10 @@
 //! use-cases, and forwards what the hub offers, keeping every conversation's events in
 //! order and without duplicates (a gap is filled from the event log before going on).
 
+use super::CloseCode;
 use super::envelope::{Effect, EventPosition};
 use super::frames::{self, Command, Incoming};
 use super::hub::{Hub, Outbound, Registration};
-use super::CloseCode;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError, Session};
@@ -242,7 +242,10 @@ impl Connection {
                 message_id,
                 content,
             } => Ok(Some(
-                state.edit_message.execute(actor, message_id, content).await?,
+                state
+                    .edit_message
+                    .execute(actor, message_id, content)
+                    .await?,
             )),
             Command::Delete { message_id } => {
                 state.delete_message.execute(actor, message_id).await?;
@@ -392,7 +395,11 @@ impl Connection {
                         tracing::debug!(%error, "filling a gap from the event log failed");
                     }
                 }
-                if self.cursors.get(&conversation_id).is_some_and(|&last| seq <= last) {
+                if self
+                    .cursors
+                    .get(&conversation_id)
+                    .is_some_and(|&last| seq <= last)
+                {
                     return Ok(());
                 }
             }

@@ -305,13 +305,13 @@ mod tests {
     #[test]
     fn a_typing_frame_goes_to_the_other_members() {
         let (user, conversation_id) = (UserId::generate(), ConversationId::generate());
-        let Envelope::Deliver { audience, frame } = Envelope::from_notification(
-            Notification::Typing {
+        let Envelope::Deliver { audience, frame } =
+            Envelope::from_notification(Notification::Typing {
                 conversation_id,
                 user_id: user,
                 is_typing: false,
-            },
-        ) else {
+            })
+        else {
             panic!("not a delivery");
         };
         assert_eq!(

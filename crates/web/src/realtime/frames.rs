@@ -64,7 +64,11 @@ pub(crate) fn conversation_deleted(conversation_id: ConversationId) -> ByteStrin
     }))
 }
 
-pub(crate) fn typing(conversation_id: ConversationId, user_id: UserId, is_typing: bool) -> ByteString {
+pub(crate) fn typing(
+    conversation_id: ConversationId,
+    user_id: UserId,
+    is_typing: bool,
+) -> ByteString {
     render(&json!({
         "type": "typing",
         "conversation_id": conversation_id.as_uuid(),
@@ -126,7 +130,10 @@ pub(crate) fn pong(client_id: Option<&str>) -> ByteString {
     render(&json!({ "type": "pong", "client_id": client_id }))
 }
 
-pub(crate) fn synced(client_id: Option<&str>, cursors: &HashMap<ConversationId, i64>) -> ByteString {
+pub(crate) fn synced(
+    client_id: Option<&str>,
+    cursors: &HashMap<ConversationId, i64>,
+) -> ByteString {
     let cursors: Map<String, Value> = cursors
         .iter()
         .map(|(id, seq)| (id.as_uuid().to_string(), (*seq).into()))
@@ -306,9 +313,7 @@ impl Fields<'_> {
     fn required_seq(&mut self, field: &'static str) -> Option<i64> {
         match self.present(field)?.as_i64() {
             Some(seq) if seq >= 0 => Some(seq),
-            _ => self
-                .fail(field, "must be a whole number, 0 or more")
-                ,
+            _ => self.fail(field, "must be a whole number, 0 or more"),
         }
     }
 
@@ -341,9 +346,10 @@ impl Fields<'_> {
         let content = self.content();
         let client_id = match client_id {
             Some(raw) => ClientId::parse(raw).map_err(|e| self.errors.push(e)).ok(),
-            None => self
-                .fail("client_id", "is required, so that a resend is not a duplicate")
-                ,
+            None => self.fail(
+                "client_id",
+                "is required, so that a resend is not a duplicate",
+            ),
         };
         let reply_to_id = match self.fields.get("reply_to_id") {
             None | Some(Value::Null) => Some(None),
@@ -363,9 +369,7 @@ impl Fields<'_> {
 
     fn sync(&mut self) -> Option<Command> {
         let Value::Object(raw) = self.present("cursors")?.clone() else {
-            return self
-                .fail("cursors", "must be an object of conversation ids to seqs")
-                ;
+            return self.fail("cursors", "must be an object of conversation ids to seqs");
         };
         if raw.len() > MAX_SYNC_CURSORS {
             self.errors.push(ValidationError::new(
@@ -383,9 +387,7 @@ impl Fields<'_> {
                 _ => {
                     self.errors.push(ValidationError::new(
                         "cursors",
-                        format!(
-                            "'{id}' must be a conversation id mapped to a seq of 0 or more"
-                        ),
+                        format!("'{id}' must be a conversation id mapped to a seq of 0 or more"),
                     ));
                     return None;
                 }
@@ -440,19 +442,27 @@ mod tests {
     fn malformed_frames_are_rejected_with_the_reason() {
         assert!(rejected("{not json").1.contains("not valid JSON"));
         assert!(rejected("[1, 2]").1.contains("JSON object"));
-        assert!(rejected(r#"{"client_id": "a"}"#).1.contains("type is required"));
+        assert!(
+            rejected(r#"{"client_id": "a"}"#)
+                .1
+                .contains("type is required")
+        );
         let (client_id, message) = rejected(r#"{"type": "dance", "client_id": "a"}"#);
         assert_eq!(client_id.as_deref(), Some("a"));
         assert!(message.contains("'dance' is not a command"), "{message}");
-        assert!(rejected(r#"{"type": "read", "conversation_id": null, "seq": -1}"#)
-            .1
-            .contains("seq must be a whole number"));
+        assert!(
+            rejected(r#"{"type": "read", "conversation_id": null, "seq": -1}"#)
+                .1
+                .contains("seq must be a whole number")
+        );
         assert!(rejected(r#"{"type": "typing", "conversation_id": "00000000-0000-0000-0000-000000000000", "is_typing": "yes"}"#)
             .1
             .contains("is_typing must be true or false"));
-        assert!(rejected(r#"{"type": "ping", "client_id": 7}"#)
-            .1
-            .contains("client_id must be a string"));
+        assert!(
+            rejected(r#"{"type": "ping", "client_id": 7}"#)
+                .1
+                .contains("client_id must be a string")
+        );
     }
 
     #[test]
@@ -465,11 +475,15 @@ mod tests {
             panic!("not a sync");
         };
         assert_eq!(cursors, vec![(ConversationId::from_uuid(id), 4)]);
-        assert!(rejected(r#"{"type": "sync", "cursors": {"nope": 1}}"#)
-            .1
-            .contains("'nope' must be a conversation id"));
-        assert!(rejected(r#"{"type": "sync", "cursors": []}"#)
-            .1
-            .contains("cursors must be an object"));
+        assert!(
+            rejected(r#"{"type": "sync", "cursors": {"nope": 1}}"#)
+                .1
+                .contains("'nope' must be a conversation id")
+        );
+        assert!(
+            rejected(r#"{"type": "sync", "cursors": []}"#)
+                .1
+                .contains("cursors must be an object")
+        );
     }
 }

@@ -86,7 +86,10 @@ pub struct HubPorts {
 impl Hub {
     /// Starts the hub's tasks on the current tokio runtime. With a bus, the hub subscribes
     /// before returning, so nothing published afterwards is missed.
-    pub async fn start(ports: HubPorts, settings: HubSettings) -> Result<Self, palaver_domain::error::BoxError> {
+    pub async fn start(
+        ports: HubPorts,
+        settings: HubSettings,
+    ) -> Result<Self, palaver_domain::error::BoxError> {
         let presence = Arc::new(ClusterPresence::new(
             Uuid::now_v7(),
             settings.presence_heartbeat * 3,
@@ -128,7 +131,10 @@ impl Hub {
             presence_queue,
             ports.conversations,
         ));
-        tokio::spawn(presence_heartbeat(hub.downgrade(), settings.presence_heartbeat));
+        tokio::spawn(presence_heartbeat(
+            hub.downgrade(),
+            settings.presence_heartbeat,
+        ));
         Ok(hub)
     }
 
@@ -147,12 +153,16 @@ impl Hub {
         let (close_tx, close) = watch::channel(None);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let user = actor.user_id.as_uuid();
-        self.inner.lock_shard(user).entry(user).or_default().push(ConnectionEntry {
-            id,
-            session: actor.session_id,
-            outbound: outbound_tx,
-            close: close_tx,
-        });
+        self.inner
+            .lock_shard(user)
+            .entry(user)
+            .or_default()
+            .push(ConnectionEntry {
+                id,
+                session: actor.session_id,
+                outbound: outbound_tx,
+                close: close_tx,
+            });
         self.inner.open.fetch_add(1, Ordering::Relaxed);
         let (report, transition) = self.inner.presence.connected(actor.user_id, Utc::now());
         self.inner.presence_changed(report, transition);

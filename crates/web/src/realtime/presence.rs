@@ -284,7 +284,11 @@ mod tests {
         let (report, transition) = presence.disconnected(ada, now);
         assert!(report.is_some());
         assert!(!transition.unwrap().online);
-        assert_eq!(presence.disconnected(ada, now), (None, None), "twice is harmless");
+        assert_eq!(
+            presence.disconnected(ada, now),
+            (None, None),
+            "twice is harmless"
+        );
         assert!(presence.online_users().await.unwrap().is_empty());
     }
 
@@ -303,7 +307,10 @@ mod tests {
         );
         assert_eq!(joined.len(), 1);
         assert_eq!(here.connected(ada, now).1, None, "already online elsewhere");
-        assert!(here.apply(PresenceReport::Gone { node: other }, now).is_empty());
+        assert!(
+            here.apply(PresenceReport::Gone { node: other }, now)
+                .is_empty()
+        );
         assert_eq!(here.online_among(&[ada]).await.unwrap(), vec![ada]);
         let left = here.disconnected(ada, now).1.unwrap();
         assert!(!left.online);

@@ -33,7 +33,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .wrap(from_fn(log_request))
                     .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
                     .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
-                    .service(resource("/api/ws", "GET").route(web::get().to(crate::realtime::upgrade)))
+                    .service(
+                        resource("/api/ws", "GET").route(web::get().to(crate::realtime::upgrade)),
+                    )
                     .service(
                         resource("/api/auth/register", "POST")
                             .route(web::post().to(auth::register)),
