@@ -82,6 +82,17 @@ impl TestServer {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
+        // PALAVER_TEST_PUBSUB_URL runs the server on a cluster bus (Redis or NATS), on a
+        // namespace of its own so that parallel tests do not hear each other.
+        if let Ok(bus) = std::env::var("PALAVER_TEST_PUBSUB_URL")
+            && !bus.is_empty()
+        {
+            variables.push(("PALAVER__PUBSUB__URL".into(), bus));
+            variables.push((
+                "PALAVER__PUBSUB__NAMESPACE".into(),
+                format!("test-{}", uuid::Uuid::new_v4().simple()),
+            ));
+        }
         variables.extend(
             overrides
                 .iter()
