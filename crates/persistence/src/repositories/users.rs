@@ -143,6 +143,17 @@ impl UserRepository for SqlUserRepository {
         finish(txn, result).await
     }
 
+    async fn record_last_seen(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        // Not a profile change: `updated_at` stays. No row changed means the user is gone.
+        users::Entity::update_many()
+            .col_expr(users::Column::LastSeenAt, Expr::value(at))
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(map_db_err)?;
+        Ok(())
+    }
+
     async fn delete(&self, id: UserId) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(map_db_err)?;
         let result = delete_in(&txn, id).await;

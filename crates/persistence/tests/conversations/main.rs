@@ -14,4 +14,5 @@ mod listing;
 mod membership;
 mod messages;
 mod permissions;
+mod presence;
 mod search;

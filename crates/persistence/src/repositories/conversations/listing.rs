@@ -9,7 +9,7 @@ use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{ConversationId, ConversationSummary, Member, Message};
 use palaver_domain::ports::{ConversationCursor, MemberCursor};
 use palaver_domain::user::UserId;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -78,6 +78,40 @@ pub(super) async fn memberships_of(
         .await
         .map_err(map_db_err)?;
     Ok(ids.into_iter().map(ConversationId::from_uuid).collect())
+}
+
+/// One query: the user's memberships joined to every membership of the same
+/// conversations, each other member once.
+pub(super) async fn contact_ids(
+    db: &DatabaseConnection,
+    user: UserId,
+) -> Result<Vec<UserId>, RepositoryError> {
+    use members::Column as M;
+    const MINE: &str = "mine";
+    const THEIRS: &str = "theirs";
+    let query = Query::select()
+        .distinct()
+        .column((THEIRS, M::UserId))
+        .from_as(members::Entity, MINE)
+        .join_as(
+            JoinType::InnerJoin,
+            members::Entity,
+            THEIRS,
+            Expr::col((THEIRS, M::ConversationId)).equals((MINE, M::ConversationId)),
+        )
+        .and_where(Expr::col((MINE, M::UserId)).eq(user.as_uuid()))
+        .and_where(Expr::col((THEIRS, M::UserId)).ne(user.as_uuid()))
+        .order_by((THEIRS, M::UserId), Order::Asc)
+        .to_owned();
+    db.query_all(&query)
+        .await
+        .map_err(map_db_err)?
+        .into_iter()
+        .map(|row| {
+            let id: Uuid = row.try_get("", "user_id").map_err(map_db_err)?;
+            Ok(UserId::from_uuid(id))
+        })
+        .collect()
 }
 
 pub(super) async fn list_for_user(

@@ -83,6 +83,10 @@ impl ConversationRepository for SqlConversationRepository {
         listing::list_for_user(&self.db, user, after, limit).await
     }
 
+    async fn contact_ids(&self, user: UserId) -> Result<Vec<UserId>, RepositoryError> {
+        listing::contact_ids(&self.db, user).await
+    }
+
     async fn memberships_of(&self, user: UserId) -> Result<Vec<ConversationId>, RepositoryError> {
         listing::memberships_of(&self.db, user).await
     }
