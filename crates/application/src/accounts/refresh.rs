@@ -32,7 +32,7 @@ impl Refresh {
             .await?;
         let session = match outcome {
             RotationOutcome::Rotated { session } => session,
-            RotationOutcome::ReuseDetected { session_id } => {
+            RotationOutcome::ReuseDetected { session_id, .. } => {
                 tracing::warn!(%session_id, "refresh token reused; session revoked");
                 return Err(AuthFailure::RefreshTokenReused.into());
             }
@@ -115,6 +115,7 @@ mod tests {
             starter_with(
                 sessions_answering(RotationOutcome::ReuseDetected {
                     session_id: SessionId::generate(),
+                    user_id: user("ada").id,
                 }),
                 0,
                 1,
