@@ -9,7 +9,7 @@ use palaver_application::accounts::{
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember,
-    RenameConversation,
+    RenameConversation, SetTyping,
 };
 use palaver_application::messages::{
     DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
@@ -181,6 +181,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         mark_read: Arc::new(MarkRead::new(conversations.clone(), notifier.clone())),
+        set_typing: Arc::new(SetTyping::new(conversations.clone(), notifier.clone())),
         list_events: Arc::new(ListEvents::new(conversations.clone())),
         send_message: Arc::new(SendMessage::new(
             conversations.clone(),

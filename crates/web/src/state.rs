@@ -5,6 +5,7 @@ use palaver_application::accounts::{
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember, RenameConversation,
+    SetTyping,
 };
 use palaver_application::messages::{
     DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
@@ -51,6 +52,7 @@ pub struct AppState {
     pub change_member_role: Arc<ChangeMemberRole>,
     pub remove_member: Arc<RemoveMember>,
     pub mark_read: Arc<MarkRead>,
+    pub set_typing: Arc<SetTyping>,
     pub list_events: Arc<ListEvents>,
     pub send_message: Arc<SendMessage>,
     pub list_messages: Arc<ListMessages>,

@@ -13,6 +13,7 @@ mod list_members;
 mod mark_read;
 mod remove_member;
 mod rename_conversation;
+mod set_typing;
 
 pub(crate) use access::{membership, publish};
 pub use add_members::AddMembers;
@@ -28,3 +29,4 @@ pub use mark_read::MarkRead;
 pub use remove_member::RemoveMember;
 pub(crate) use remove_member::announce;
 pub use rename_conversation::RenameConversation;
+pub use set_typing::SetTyping;
