@@ -3,9 +3,10 @@
 use crate::accounts::SessionStarter;
 use chrono::{DateTime, Duration, Utc};
 use palaver_domain::auth::{AccessToken, Actor, SessionId};
+use palaver_domain::conversation::Notification;
 use palaver_domain::ports::{
-    Clock, MockClock, MockPresenceDirectory, MockSecretGenerator, MockSessionRepository,
-    MockTokenIssuer,
+    Clock, MockClock, MockNotifier, MockPresenceDirectory, MockSecretGenerator,
+    MockSessionRepository, MockTokenIssuer,
 };
 use palaver_domain::secret::SecretToken;
 use palaver_domain::user::{PasswordHash, Role, User, UserId, Username};
@@ -122,6 +123,24 @@ pub fn starter_with(
         fixed_clock(),
         Duration::days(REFRESH_TTL_DAYS),
     )
+}
+
+/// A notifier that must hear exactly this one notification, and nothing else.
+pub fn notifier_hearing(expected: Notification) -> Arc<MockNotifier> {
+    let mut notifier = MockNotifier::new();
+    notifier
+        .expect_notify()
+        .withf(move |heard| *heard == expected)
+        .times(1)
+        .return_const(());
+    Arc::new(notifier)
+}
+
+/// A notifier that must hear nothing at all.
+pub fn silent_notifier() -> Arc<MockNotifier> {
+    let mut notifier = MockNotifier::new();
+    notifier.expect_notify().never();
+    Arc::new(notifier)
 }
 
 /// A presence directory in which exactly `online` are connected.

@@ -33,9 +33,12 @@ pub struct RefreshTokenRecord {
 pub enum RotationOutcome {
     /// The token was current; it is now spent and the replacement is stored.
     Rotated { session: Session },
-    /// The token had already been spent: somebody holds a copy. The whole session has
-    /// been revoked.
-    ReuseDetected { session_id: SessionId },
+    /// The token had already been spent: somebody holds a copy. This rotation revoked the
+    /// whole session, which is the user's.
+    ReuseDetected {
+        session_id: SessionId,
+        user_id: UserId,
+    },
     /// The token is past its expiry.
     Expired,
     /// The token's session was revoked earlier (logout, password change ...).

@@ -500,7 +500,8 @@ async fn rotation_spends_tokens_and_reuse_revokes_the_session() {
     assert_eq!(
         outcome,
         RotationOutcome::ReuseDetected {
-            session_id: session.id
+            session_id: session.id,
+            user_id: ada.id,
         }
     );
     assert_eq!(
@@ -584,6 +585,47 @@ async fn concurrent_rotations_of_one_token_never_both_succeed() {
         }
     }
     assert_eq!(rotated, 1);
+}
+
+#[tokio::test]
+async fn concurrent_reuses_of_a_spent_token_report_the_revocation_once() {
+    let repos = repos().await;
+    let ada = user("ada");
+    repos.users.insert(&ada).await.unwrap();
+    let (session, first) = open_session(&repos, &ada).await;
+    let second = SecretToken::presented("second");
+    let later = now() + Duration::days(1);
+    repos
+        .sessions
+        .rotate(&first.hash(), &second.hash(), later, now())
+        .await
+        .unwrap();
+    let attempts = (0..6).map(|i| {
+        let sessions = repos.sessions.clone();
+        let presented = first.hash();
+        tokio::spawn(async move {
+            let replacement = SecretToken::presented(format!("replacement-{i}"));
+            sessions
+                .rotate(&presented, &replacement.hash(), later, now())
+                .await
+        })
+    });
+    let mut reported = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(RotationOutcome::ReuseDetected {
+                session_id,
+                user_id,
+            }) => {
+                assert_eq!((session_id, user_id), (session.id, ada.id));
+                reported += 1;
+            }
+            Ok(outcome) => assert_eq!(outcome, RotationOutcome::SessionRevoked),
+            // SQLite may give up on a writer that waited too long; never a second report.
+            Err(error) => eprintln!("rotation failed: {error}"),
+        }
+    }
+    assert_eq!(reported, 1);
 }
 
 #[tokio::test]

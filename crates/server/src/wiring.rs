@@ -118,11 +118,16 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             starter.clone(),
         )),
         login: Arc::new(Login::new(users.clone(), hasher.clone(), starter.clone())),
-        refresh: Arc::new(Refresh::new(users.clone(), starter)),
-        logout: Arc::new(Logout::new(sessions.clone(), clock.clone())),
+        refresh: Arc::new(Refresh::new(users.clone(), starter, notifier.clone())),
+        logout: Arc::new(Logout::new(
+            sessions.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
         change_password: Arc::new(ChangePassword::new(
             users.clone(),
             hasher.clone(),
+            notifier.clone(),
             clock.clone(),
         )),
         request_password_reset: Arc::new(RequestPasswordReset::new(
@@ -136,6 +141,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         confirm_password_reset: Arc::new(ConfirmPasswordReset::new(
             resets.clone(),
             hasher.clone(),
+            notifier.clone(),
             clock.clone(),
         )),
         authenticate: Arc::new(Authenticate::new(tokens, sessions.clone(), clock.clone())),
@@ -153,8 +159,17 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             presence.clone(),
             clock.clone(),
         )),
-        delete_account: Arc::new(DeleteAccount::new(users.clone(), hasher, leave_all.clone())),
-        admin_delete_user: Arc::new(AdminDeleteUser::new(users.clone(), leave_all)),
+        delete_account: Arc::new(DeleteAccount::new(
+            users.clone(),
+            hasher,
+            leave_all.clone(),
+            notifier.clone(),
+        )),
+        admin_delete_user: Arc::new(AdminDeleteUser::new(
+            users.clone(),
+            leave_all,
+            notifier.clone(),
+        )),
         create_conversation: Arc::new(CreateConversation::new(
             conversations.clone(),
             users.clone(),

@@ -1,7 +1,8 @@
+use super::announce_revoked;
 use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
-use palaver_domain::ports::{Clock, PasswordHasher, UserRepository};
+use palaver_domain::ports::{Clock, Notifier, PasswordHasher, UserRepository};
 use palaver_domain::user::Password;
 use std::sync::Arc;
 
@@ -12,10 +13,11 @@ pub struct ChangePasswordInput {
 }
 
 /// Replaces the caller's password after checking the current one, and revokes every other
-/// session of theirs.
+/// session of theirs (whose open connections are told to close).
 pub struct ChangePassword {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
 }
 
@@ -23,16 +25,19 @@ impl ChangePassword {
     pub fn new(
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
+        notifier: Arc<dyn Notifier>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             users,
             hasher,
+            notifier,
             clock,
         }
     }
 
-    /// `Forbidden` when the current password is wrong.
+    /// `Forbidden` when the current password is wrong; `NotFound("user")` when the account
+    /// is gone.
     pub async fn execute(
         &self,
         actor: &Actor,
@@ -64,6 +69,7 @@ impl ChangePassword {
             .await
             .map_err(not_found_as("user"))?;
         tracing::info!(user_id = %user.id, revoked_sessions = revoked.len(), "password changed");
+        announce_revoked(self.notifier.as_ref(), user.id, revoked);
         Ok(())
     }
 }
@@ -72,6 +78,8 @@ impl ChangePassword {
 mod tests {
     use super::*;
     use crate::test_support::*;
+    use palaver_domain::auth::SessionId;
+    use palaver_domain::conversation::Notification;
     use palaver_domain::ports::{MockPasswordHasher, MockUserRepository};
 
     fn input(current: &str) -> ChangePasswordInput {
@@ -115,6 +123,8 @@ mod tests {
             .expect_find_by_id()
             .returning(move |_| Ok(Some(found.clone())));
         let (user_id, session_id) = (ada.id, actor.session_id);
+        let others = vec![SessionId::generate(), SessionId::generate()];
+        let revoked = others.clone();
         users
             .expect_change_password()
             .withf(move |id, hash, keep, at| {
@@ -124,10 +134,34 @@ mod tests {
                     && *at == now()
             })
             .times(1)
-            .returning(|_, _, _, _| Ok(vec![]));
-        let change = ChangePassword::new(Arc::new(users), Arc::new(hasher(1)), fixed_clock());
+            .returning(move |_, _, _, _| Ok(revoked.clone()));
+        let notifier = notifier_hearing(Notification::SessionsRevoked {
+            user_id: ada.id,
+            session_ids: others,
+        });
+        let change = ChangePassword::new(
+            Arc::new(users),
+            Arc::new(hasher(1)),
+            notifier,
+            fixed_clock(),
+        );
         change
             .execute(&actor, input("correct horse"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn with_no_other_session_nothing_is_announced() {
+        let ada = user("ada");
+        let change = ChangePassword::new(
+            Arc::new(users_with(Some(ada.clone()), 1)),
+            Arc::new(hasher(1)),
+            silent_notifier(),
+            fixed_clock(),
+        );
+        change
+            .execute(&actor_for(&ada), input("correct horse"))
             .await
             .unwrap();
     }
@@ -138,6 +172,7 @@ mod tests {
         let change = ChangePassword::new(
             Arc::new(users_with(Some(ada.clone()), 0)),
             Arc::new(hasher(0)),
+            silent_notifier(),
             fixed_clock(),
         );
         assert!(matches!(
@@ -152,6 +187,7 @@ mod tests {
         let change = ChangePassword::new(
             Arc::new(users_with(None, 0)),
             Arc::new(hasher(0)),
+            silent_notifier(),
             fixed_clock(),
         );
         assert!(matches!(
@@ -172,6 +208,7 @@ mod tests {
         let change = ChangePassword::new(
             Arc::new(users_with(Some(ada.clone()), 0)),
             Arc::new(failing_verify),
+            silent_notifier(),
             fixed_clock(),
         );
         assert!(matches!(
@@ -189,6 +226,7 @@ mod tests {
         let change = ChangePassword::new(
             Arc::new(users_with(Some(ada.clone()), 0)),
             Arc::new(failing_hash),
+            silent_notifier(),
             fixed_clock(),
         );
         assert!(matches!(
@@ -214,7 +252,12 @@ mod tests {
             users
                 .expect_change_password()
                 .returning(move |_, _, _, _| Err(answer.lock().unwrap().take().unwrap()));
-            let change = ChangePassword::new(Arc::new(users), Arc::new(hasher(1)), fixed_clock());
+            let change = ChangePassword::new(
+                Arc::new(users),
+                Arc::new(hasher(1)),
+                silent_notifier(),
+                fixed_clock(),
+            );
             let error = change
                 .execute(&actor_for(&ada), input("correct horse"))
                 .await

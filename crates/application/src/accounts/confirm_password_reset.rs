@@ -1,6 +1,7 @@
+use super::announce_revoked;
 use crate::ApplicationError;
 use palaver_domain::ValidationError;
-use palaver_domain::ports::{Clock, PasswordHasher, PasswordResetRepository};
+use palaver_domain::ports::{Clock, Notifier, PasswordHasher, PasswordResetRepository};
 use palaver_domain::secret::SecretToken;
 use palaver_domain::user::Password;
 use std::sync::Arc;
@@ -11,10 +12,12 @@ pub struct ConfirmPasswordResetInput {
     pub new_password: Password,
 }
 
-/// Spends a reset token to set a new password; every session of the account is revoked.
+/// Spends a reset token to set a new password; every session of the account is revoked
+/// (and their open connections are told to close).
 pub struct ConfirmPasswordReset {
     resets: Arc<dyn PasswordResetRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
 }
 
@@ -22,11 +25,13 @@ impl ConfirmPasswordReset {
     pub fn new(
         resets: Arc<dyn PasswordResetRepository>,
         hasher: Arc<dyn PasswordHasher>,
+        notifier: Arc<dyn Notifier>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             resets,
             hasher,
+            notifier,
             clock,
         }
     }
@@ -50,6 +55,7 @@ impl ConfirmPasswordReset {
         {
             Some((user_id, revoked)) => {
                 tracing::info!(%user_id, revoked_sessions = revoked.len(), "password reset");
+                announce_revoked(self.notifier.as_ref(), user_id, revoked);
                 Ok(())
             }
             None => Err(unusable_token()),
@@ -66,6 +72,8 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use palaver_domain::RepositoryError;
+    use palaver_domain::auth::SessionId;
+    use palaver_domain::conversation::Notification;
     use palaver_domain::ports::{MockPasswordHasher, MockPasswordResetRepository};
 
     fn input() -> ConfirmPasswordResetInput {
@@ -93,7 +101,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_valid_token_sets_the_new_hash() {
+    async fn a_valid_token_sets_the_new_hash_and_announces_every_revoked_session() {
+        let ada = user("ada").id;
+        let sessions = vec![SessionId::generate(), SessionId::generate()];
+        let revoked = sessions.clone();
         let mut resets = usable(true);
         resets
             .expect_redeem()
@@ -103,8 +114,25 @@ mod tests {
                     && *at == now()
             })
             .times(1)
+            .returning(move |_, _, _| Ok(Some((ada, revoked.clone()))));
+        let notifier = notifier_hearing(Notification::SessionsRevoked {
+            user_id: ada,
+            session_ids: sessions,
+        });
+        let confirm =
+            ConfirmPasswordReset::new(Arc::new(resets), hasher(), notifier, fixed_clock());
+        confirm.execute(input()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_account_without_sessions_is_reset_silently() {
+        let mut resets = usable(true);
+        resets
+            .expect_redeem()
+            .times(1)
             .returning(|_, _, _| Ok(Some((user("ada").id, vec![]))));
-        let confirm = ConfirmPasswordReset::new(Arc::new(resets), hasher(), fixed_clock());
+        let confirm =
+            ConfirmPasswordReset::new(Arc::new(resets), hasher(), silent_notifier(), fixed_clock());
         confirm.execute(input()).await.unwrap();
     }
 
@@ -114,7 +142,12 @@ mod tests {
         resets.expect_redeem().never();
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_hash().never();
-        let confirm = ConfirmPasswordReset::new(Arc::new(resets), Arc::new(hasher), fixed_clock());
+        let confirm = ConfirmPasswordReset::new(
+            Arc::new(resets),
+            Arc::new(hasher),
+            silent_notifier(),
+            fixed_clock(),
+        );
         assert!(matches!(
             confirm.execute(input()).await,
             Err(ApplicationError::Validation(e)) if e.field == "token"
@@ -125,7 +158,8 @@ mod tests {
     async fn a_token_spent_between_check_and_redeem_is_refused() {
         let mut resets = usable(true);
         resets.expect_redeem().returning(|_, _, _| Ok(None));
-        let confirm = ConfirmPasswordReset::new(Arc::new(resets), hasher(), fixed_clock());
+        let confirm =
+            ConfirmPasswordReset::new(Arc::new(resets), hasher(), silent_notifier(), fixed_clock());
         assert!(matches!(
             confirm.execute(input()).await,
             Err(ApplicationError::Validation(e)) if e.field == "token"
@@ -136,8 +170,12 @@ mod tests {
     async fn a_hasher_failure_is_unexpected() {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_hash().returning(|_| Err("pool gone".into()));
-        let confirm =
-            ConfirmPasswordReset::new(Arc::new(usable(true)), Arc::new(hasher), fixed_clock());
+        let confirm = ConfirmPasswordReset::new(
+            Arc::new(usable(true)),
+            Arc::new(hasher),
+            silent_notifier(),
+            fixed_clock(),
+        );
         assert!(matches!(
             confirm.execute(input()).await,
             Err(ApplicationError::Unexpected(_))
@@ -150,7 +188,8 @@ mod tests {
         resets
             .expect_redeem()
             .returning(|_, _, _| Err(RepositoryError::unexpected("db down")));
-        let confirm = ConfirmPasswordReset::new(Arc::new(resets), hasher(), fixed_clock());
+        let confirm =
+            ConfirmPasswordReset::new(Arc::new(resets), hasher(), silent_notifier(), fixed_clock());
         assert!(matches!(
             confirm.execute(input()).await,
             Err(ApplicationError::Unexpected(_))

@@ -9,6 +9,7 @@ mod purge_expired_credentials;
 mod refresh;
 mod register;
 mod request_password_reset;
+mod revocation;
 mod session_starter;
 
 pub use authenticate::Authenticate;
@@ -20,4 +21,5 @@ pub use purge_expired_credentials::{PurgeExpiredCredentials, Purged};
 pub use refresh::Refresh;
 pub use register::{Register, RegisterInput};
 pub use request_password_reset::{PasswordResetSettings, RequestPasswordReset};
+pub(crate) use revocation::announce_revoked;
 pub use session_starter::{AuthSession, SessionStarter};

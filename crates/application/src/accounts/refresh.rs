@@ -1,20 +1,30 @@
-use super::{AuthSession, SessionStarter};
+use super::{AuthSession, SessionStarter, announce_revoked};
 use crate::{ApplicationError, AuthFailure};
 use palaver_domain::auth::RotationOutcome;
-use palaver_domain::ports::UserRepository;
+use palaver_domain::ports::{Notifier, UserRepository};
 use palaver_domain::secret::SecretToken;
 use std::sync::Arc;
 
 /// Trades a refresh token for a new access token and a new refresh token. The presented
-/// token is spent; presenting it again revokes the whole session.
+/// token is spent; presenting it again revokes the whole session (and its open connections
+/// are told to close).
 pub struct Refresh {
     users: Arc<dyn UserRepository>,
     sessions: SessionStarter,
+    notifier: Arc<dyn Notifier>,
 }
 
 impl Refresh {
-    pub fn new(users: Arc<dyn UserRepository>, sessions: SessionStarter) -> Self {
-        Self { users, sessions }
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        sessions: SessionStarter,
+        notifier: Arc<dyn Notifier>,
+    ) -> Self {
+        Self {
+            users,
+            sessions,
+            notifier,
+        }
     }
 
     pub async fn execute(&self, presented: SecretToken) -> Result<AuthSession, ApplicationError> {
@@ -32,8 +42,12 @@ impl Refresh {
             .await?;
         let session = match outcome {
             RotationOutcome::Rotated { session } => session,
-            RotationOutcome::ReuseDetected { session_id } => {
-                tracing::warn!(%session_id, "refresh token reused; session revoked");
+            RotationOutcome::ReuseDetected {
+                session_id,
+                user_id,
+            } => {
+                tracing::warn!(%session_id, %user_id, "refresh token reused; session revoked");
+                announce_revoked(self.notifier.as_ref(), user_id, vec![session_id]);
                 return Err(AuthFailure::RefreshTokenReused.into());
             }
             RotationOutcome::Expired
@@ -57,6 +71,7 @@ mod tests {
     use crate::test_support::*;
     use chrono::Duration;
     use palaver_domain::auth::{Session, SessionId};
+    use palaver_domain::conversation::Notification;
     use palaver_domain::ports::{MockSessionRepository, MockUserRepository};
 
     fn presented() -> SecretToken {
@@ -101,6 +116,7 @@ mod tests {
                 1,
                 1,
             ),
+            silent_notifier(),
         );
         let answer = refresh.execute(presented()).await.unwrap();
         assert_eq!(answer.session_id, session.id);
@@ -109,16 +125,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_reused_token_is_refused_as_reuse() {
+    async fn a_reused_token_is_refused_as_reuse_and_its_session_announced() {
+        let (session_id, user_id) = (SessionId::generate(), user("ada").id);
         let refresh = Refresh::new(
             Arc::new(MockUserRepository::new()),
             starter_with(
                 sessions_answering(RotationOutcome::ReuseDetected {
-                    session_id: SessionId::generate(),
+                    session_id,
+                    user_id,
                 }),
                 0,
                 1,
             ),
+            notifier_hearing(Notification::SessionsRevoked {
+                user_id,
+                session_ids: vec![session_id],
+            }),
         );
         assert!(matches!(
             refresh.execute(presented()).await,
@@ -138,6 +160,7 @@ mod tests {
             let refresh = Refresh::new(
                 Arc::new(MockUserRepository::new()),
                 starter_with(sessions_answering(outcome), 0, 1),
+                silent_notifier(),
             );
             assert!(matches!(
                 refresh.execute(presented()).await,
@@ -165,6 +188,7 @@ mod tests {
                 0,
                 1,
             ),
+            silent_notifier(),
         );
         assert!(matches!(
             refresh.execute(presented()).await,
@@ -183,6 +207,7 @@ mod tests {
         let refresh = Refresh::new(
             Arc::new(MockUserRepository::new()),
             starter_with(sessions, 0, 1),
+            silent_notifier(),
         );
         assert!(matches!(
             refresh.execute(presented()).await,
@@ -206,6 +231,7 @@ mod tests {
                 0,
                 1,
             ),
+            silent_notifier(),
         );
         assert!(matches!(
             refresh.execute(presented()).await,

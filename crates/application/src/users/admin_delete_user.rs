@@ -1,19 +1,30 @@
 use crate::ApplicationError;
 use crate::conversations::LeaveAllConversations;
 use palaver_domain::auth::Actor;
-use palaver_domain::ports::UserRepository;
+use palaver_domain::conversation::Notification;
+use palaver_domain::ports::{Notifier, UserRepository};
 use palaver_domain::user::UserId;
 use std::sync::Arc;
 
-/// A global admin deletes any account; the user leaves every conversation first.
+/// A global admin deletes any account; the user leaves every conversation first, and
+/// their open connections are told to close.
 pub struct AdminDeleteUser {
     users: Arc<dyn UserRepository>,
     leave_all: LeaveAllConversations,
+    notifier: Arc<dyn Notifier>,
 }
 
 impl AdminDeleteUser {
-    pub fn new(users: Arc<dyn UserRepository>, leave_all: LeaveAllConversations) -> Self {
-        Self { users, leave_all }
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        leave_all: LeaveAllConversations,
+        notifier: Arc<dyn Notifier>,
+    ) -> Self {
+        Self {
+            users,
+            leave_all,
+            notifier,
+        }
     }
 
     /// `Forbidden` unless the actor is an admin; `NotFound("user")`.
@@ -27,6 +38,8 @@ impl AdminDeleteUser {
             .then_delete(self.users.as_ref(), target)
             .await?;
         tracing::info!(admin = %actor.user_id, user_id = %target, "user deleted by admin");
+        self.notifier
+            .notify(Notification::AccountDeleted { user_id: target });
         Ok(())
     }
 }
@@ -39,7 +52,7 @@ mod tests {
     use palaver_domain::ports::MockUserRepository;
 
     #[tokio::test]
-    async fn an_admin_deletes_the_user() {
+    async fn an_admin_deletes_the_user_and_announces_it() {
         let bob = user("bob");
         let mut users = MockUserRepository::new();
         let id = bob.id;
@@ -48,7 +61,11 @@ mod tests {
             .withf(move |target| *target == id)
             .times(1)
             .returning(|_| Ok(()));
-        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
+        let delete = AdminDeleteUser::new(
+            Arc::new(users),
+            leave_none(),
+            notifier_hearing(Notification::AccountDeleted { user_id: bob.id }),
+        );
         delete
             .execute(&actor_for(&admin("root")), bob.id)
             .await
@@ -59,7 +76,7 @@ mod tests {
     async fn a_plain_user_is_forbidden() {
         let mut users = MockUserRepository::new();
         users.expect_delete().never();
-        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
+        let delete = AdminDeleteUser::new(Arc::new(users), leave_none(), silent_notifier());
         assert!(matches!(
             delete
                 .execute(&actor_for(&user("eve")), user("bob").id)
@@ -74,7 +91,7 @@ mod tests {
         users
             .expect_delete()
             .returning(|_| Err(RepositoryError::NotFound));
-        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
+        let delete = AdminDeleteUser::new(Arc::new(users), leave_none(), silent_notifier());
         assert!(matches!(
             delete
                 .execute(&actor_for(&admin("root")), user("bob").id)
@@ -89,7 +106,7 @@ mod tests {
         users
             .expect_delete()
             .returning(|_| Err(RepositoryError::unexpected("db down")));
-        let delete = AdminDeleteUser::new(Arc::new(users), leave_none());
+        let delete = AdminDeleteUser::new(Arc::new(users), leave_none(), silent_notifier());
         assert!(matches!(
             delete
                 .execute(&actor_for(&admin("root")), user("bob").id)

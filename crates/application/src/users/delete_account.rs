@@ -1,16 +1,19 @@
 use crate::ApplicationError;
 use crate::conversations::LeaveAllConversations;
 use palaver_domain::auth::Actor;
-use palaver_domain::ports::{PasswordHasher, UserRepository};
+use palaver_domain::conversation::Notification;
+use palaver_domain::ports::{Notifier, PasswordHasher, UserRepository};
 use palaver_domain::user::Password;
 use std::sync::Arc;
 
 /// The caller deletes their own account, confirming with their password. They leave every
-/// conversation first; their messages stay, shown as from a deleted user.
+/// conversation first; their messages stay, shown as from a deleted user. Their open
+/// connections are told to close.
 pub struct DeleteAccount {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     leave_all: LeaveAllConversations,
+    notifier: Arc<dyn Notifier>,
 }
 
 impl DeleteAccount {
@@ -18,15 +21,18 @@ impl DeleteAccount {
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
         leave_all: LeaveAllConversations,
+        notifier: Arc<dyn Notifier>,
     ) -> Self {
         Self {
             users,
             hasher,
             leave_all,
+            notifier,
         }
     }
 
-    /// `Forbidden` when the password is wrong.
+    /// `Forbidden` when the password is wrong; `NotFound("user")` when the account is
+    /// already gone.
     pub async fn execute(&self, actor: &Actor, password: Password) -> Result<(), ApplicationError> {
         let user = self
             .users
@@ -45,6 +51,8 @@ impl DeleteAccount {
             .then_delete(self.users.as_ref(), user.id)
             .await?;
         tracing::info!(user_id = %user.id, "account deleted by its owner");
+        self.notifier
+            .notify(Notification::AccountDeleted { user_id: user.id });
         Ok(())
     }
 }
@@ -81,10 +89,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_right_password_deletes_the_account() {
+    async fn the_right_password_deletes_the_account_and_announces_it() {
         let ada = user("ada");
-        let delete =
-            DeleteAccount::new(users_holding(Some(ada.clone()), 1), hasher(), leave_none());
+        let delete = DeleteAccount::new(
+            users_holding(Some(ada.clone()), 1),
+            hasher(),
+            leave_none(),
+            notifier_hearing(Notification::AccountDeleted { user_id: ada.id }),
+        );
         delete
             .execute(&actor_for(&ada), Password::offered("correct horse"))
             .await
@@ -94,8 +106,12 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_password_is_forbidden_and_deletes_nothing() {
         let ada = user("ada");
-        let delete =
-            DeleteAccount::new(users_holding(Some(ada.clone()), 0), hasher(), leave_none());
+        let delete = DeleteAccount::new(
+            users_holding(Some(ada.clone()), 0),
+            hasher(),
+            leave_none(),
+            silent_notifier(),
+        );
         assert!(matches!(
             delete
                 .execute(&actor_for(&ada), Password::offered("wrong"))
@@ -107,7 +123,12 @@ mod tests {
     #[tokio::test]
     async fn an_already_deleted_account_is_not_found() {
         let ada = user("ada");
-        let delete = DeleteAccount::new(users_holding(None, 0), hasher(), leave_none());
+        let delete = DeleteAccount::new(
+            users_holding(None, 0),
+            hasher(),
+            leave_none(),
+            silent_notifier(),
+        );
         assert!(matches!(
             delete
                 .execute(&actor_for(&ada), Password::offered("correct horse"))
@@ -127,6 +148,7 @@ mod tests {
             users_holding(Some(ada.clone()), 0),
             Arc::new(failing),
             leave_none(),
+            silent_notifier(),
         );
         assert!(matches!(
             delete
@@ -143,7 +165,7 @@ mod tests {
         users
             .expect_delete()
             .returning(|_| Err(palaver_domain::RepositoryError::unexpected("db down")));
-        let delete = DeleteAccount::new(Arc::new(users), hasher(), leave_none());
+        let delete = DeleteAccount::new(Arc::new(users), hasher(), leave_none(), silent_notifier());
         assert!(matches!(
             delete
                 .execute(&actor_for(&ada), Password::offered("correct horse"))

@@ -167,8 +167,14 @@ async fn rotate_in(
     }
     if !spent {
         if token.rotated_at.is_some() {
-            revoke_session(txn, session.id, now).await?;
-            return Ok(RotationOutcome::ReuseDetected { session_id });
+            // Revoked meanwhile by someone else (a logout, say): not ours to report.
+            if !revoke_session(txn, session.id, now).await? {
+                return Ok(RotationOutcome::SessionRevoked);
+            }
+            return Ok(RotationOutcome::ReuseDetected {
+                session_id,
+                user_id: UserId::from_uuid(session.user_id),
+            });
         }
         return Ok(RotationOutcome::Expired);
     }
