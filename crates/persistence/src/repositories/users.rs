@@ -144,10 +144,16 @@ impl UserRepository for SqlUserRepository {
     }
 
     async fn record_last_seen(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepositoryError> {
-        // Not a profile change: `updated_at` stays. No row changed means the user is gone.
+        // Not a profile change: `updated_at` stays. No row changed means the user is gone,
+        // or a later sighting (another node's, say) is already stored: it never goes back.
         users::Entity::update_many()
             .col_expr(users::Column::LastSeenAt, Expr::value(at))
             .filter(users::Column::Id.eq(id.as_uuid()))
+            .filter(
+                Condition::any()
+                    .add(users::Column::LastSeenAt.is_null())
+                    .add(users::Column::LastSeenAt.lt(at)),
+            )
             .exec(&self.db)
             .await
             .map_err(map_db_err)?;

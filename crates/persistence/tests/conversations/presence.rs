@@ -85,6 +85,11 @@ async fn last_seen_is_recorded_without_touching_the_profile() {
     chat.users.record_last_seen(ada, later).await.unwrap();
     let after = chat.users.find_by_id(ada).await.unwrap().unwrap();
     assert_eq!(after.last_seen_at, Some(later));
+
+    // An older reading arriving late (from another node) does not move it back.
+    chat.users.record_last_seen(ada, seen).await.unwrap();
+    let after = chat.users.find_by_id(ada).await.unwrap().unwrap();
+    assert_eq!(after.last_seen_at, Some(later));
 }
 
 #[tokio::test]
