@@ -32,6 +32,9 @@ const MEMBER_CACHE_LIMIT: usize = 50_000;
 /// What the hub offers a connection.
 pub(crate) type Outbound = Arc<Frame>;
 
+/// One shard of the connection registry: each user's open connections on this node.
+type Shard = HashMap<Uuid, Vec<ConnectionEntry>>;
+
 /// How the hub reaches one connection.
 struct ConnectionEntry {
     id: u64,
@@ -41,6 +44,7 @@ struct ConnectionEntry {
 }
 
 /// What a new connection gets from the hub.
+#[derive(Debug)]
 pub(crate) struct Registration {
     pub id: u64,
     pub outbound: mpsc::Receiver<Outbound>,
@@ -61,7 +65,7 @@ pub struct Hub {
 }
 
 struct Inner {
-    shards: Box<[Mutex<HashMap<Uuid, Vec<ConnectionEntry>>>]>,
+    shards: Box<[Mutex<Shard>]>,
     hasher: RandomState,
     next_id: AtomicU64,
     /// Open connections on this node: the dispatcher skips member look-ups when none.
@@ -178,7 +182,7 @@ impl Hub {
         let key = user.as_uuid();
         let removed = {
             let mut shard = self.inner.lock_shard(key);
-            let removed = match shard.get_mut(&key) {
+            match shard.get_mut(&key) {
                 Some(entries) => {
                     let before = entries.len();
                     entries.retain(|e| e.id != id);
@@ -189,8 +193,7 @@ impl Hub {
                     removed
                 }
                 None => false,
-            };
-            removed
+            }
         };
         if removed {
             self.inner.open.fetch_sub(1, Ordering::Relaxed);
@@ -221,7 +224,7 @@ impl Notifier for Hub {
 }
 
 impl Inner {
-    fn lock_shard(&self, user: Uuid) -> MutexGuard<'_, HashMap<Uuid, Vec<ConnectionEntry>>> {
+    fn lock_shard(&self, user: Uuid) -> MutexGuard<'_, Shard> {
         let index = (self.hasher.hash_one(user) as usize) % self.shards.len();
         // A shard holds plain handles; a panic while it was held leaves nothing half-done
         // that delivery could trip over.

@@ -5,6 +5,8 @@ mod connection;
 mod envelope;
 mod frames;
 mod hub;
+#[cfg(test)]
+mod hub_tests;
 mod presence;
 mod route;
 

@@ -1,0 +1,253 @@
+//! The hub against mocked ports: who gets what, the member cache, slow clients and
+//! revoked sessions.
+
+use super::CloseCode;
+use super::hub::{Hub, HubPorts, HubSettings, Registration};
+use chrono::Utc;
+use palaver_domain::auth::{Actor, SessionId};
+use palaver_domain::conversation::{
+    ConversationEvent, ConversationId, EventPayload, MemberRole, Notification,
+};
+use palaver_domain::ports::{MockConversationRepository, MockUserRepository, Notifier};
+use palaver_domain::user::{Role, UserId};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn actor(user: UserId) -> Actor {
+    Actor {
+        user_id: user,
+        session_id: SessionId::generate(),
+        role: Role::User,
+    }
+}
+
+/// A hub whose conversation has `members` (as the store says at each look-up), counting
+/// the look-ups.
+async fn hub_with(
+    members: Arc<Mutex<Vec<UserId>>>,
+    outbound_queue: usize,
+) -> (Hub, Arc<AtomicUsize>) {
+    let lookups = Arc::new(AtomicUsize::new(0));
+    let mut conversations = MockConversationRepository::new();
+    let counted = lookups.clone();
+    conversations.expect_member_ids().returning(move |_| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        Ok(members.lock().unwrap().clone())
+    });
+    conversations
+        .expect_contact_ids()
+        .returning(|_| Ok(Vec::new()));
+    let mut users = MockUserRepository::new();
+    users.expect_record_last_seen().returning(|_, _| Ok(()));
+    let hub = Hub::start(
+        HubPorts {
+            conversations: Arc::new(conversations),
+            users: Arc::new(users),
+            bus: None,
+        },
+        HubSettings {
+            outbound_queue,
+            presence_heartbeat: Duration::from_secs(5),
+        },
+    )
+    .await
+    .unwrap();
+    (hub, lookups)
+}
+
+fn event(conversation_id: ConversationId, seq: i64, payload: EventPayload) -> Notification {
+    Notification::Event(ConversationEvent {
+        conversation_id,
+        seq,
+        created_at: Utc::now(),
+        payload,
+    })
+}
+
+fn message_deleted_event(conversation_id: ConversationId, seq: i64) -> Notification {
+    event(
+        conversation_id,
+        seq,
+        EventPayload::MessageDeleted {
+            message_id: palaver_domain::conversation::MessageId::generate(),
+        },
+    )
+}
+
+async fn next_text(registration: &mut Registration) -> String {
+    let frame = tokio::time::timeout(WAIT, registration.outbound.recv())
+        .await
+        .expect("a frame in time")
+        .expect("an open queue");
+    frame.text.to_string()
+}
+
+fn nothing_queued(registration: &mut Registration) -> bool {
+    registration.outbound.try_recv().is_err()
+}
+
+#[tokio::test]
+async fn an_event_reaches_every_connection_of_every_member_and_nobody_else() {
+    let (ada, bob, eve) = (UserId::generate(), UserId::generate(), UserId::generate());
+    let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada, bob])), 8).await;
+    let mut ada_phone = hub.register(&actor(ada));
+    let mut ada_laptop = hub.register(&actor(ada));
+    let mut bob_phone = hub.register(&actor(bob));
+    let mut eve_phone = hub.register(&actor(eve));
+    let conversation = ConversationId::generate();
+
+    hub.notify(message_deleted_event(conversation, 1));
+    for registration in [&mut ada_phone, &mut ada_laptop, &mut bob_phone] {
+        assert!(next_text(registration).await.contains("message.deleted"));
+    }
+    // The next frame eve gets proves the first one was never meant for her.
+    hub.notify(Notification::ConversationDeleted {
+        conversation_id: conversation,
+        user_ids: vec![eve],
+    });
+    assert!(
+        next_text(&mut eve_phone)
+            .await
+            .contains("conversation.deleted")
+    );
+}
+
+#[tokio::test]
+async fn typing_skips_the_typist_and_read_reaches_everyone() {
+    let (ada, bob) = (UserId::generate(), UserId::generate());
+    let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada, bob])), 8).await;
+    let mut ada_phone = hub.register(&actor(ada));
+    let mut bob_phone = hub.register(&actor(bob));
+    let conversation_id = ConversationId::generate();
+    hub.notify(Notification::Typing {
+        conversation_id,
+        user_id: ada,
+        is_typing: true,
+    });
+    hub.notify(Notification::Read {
+        conversation_id,
+        user_id: ada,
+        seq: 3,
+    });
+    assert!(next_text(&mut bob_phone).await.contains("\"typing\""));
+    assert!(next_text(&mut bob_phone).await.contains("\"read\""));
+    assert!(next_text(&mut ada_phone).await.contains("\"read\""));
+    assert!(nothing_queued(&mut ada_phone), "the typist hears no echo");
+}
+
+#[tokio::test]
+async fn member_lists_are_cached_until_membership_changes() {
+    let (ada, bob) = (UserId::generate(), UserId::generate());
+    let members = Arc::new(Mutex::new(vec![ada]));
+    let (hub, lookups) = hub_with(members.clone(), 16).await;
+    let mut ada_phone = hub.register(&actor(ada));
+    let mut bob_phone = hub.register(&actor(bob));
+    let conversation = ConversationId::generate();
+
+    hub.notify(message_deleted_event(conversation, 1));
+    hub.notify(message_deleted_event(conversation, 2));
+    next_text(&mut ada_phone).await;
+    next_text(&mut ada_phone).await;
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        1,
+        "the second event used the cache"
+    );
+
+    members.lock().unwrap().push(bob);
+    hub.notify(event(
+        conversation,
+        3,
+        EventPayload::MemberJoined {
+            user_id: bob,
+            role: MemberRole::Member,
+        },
+    ));
+    assert!(next_text(&mut bob_phone).await.contains("member.joined"));
+    assert_eq!(lookups.load(Ordering::SeqCst), 2);
+
+    members.lock().unwrap().retain(|u| *u != bob);
+    hub.notify(event(
+        conversation,
+        4,
+        EventPayload::MemberLeft { user_id: bob },
+    ));
+    assert!(
+        next_text(&mut bob_phone).await.contains("member.left"),
+        "the leaver hears of it too"
+    );
+    hub.notify(message_deleted_event(conversation, 5));
+    assert!(next_text(&mut ada_phone).await.contains("member.joined"));
+    assert!(next_text(&mut ada_phone).await.contains("member.left"));
+    assert!(next_text(&mut ada_phone).await.contains("\"seq\":5"));
+    assert!(
+        nothing_queued(&mut bob_phone),
+        "gone members hear nothing more"
+    );
+}
+
+#[tokio::test]
+async fn a_full_queue_closes_that_client_alone() {
+    let (ada, bob) = (UserId::generate(), UserId::generate());
+    let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada, bob])), 2).await;
+    let mut slow = hub.register(&actor(ada));
+    let mut fast = hub.register(&actor(bob));
+    let conversation = ConversationId::generate();
+    for seq in 1..=5 {
+        hub.notify(message_deleted_event(conversation, seq));
+        next_text(&mut fast).await;
+    }
+    tokio::time::timeout(WAIT, slow.close.wait_for(Option::is_some))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(*slow.close.borrow(), Some(CloseCode::Policy));
+    assert_eq!(*fast.close.borrow(), None);
+}
+
+#[tokio::test]
+async fn revoked_sessions_close_only_their_own_connections() {
+    let ada = UserId::generate();
+    let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada])), 8).await;
+    let (phone, laptop) = (actor(ada), actor(ada));
+    let mut on_phone = hub.register(&phone);
+    let mut on_laptop = hub.register(&laptop);
+    hub.notify(Notification::SessionsRevoked {
+        user_id: ada,
+        session_ids: vec![phone.session_id],
+    });
+    tokio::time::timeout(WAIT, on_phone.close.wait_for(Option::is_some))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(*on_phone.close.borrow(), Some(CloseCode::SessionRevoked));
+    assert_eq!(*on_laptop.close.borrow(), None);
+
+    hub.notify(Notification::AccountDeleted { user_id: ada });
+    tokio::time::timeout(WAIT, on_laptop.close.wait_for(Option::is_some))
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn presence_counts_devices_and_shutting_down_closes_everything() {
+    use palaver_domain::ports::PresenceDirectory;
+    let ada = UserId::generate();
+    let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada])), 8).await;
+    let phone = hub.register(&actor(ada));
+    let mut laptop = hub.register(&actor(ada));
+    assert_eq!(hub.presence().online_users().await.unwrap(), vec![ada]);
+    hub.unregister(ada, phone.id);
+    assert_eq!(hub.presence().online_users().await.unwrap(), vec![ada]);
+    hub.shut_down();
+    assert_eq!(
+        *laptop.close.borrow_and_update(),
+        Some(CloseCode::GoingAway)
+    );
+    hub.unregister(ada, laptop.id);
+    assert!(hub.presence().online_users().await.unwrap().is_empty());
+}
