@@ -1,6 +1,7 @@
-//! The actix-web adapter: routes, request and response DTOs, the one error shape and the
-//! bearer-token extractor. Use-cases come in through [`AppState`]; nothing here touches the
-//! database directly.
+//! The actix-web adapter: routes, request and response DTOs, the one error shape, the
+//! bearer-token extractor, and the real-time side: the `GET /api/ws` gateway and the
+//! [`Hub`] that implements the `Notifier` port. Use-cases come in through [`AppState`];
+//! nothing here touches the database except through ports.
 
 mod dto;
 mod error;
