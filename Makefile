@@ -11,7 +11,10 @@
 #   PALAVER_TEST_NATS_URL=nats://127.0.0.1:4222
 #
 # With either set, `make test` also runs the cluster bus tests (`make test-bus`) against that
-# server, each test on namespaces of its own.
+# server, each test on namespaces of its own, and `make test-servers` runs the two-node cluster
+# tests (palaver-server's tests/cluster.rs: two palaver-server processes on one database) on
+# each database server with each bus named. Those tests skip without a bus URL, but fail
+# instead when CI is set; `make test-sqlite` skips them on purpose (PALAVER_TEST_SKIP_CLUSTER).
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
@@ -34,9 +37,10 @@ test: $(TEST_TARGETS)
 	@case " $(TEST_TARGETS) " in *" test-bus "*) ;; \
 	*) echo "== no PALAVER_TEST_REDIS_URL or PALAVER_TEST_NATS_URL given: Redis and NATS bus tests not run";; esac
 
+# The two-node cluster tests run in test-servers, not here.
 test-sqlite:
 	env -u PALAVER_TEST_DATABASE_URL -u PALAVER_TEST_REDIS_URL -u PALAVER_TEST_NATS_URL \
-		$(TEST_RUNNER) --workspace
+		PALAVER_TEST_SKIP_CLUSTER=1 $(TEST_RUNNER) --workspace
 
 test-servers:
 	@set -e; ran=""; \
@@ -44,8 +48,10 @@ test-servers:
 		case "$$url" in ""|sqlite*) continue;; esac; \
 		case " $$ran " in *" $$url "*) continue;; esac; \
 		ran="$$ran $$url"; \
-		echo "== database tests on $${url%%:*}"; \
-		PALAVER_TEST_DATABASE_URL="$$url" $(TEST_RUNNER) $(DB_TEST_CRATES); \
+		buses="$${PALAVER_TEST_REDIS_URL:+ Redis}$${PALAVER_TEST_NATS_URL:+ NATS}"; \
+		echo "== database tests on $${url%%:*}, cluster tests on$${buses:- no bus (skipped)}"; \
+		PALAVER_TEST_DATABASE_URL="$$url" PALAVER_TEST_REDIS_URL="$$PALAVER_TEST_REDIS_URL" \
+			PALAVER_TEST_NATS_URL="$$PALAVER_TEST_NATS_URL" $(TEST_RUNNER) $(DB_TEST_CRATES); \
 	done; \
 	[ -n "$$ran" ] || echo "== no database server URL given: PostgreSQL and MySQL tests not run"
 
