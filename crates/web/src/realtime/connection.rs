@@ -3,9 +3,12 @@
 //! order and without duplicates (a gap is filled from the event log before going on).
 
 use super::CloseCode;
+use super::commands::{self, Command, Incoming};
+use super::delivered::Delivered;
 use super::envelope::{Effect, EventPosition};
-use super::frames::{self, Command, Incoming};
+use super::frames;
 use super::hub::{Hub, Outbound, Registration};
+use super::inbox::{Inbox, Overflow};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError, Session};
@@ -13,11 +16,11 @@ use bytestring::ByteString;
 use palaver_application::ApplicationError;
 use palaver_application::messages::SendMessageInput;
 use palaver_domain::auth::Actor;
-use palaver_domain::conversation::{ConversationId, Notification};
+use palaver_domain::conversation::{ConversationId, Message, Notification};
 use palaver_domain::ports::Notifier;
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -25,6 +28,8 @@ use uuid::Uuid;
 const EVENT_PAGE: u64 = 200;
 /// Frames forwarded from the queue before the connection looks at its socket again.
 const FORWARD_BATCH: usize = 256;
+/// The most frames a connection holds back while busy (see [`Inbox`]).
+const BACKLOG_LIMIT: usize = 16_384;
 /// How long a closing handshake may wait for a client that is not reading.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
@@ -44,6 +49,12 @@ enum Stop {
     Gone,
 }
 
+impl From<Overflow> for Stop {
+    fn from(overflow: Overflow) -> Self {
+        Stop::Close(overflow.into())
+    }
+}
+
 pub(crate) struct Connection {
     state: AppState,
     hub: Hub,
@@ -52,8 +63,9 @@ pub(crate) struct Connection {
     session: Session,
     id: u64,
     close: watch::Receiver<Option<CloseCode>>,
-    /// The last seq forwarded per conversation.
-    cursors: HashMap<Uuid, i64>,
+    inbox: Inbox,
+    /// Which events of each conversation this connection has sent.
+    delivered: HashMap<Uuid, Delivered>,
     /// Conversations the user is typing in, and when that lapses.
     typing: HashMap<ConversationId, Instant>,
 }
@@ -63,7 +75,7 @@ impl Connection {
         state: AppState,
         actor: Actor,
         session: Session,
-        registration: &Registration,
+        registration: Registration,
     ) -> Self {
         Self {
             hub: state.hub.clone(),
@@ -72,24 +84,20 @@ impl Connection {
             actor,
             session,
             id: registration.id,
-            close: registration.close.clone(),
-            cursors: HashMap::new(),
+            close: registration.close,
+            inbox: Inbox::new(registration.outbound, BACKLOG_LIMIT),
+            delivered: HashMap::new(),
             typing: HashMap::new(),
         }
     }
 
     /// Serves the connection until it ends, then leaves the hub.
-    pub(crate) async fn run(
-        mut self,
-        mut stream: AggregatedMessageStream,
-        mut outbound: mpsc::Receiver<Outbound>,
-    ) {
-        let stop = self.serve(&mut stream, &mut outbound).await;
+    pub(crate) async fn run(mut self, mut stream: AggregatedMessageStream) {
+        let stop = self.serve(&mut stream).await;
         for (conversation_id, _) in std::mem::take(&mut self.typing) {
             self.relay_typing_stopped(conversation_id);
         }
         self.hub.unregister(self.actor.user_id, self.id);
-        drop(outbound);
         if let Stop::Close(code) = stop {
             // A client that does not read may never take the close frame; it gets a grace
             // period, and then the connection is dropped.
@@ -100,11 +108,7 @@ impl Connection {
         }
     }
 
-    async fn serve(
-        &mut self,
-        stream: &mut AggregatedMessageStream,
-        outbound: &mut mpsc::Receiver<Outbound>,
-    ) -> Stop {
+    async fn serve(&mut self, stream: &mut AggregatedMessageStream) -> Stop {
         let ready = frames::ready(
             self.actor.user_id,
             self.actor.session_id,
@@ -119,8 +123,9 @@ impl Connection {
         let mut last_heard = Instant::now();
         loop {
             let typing_lapses = self.typing.values().min().copied();
+            // Unbiased: neither a client's stream of commands nor a busy conversation can
+            // starve the other direction.
             let step = tokio::select! {
-                biased;
                 _ = self.close.changed() => {
                     Err(Stop::Close((*self.close.borrow()).unwrap_or(CloseCode::GoingAway)))
                 }
@@ -128,8 +133,8 @@ impl Connection {
                     last_heard = Instant::now();
                     self.on_inbound(inbound).await
                 }
-                frame = outbound.recv() => match frame {
-                    Some(frame) => self.forward_batch(frame, outbound).await,
+                frame = self.inbox.next() => match frame {
+                    Some(frame) => self.forward_batch(frame).await,
                     None => Err(Stop::Close(CloseCode::GoingAway)),
                 },
                 _ = heartbeat.tick() => {
@@ -154,6 +159,9 @@ impl Connection {
     /// Sends a frame, giving up if the hub closes the connection meanwhile (a client that
     /// stopped reading would otherwise hold this task forever).
     async fn send(&mut self, text: ByteString) -> Result<(), Stop> {
+        // The socket is taking frames: what the hub queued meanwhile waits in the backlog,
+        // so a busy but reading client is not taken for a slow one.
+        self.inbox.take_ready()?;
         tokio::select! {
             sent = self.session.text(text) => sent.map_err(|_| Stop::Gone),
             _ = self.close.changed() => {
@@ -191,7 +199,7 @@ impl Connection {
     }
 
     async fn on_command(&mut self, text: &str) -> Result<(), Stop> {
-        let Incoming { client_id, command } = match frames::parse_command(text) {
+        let Incoming { client_id, command } = match commands::parse_command(text) {
             Ok(incoming) => incoming,
             Err(rejected) => {
                 let frame = frames::error(rejected.client_id.as_deref(), &rejected.error);
@@ -202,88 +210,51 @@ impl Connection {
         let answer = match command {
             Command::Ping => Ok(frames::pong(client_id)),
             Command::Sync { cursors } => return self.sync(client_id, cursors).await,
-            command => self
-                .execute(command)
-                .await
-                .map(|message| frames::ack(client_id, message)),
+            Command::Typing {
+                conversation_id,
+                is_typing: true,
+            } if self.typing.contains_key(&conversation_id) => {
+                // A renewal only pushes the deadline back; the others heard already.
+                let lapses = Instant::now() + self.settings.typing_timeout;
+                self.typing.insert(conversation_id, lapses);
+                Ok(frames::ack(client_id, None))
+            }
+            command => {
+                let done = self
+                    .inbox
+                    .while_pending(execute(&self.state, &self.actor, &command))
+                    .await?;
+                if done.is_ok() {
+                    self.after(&command);
+                }
+                done.map(|message| frames::ack(client_id, message))
+            }
         };
         let frame = answer.unwrap_or_else(|error| frames::error(client_id, &error.into()));
         self.send(frame).await
     }
 
-    /// Runs a command through its use-case; the message it touched goes into the `ack`.
-    async fn execute(
-        &mut self,
-        command: Command,
-    ) -> Result<Option<palaver_domain::conversation::Message>, ApplicationError> {
-        let state = &self.state;
-        let actor = &self.actor;
-        match command {
+    /// Keeps the typing state in step with a command that succeeded.
+    fn after(&mut self, command: &Command) {
+        match *command {
+            // A sent message ends the typing that led up to it.
             Command::Send {
-                conversation_id,
-                content,
-                client_id,
-                reply_to_id,
-            } => {
-                let input = SendMessageInput {
-                    conversation_id,
-                    content,
-                    client_id: Some(client_id),
-                    reply_to_id,
-                };
-                let sent = state.send_message.execute(actor, input).await?;
-                // A sent message ends the typing that led up to it.
-                if self.typing.remove(&conversation_id).is_some() {
-                    self.relay_typing_stopped(conversation_id);
-                }
-                Ok(Some(sent.message))
-            }
-            Command::Edit {
-                message_id,
-                content,
-            } => Ok(Some(
-                state
-                    .edit_message
-                    .execute(actor, message_id, content)
-                    .await?,
-            )),
-            Command::Delete { message_id } => {
-                state.delete_message.execute(actor, message_id).await?;
-                Ok(None)
-            }
-            Command::Read {
-                conversation_id,
-                seq,
-            } => {
-                state.mark_read.execute(actor, conversation_id, seq).await?;
-                Ok(None)
+                conversation_id, ..
+            } if self.typing.remove(&conversation_id).is_some() => {
+                self.relay_typing_stopped(conversation_id);
             }
             Command::Typing {
                 conversation_id,
                 is_typing,
             } => {
-                let lapses = Instant::now() + self.settings.typing_timeout;
                 if is_typing {
-                    // A renewal only pushes the deadline back; the others heard already.
-                    if let Some(deadline) = self.typing.get_mut(&conversation_id) {
-                        *deadline = lapses;
-                        return Ok(None);
-                    }
-                    state
-                        .set_typing
-                        .execute(actor, conversation_id, true)
-                        .await?;
+                    let lapses = Instant::now() + self.settings.typing_timeout;
                     self.typing.insert(conversation_id, lapses);
                 } else {
-                    state
-                        .set_typing
-                        .execute(actor, conversation_id, false)
-                        .await?;
                     self.typing.remove(&conversation_id);
                 }
-                Ok(None)
             }
-            Command::Ping | Command::Sync { .. } => Ok(None),
+            _ => {}
         }
     }
 
@@ -310,7 +281,7 @@ impl Connection {
     }
 
     /// Sends every event after each cursor, in order, then `synced`. Live events queued
-    /// meanwhile are forwarded afterwards, and the cursors drop those already sent.
+    /// meanwhile are forwarded afterwards; none is sent twice on this connection.
     async fn sync(
         &mut self,
         client_id: Option<&str>,
@@ -318,16 +289,13 @@ impl Connection {
     ) -> Result<(), Stop> {
         let mut reached = HashMap::new();
         for (conversation_id, after) in cursors {
-            let key = conversation_id.as_uuid();
-            self.cursors.insert(key, after);
             match self.send_events_after(conversation_id, after, None).await? {
                 Ok(last) => {
                     reached.insert(conversation_id, last);
                 }
                 Err(error) => {
-                    self.cursors.remove(&key);
-                    let error = ApiError::from(error)
-                        .with_detail("conversation_id", key.to_string().into());
+                    let key = conversation_id.as_uuid().to_string();
+                    let error = ApiError::from(error).with_detail("conversation_id", key.into());
                     self.send(frames::error(client_id, &error)).await?;
                 }
             }
@@ -336,26 +304,32 @@ impl Connection {
     }
 
     /// Sends the conversation's events after `after` from the log, up to `until` if
-    /// given, and moves the cursor along. Returns the last seq sent (or `after`).
+    /// given, leaving out those this connection already sent. Returns the last seq read
+    /// (or `after` if there was none).
     async fn send_events_after(
         &mut self,
         conversation_id: ConversationId,
         mut after: i64,
         until: Option<i64>,
     ) -> Result<Result<i64, ApplicationError>, Stop> {
+        let key = conversation_id.as_uuid();
         loop {
-            let page = match self
-                .state
-                .list_events
-                .execute(&self.actor, conversation_id, after, Some(EVENT_PAGE))
-                .await
-            {
+            let read = self.state.list_events.execute(
+                &self.actor,
+                conversation_id,
+                after,
+                Some(EVENT_PAGE),
+            );
+            let page = match self.inbox.while_pending(read).await? {
                 Ok(page) => page,
                 Err(error) => return Ok(Err(error)),
             };
             for event in page.events {
                 after = event.seq;
-                self.cursors.insert(conversation_id.as_uuid(), after);
+                if self.delivered.get(&key).is_some_and(|d| d.covers(after)) {
+                    continue;
+                }
+                Delivered::record(&mut self.delivered, key, after);
                 self.send(frames::event(event)).await?;
             }
             if !page.has_more || until.is_some_and(|until| after >= until) {
@@ -364,57 +338,140 @@ impl Connection {
         }
     }
 
-    /// Forwards a frame from the hub and whatever else is already queued behind it.
-    async fn forward_batch(
-        &mut self,
-        first: Outbound,
-        outbound: &mut mpsc::Receiver<Outbound>,
-    ) -> Result<(), Stop> {
+    /// Forwards a frame from the hub and whatever else is already waiting behind it.
+    async fn forward_batch(&mut self, first: Outbound) -> Result<(), Stop> {
         self.forward(first).await?;
         for _ in 1..FORWARD_BATCH {
-            match outbound.try_recv() {
-                Ok(frame) => self.forward(frame).await?,
-                Err(_) => break,
+            match self.inbox.try_next() {
+                Some(frame) => self.forward(frame).await?,
+                None => break,
             }
         }
         Ok(())
     }
 
     async fn forward(&mut self, frame: Outbound) -> Result<(), Stop> {
-        if let Some(EventPosition {
+        let Some(EventPosition {
             conversation_id,
             seq,
         }) = frame.position
+        else {
+            return self.send_with_effect(&frame).await;
+        };
+        let id = ConversationId::from_uuid(conversation_id);
+        let known = self.delivered.get(&conversation_id).copied();
+        if let Some(known) = known
+            && seq > known.last + 1
         {
-            if let Some(&last) = self.cursors.get(&conversation_id) {
-                if seq > last + 1 {
-                    // Something committed before this event has not reached us (yet): read
-                    // it from the log first. A failure leaves the gap to the client's sync.
-                    let id = ConversationId::from_uuid(conversation_id);
-                    if let Err(error) = self.send_events_after(id, last, Some(seq)).await? {
-                        tracing::debug!(%error, "filling a gap from the event log failed");
-                    }
-                }
-                if self
-                    .cursors
-                    .get(&conversation_id)
-                    .is_some_and(|&last| seq <= last)
-                {
-                    return Ok(());
-                }
-            }
-            self.cursors.insert(conversation_id, seq);
+            // Something committed before this event has not reached us (yet): read it from
+            // the log first. A failure leaves the gap to the client's sync.
+            self.fill_from_log(id, known.last, seq).await?;
         }
+        if self
+            .delivered
+            .get(&conversation_id)
+            .is_some_and(|d| d.covers(seq))
+        {
+            return Ok(());
+        }
+        Delivered::record(&mut self.delivered, conversation_id, seq);
+        self.send_with_effect(&frame).await?;
+        if let Some(known) = known
+            && seq + 1 < known.first
+        {
+            // A late event from before the first one sent: what lies between comes from
+            // the log too, so that the run stays unbroken.
+            self.fill_from_log(id, seq, known.first - 1).await?;
+        }
+        Ok(())
+    }
+
+    async fn fill_from_log(
+        &mut self,
+        conversation_id: ConversationId,
+        after: i64,
+        until: i64,
+    ) -> Result<(), Stop> {
+        if let Err(error) = self
+            .send_events_after(conversation_id, after, Some(until))
+            .await?
+        {
+            tracing::debug!(%error, "filling a gap from the event log failed");
+        }
+        Ok(())
+    }
+
+    async fn send_with_effect(&mut self, frame: &Outbound) -> Result<(), Stop> {
         self.send(frame.text.clone()).await?;
         match (frame.effect, frame.conversation_id) {
             (Effect::Left(user), Some(conversation)) if user == self.actor.user_id.as_uuid() => {
-                self.cursors.remove(&conversation);
+                self.delivered.remove(&conversation);
             }
             (Effect::ConversationGone, Some(conversation)) => {
-                self.cursors.remove(&conversation);
+                self.delivered.remove(&conversation);
             }
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Runs a command through its use-case; the message it touched goes into the `ack`.
+async fn execute(
+    state: &AppState,
+    actor: &Actor,
+    command: &Command,
+) -> Result<Option<Message>, ApplicationError> {
+    match command {
+        Command::Send {
+            conversation_id,
+            content,
+            client_id,
+            reply_to_id,
+        } => {
+            let input = SendMessageInput {
+                conversation_id: *conversation_id,
+                content: content.clone(),
+                client_id: Some(client_id.clone()),
+                reply_to_id: *reply_to_id,
+            };
+            Ok(Some(
+                state.send_message.execute(actor, input).await?.message,
+            ))
+        }
+        Command::Edit {
+            message_id,
+            content,
+        } => Ok(Some(
+            state
+                .edit_message
+                .execute(actor, *message_id, content.clone())
+                .await?,
+        )),
+        Command::Delete { message_id } => {
+            state.delete_message.execute(actor, *message_id).await?;
+            Ok(None)
+        }
+        Command::Read {
+            conversation_id,
+            seq,
+        } => {
+            state
+                .mark_read
+                .execute(actor, *conversation_id, *seq)
+                .await?;
+            Ok(None)
+        }
+        Command::Typing {
+            conversation_id,
+            is_typing,
+        } => {
+            state
+                .set_typing
+                .execute(actor, *conversation_id, *is_typing)
+                .await?;
+            Ok(None)
+        }
+        Command::Ping | Command::Sync { .. } => Ok(None),
     }
 }

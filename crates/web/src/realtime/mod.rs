@@ -1,12 +1,15 @@
 //! The real-time side: the `GET /api/ws` gateway, the hub that fans frames out to
 //! connections, and cluster-wide presence.
 
+mod commands;
 mod connection;
+mod delivered;
 mod envelope;
 mod frames;
 mod hub;
 #[cfg(test)]
 mod hub_tests;
+mod inbox;
 mod presence;
 mod route;
 

@@ -35,7 +35,7 @@ pub(crate) async fn upgrade(
         .aggregate_continuations()
         .max_continuation_size(limit);
     let registration = state.hub.register(&actor);
-    let connection = Connection::new(state.get_ref().clone(), actor, session, &registration);
-    actix_web::rt::spawn(connection.run(stream, registration.outbound));
+    let connection = Connection::new(state.get_ref().clone(), actor, session, registration);
+    actix_web::rt::spawn(connection.run(stream));
     Ok(response)
 }
