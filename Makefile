@@ -55,12 +55,20 @@ test-servers:
 	done; \
 	[ -n "$$ran" ] || echo "== no database server URL given: PostgreSQL and MySQL tests not run"
 
-# The cluster bus against the Redis and/or NATS servers named above; a test whose server is
-# not named says it is skipped.
+# The cluster bus against the Redis and/or NATS servers named above (a test whose server is
+# not named says it is skipped), then the black-box WebSocket tests with the server on each
+# named bus (on PostgreSQL when PALAVER_TEST_POSTGRES_URL is set).
 test-bus:
 	@servers="$${PALAVER_TEST_REDIS_URL:+ Redis}$${PALAVER_TEST_NATS_URL:+ NATS}"; \
 	echo "== cluster bus tests on$${servers:- no server (each live test says it is skipped)}"
 	$(TEST_RUNNER) $(BUS_TEST_CRATES)
+	@set -e; for bus in "$$PALAVER_TEST_REDIS_URL" "$$PALAVER_TEST_NATS_URL"; do \
+		[ -n "$$bus" ] || continue; \
+		database="$${PALAVER_TEST_POSTGRES_URL:-sqlite}"; \
+		echo "== WebSocket tests on $${database%%:*} with a $${bus%%:*} bus"; \
+		env -u PALAVER_TEST_DATABASE_URL $${PALAVER_TEST_POSTGRES_URL:+PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_POSTGRES_URL"} \
+			PALAVER_TEST_PUBSUB_URL="$$bus" $(TEST_RUNNER) -p palaver-tests realtime; \
+	done
 
 build:
 	$(CARGO) build
