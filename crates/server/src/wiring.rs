@@ -292,7 +292,7 @@ fn send_limiter(settings: &Settings) -> Arc<dyn SendRateLimiter> {
 
 /// The bus that joins this node to the others, if `pubsub.url` names one.
 async fn cluster_bus(settings: &Settings) -> anyhow::Result<Option<Arc<dyn ClusterBus>>> {
-    let url = &settings.pubsub.url;
+    let url = settings.pubsub.url.expose();
     if url.is_empty() {
         return Ok(None);
     }

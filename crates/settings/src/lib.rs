@@ -112,7 +112,8 @@ pub struct LogSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PubSubSettings {
-    pub url: String,
+    /// May carry a password, like the database URL.
+    pub url: Secret,
     /// Prefixes the bus's channel or subject, so that several clusters can share one
     /// Redis or NATS server.
     pub namespace: String,
@@ -324,7 +325,7 @@ mod tests {
         assert_eq!(settings.auth.bcrypt_cost, 12);
         assert_eq!(settings.auth.access_ttl_secs, 900);
         assert_eq!(settings.mail.transport, MailTransport::Log);
-        assert!(settings.pubsub.url.is_empty());
+        assert!(settings.pubsub.url.expose().is_empty());
     }
 
     #[test]

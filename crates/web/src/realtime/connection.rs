@@ -49,10 +49,36 @@ enum Stop {
     Gone,
 }
 
+/// What goes out on the socket.
+enum Write {
+    Text(ByteString),
+    Ping,
+    Pong(actix_web::web::Bytes),
+}
+
 impl From<Overflow> for Stop {
     fn from(overflow: Overflow) -> Self {
         Stop::Close(overflow.into())
     }
+}
+
+/// A conversation the user is typing in.
+#[derive(Debug, Clone, Copy)]
+struct Typing {
+    /// When it ends without a renewal.
+    lapses: Instant,
+    /// When the others last heard of it.
+    relayed: Instant,
+}
+
+/// How filling a gap from the log went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filled {
+    Yes,
+    /// The user may not read the conversation.
+    NotAllowed,
+    /// The log could not be read.
+    Failed,
 }
 
 pub(crate) struct Connection {
@@ -66,8 +92,8 @@ pub(crate) struct Connection {
     inbox: Inbox,
     /// Which events of each conversation this connection has sent.
     delivered: HashMap<Uuid, Delivered>,
-    /// Conversations the user is typing in, and when that lapses.
-    typing: HashMap<ConversationId, Instant>,
+    /// Conversations the user is typing in.
+    typing: HashMap<ConversationId, Typing>,
 }
 
 impl Connection {
@@ -122,7 +148,7 @@ impl Connection {
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
-            let typing_lapses = self.typing.values().min().copied();
+            let typing_lapses = self.typing.values().map(|t| t.lapses).min();
             // Unbiased: neither a client's stream of commands nor a busy conversation can
             // starve the other direction.
             let step = tokio::select! {
@@ -141,7 +167,7 @@ impl Connection {
                     if last_heard.elapsed() > interval * 2 {
                         Err(Stop::Close(CloseCode::HeartbeatTimeout))
                     } else {
-                        self.session.ping(b"").await.map_err(|_| Stop::Gone)
+                        self.write(Write::Ping).await
                     }
                 }
                 _ = tokio::time::sleep_until(typing_lapses.unwrap_or_else(Instant::now)),
@@ -162,8 +188,21 @@ impl Connection {
         // The socket is taking frames: what the hub queued meanwhile waits in the backlog,
         // so a busy but reading client is not taken for a slow one.
         self.inbox.take_ready()?;
+        self.write(Write::Text(text)).await
+    }
+
+    /// Writes to the socket unless the hub closes the connection first.
+    async fn write(&mut self, write: Write) -> Result<(), Stop> {
+        let session = &mut self.session;
+        let written = async move {
+            match write {
+                Write::Text(text) => session.text(text).await,
+                Write::Ping => session.ping(b"").await,
+                Write::Pong(bytes) => session.pong(&bytes).await,
+            }
+        };
         tokio::select! {
-            sent = self.session.text(text) => sent.map_err(|_| Stop::Gone),
+            written = written => written.map_err(|_| Stop::Gone),
             _ = self.close.changed() => {
                 Err(Stop::Close((*self.close.borrow()).unwrap_or(CloseCode::GoingAway)))
             }
@@ -181,9 +220,7 @@ impl Connection {
                 let error = ApiError::bad_request("frames must be JSON text, not binary");
                 self.send(frames::error(None, &error)).await
             }
-            Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                self.session.pong(&bytes).await.map_err(|_| Stop::Gone)
-            }
+            Some(Ok(AggregatedMessage::Ping(bytes))) => self.write(Write::Pong(bytes)).await,
             Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
             Some(Err(ProtocolError::Overflow)) => Err(Stop::Close(CloseCode::TooBig)),
             Some(Err(ProtocolError::Io(error)))
@@ -214,9 +251,7 @@ impl Connection {
                 conversation_id,
                 is_typing: true,
             } if self.typing.contains_key(&conversation_id) => {
-                // A renewal only pushes the deadline back; the others heard already.
-                let lapses = Instant::now() + self.settings.typing_timeout;
-                self.typing.insert(conversation_id, lapses);
+                self.renew_typing(conversation_id);
                 Ok(frames::ack(client_id, None))
             }
             command => {
@@ -248,13 +283,37 @@ impl Connection {
                 is_typing,
             } => {
                 if is_typing {
-                    let lapses = Instant::now() + self.settings.typing_timeout;
-                    self.typing.insert(conversation_id, lapses);
+                    let now = Instant::now();
+                    let typing = Typing {
+                        lapses: now + self.settings.typing_timeout,
+                        relayed: now,
+                    };
+                    self.typing.insert(conversation_id, typing);
                 } else {
                     self.typing.remove(&conversation_id);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A renewal pushes the deadline back. The others hear it again only now and then, so
+    /// that their own timers (if the typist's node dies, nobody tells them it stopped) do
+    /// not lapse while the typing goes on.
+    fn renew_typing(&mut self, conversation_id: ConversationId) {
+        let timeout = self.settings.typing_timeout;
+        let Some(typing) = self.typing.get_mut(&conversation_id) else {
+            return;
+        };
+        let now = Instant::now();
+        typing.lapses = now + timeout;
+        if now.duration_since(typing.relayed) >= timeout / 2 {
+            typing.relayed = now;
+            self.hub.notify(Notification::Typing {
+                conversation_id,
+                user_id: self.actor.user_id,
+                is_typing: true,
+            });
         }
     }
 
@@ -271,7 +330,7 @@ impl Connection {
         let lapsed: Vec<ConversationId> = self
             .typing
             .iter()
-            .filter(|(_, deadline)| **deadline <= now)
+            .filter(|(_, typing)| typing.lapses <= now)
             .map(|(id, _)| *id)
             .collect();
         for conversation_id in lapsed {
@@ -364,8 +423,21 @@ impl Connection {
             && seq > known.last + 1
         {
             // Something committed before this event has not reached us (yet): read it from
-            // the log first. A failure leaves the gap to the client's sync.
-            self.fill_from_log(id, known.last, seq).await?;
+            // the log first.
+            match self.fill_from_log(id, known.last, seq).await? {
+                Filled::Yes => {}
+                // The user may no longer read the conversation (removed by an event not
+                // seen yet): neither this event nor the ones before are theirs.
+                Filled::NotAllowed => {
+                    self.delivered.remove(&conversation_id);
+                    return Ok(());
+                }
+                // The gap stays for the client's sync: start a new run at this event, so
+                // that a sync from before it still sends what is missing.
+                Filled::Failed => {
+                    self.delivered.remove(&conversation_id);
+                }
+            }
         }
         if self
             .delivered
@@ -381,7 +453,16 @@ impl Connection {
         {
             // A late event from before the first one sent: what lies between comes from
             // the log too, so that the run stays unbroken.
-            self.fill_from_log(id, seq, known.first - 1).await?;
+            if self.fill_from_log(id, seq, known.first - 1).await? != Filled::Yes {
+                // Only this late event is known to be sent: a new run starts with it.
+                self.delivered.insert(
+                    conversation_id,
+                    Delivered {
+                        first: seq,
+                        last: seq,
+                    },
+                );
+            }
         }
         Ok(())
     }
@@ -391,14 +472,22 @@ impl Connection {
         conversation_id: ConversationId,
         after: i64,
         until: i64,
-    ) -> Result<(), Stop> {
-        if let Err(error) = self
-            .send_events_after(conversation_id, after, Some(until))
-            .await?
-        {
-            tracing::debug!(%error, "filling a gap from the event log failed");
-        }
-        Ok(())
+    ) -> Result<Filled, Stop> {
+        Ok(
+            match self
+                .send_events_after(conversation_id, after, Some(until))
+                .await?
+            {
+                Ok(_) => Filled::Yes,
+                Err(ApplicationError::NotFound(_) | ApplicationError::Forbidden(_)) => {
+                    Filled::NotAllowed
+                }
+                Err(error) => {
+                    tracing::warn!(%error, %conversation_id, "filling a gap from the event log failed");
+                    Filled::Failed
+                }
+            },
+        )
     }
 
     async fn send_with_effect(&mut self, frame: &Outbound) -> Result<(), Stop> {

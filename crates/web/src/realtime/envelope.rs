@@ -184,9 +184,9 @@ impl Envelope {
         }
     }
 
-    /// The bytes carried by the cluster bus.
-    pub fn encode(&self) -> Vec<u8> {
-        let wire = match self {
+    /// The bytes carried by the cluster bus, naming the node that sends them.
+    pub fn encode(&self, origin: Uuid) -> Vec<u8> {
+        let body = match self {
             Self::Deliver { audience, frame } => Wire::Deliver {
                 audience: audience.clone(),
                 text: frame.text.to_string(),
@@ -200,12 +200,17 @@ impl Envelope {
             },
             Self::Presence(report) => Wire::Presence(report.clone()),
         };
-        // Plain data with string keys: serialising cannot fail.
-        serde_json::to_vec(&wire).unwrap_or_default()
+        serde_json::to_vec(&Carried { origin, body }).unwrap_or_else(|error| {
+            // Plain data with string keys: this does not happen.
+            tracing::error!(%error, "an envelope failed to serialise");
+            Vec::new()
+        })
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        Ok(match serde_json::from_slice(bytes)? {
+    /// The envelope and the node that sent it.
+    pub fn decode(bytes: &[u8]) -> Result<(Uuid, Self), serde_json::Error> {
+        let carried: Carried = serde_json::from_slice(bytes)?;
+        let envelope = match carried.body {
             Wire::Deliver {
                 audience,
                 text,
@@ -223,7 +228,8 @@ impl Envelope {
             },
             Wire::CloseSessions { user, sessions } => Self::CloseSessions { user, sessions },
             Wire::Presence(report) => Self::Presence(report),
-        })
+        };
+        Ok((carried.origin, envelope))
     }
 }
 
@@ -239,7 +245,14 @@ impl Frame {
     }
 }
 
-/// The envelope as it crosses the bus.
+/// An envelope as it crosses the bus, with the node that published it.
+#[derive(Serialize, Deserialize)]
+struct Carried {
+    origin: Uuid,
+    body: Wire,
+}
+
+/// An envelope's content on the bus.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Wire {
@@ -296,8 +309,12 @@ mod tests {
                 at: Utc::now(),
             }),
         ];
+        let origin = Uuid::now_v7();
         for envelope in envelopes {
-            assert_eq!(Envelope::decode(&envelope.encode()).unwrap(), envelope);
+            assert_eq!(
+                Envelope::decode(&envelope.encode(origin)).unwrap(),
+                (origin, envelope)
+            );
         }
         assert!(Envelope::decode(b"{\"kind\": \"unheard_of\"}").is_err());
     }

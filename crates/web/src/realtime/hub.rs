@@ -21,13 +21,15 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 const SHARDS: usize = 32;
 /// Member lists kept at most; beyond that the cache starts over.
 const MEMBER_CACHE_LIMIT: usize = 50_000;
+/// How long a member list is trusted without a membership event.
+const MEMBER_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// What the hub offers a connection.
 pub(crate) type Outbound = Arc<Frame>;
@@ -115,9 +117,19 @@ impl Hub {
             }),
         };
         if let Some(bus) = &ports.bus {
-            let queue = to_dispatcher;
+            let (queue, to_presence) = (to_dispatcher, hub.inner.to_presence.clone());
+            let (presence, node) = (hub.inner.presence.clone(), hub.inner.presence.node());
             bus.subscribe(Box::new(move |payload| match Envelope::decode(&payload) {
-                Ok(envelope) => {
+                // This node delivered its own envelopes when it published them.
+                Ok((origin, _)) if origin == node => {}
+                // Presence is applied here rather than queued behind deliveries, so that a
+                // busy dispatcher cannot make other nodes look silent.
+                Ok((_, Envelope::Presence(report))) => {
+                    for transition in presence.apply(report, Utc::now()) {
+                        let _ = to_presence.send(transition);
+                    }
+                }
+                Ok((_, envelope)) => {
                     // The dispatcher has stopped only when the hub is gone.
                     let _ = queue.send(envelope);
                 }
@@ -168,8 +180,12 @@ impl Hub {
                 close: close_tx,
             });
         self.inner.open.fetch_add(1, Ordering::Relaxed);
-        let (report, transition) = self.inner.presence.connected(actor.user_id, Utc::now());
-        self.inner.presence_changed(report, transition);
+        let publish = |report| self.inner.publish_presence(report);
+        let transition = self
+            .inner
+            .presence
+            .connected(actor.user_id, Utc::now(), &publish);
+        self.inner.announce(transition);
         Registration {
             id,
             outbound,
@@ -197,8 +213,9 @@ impl Hub {
         };
         if removed {
             self.inner.open.fetch_sub(1, Ordering::Relaxed);
-            let (report, transition) = self.inner.presence.disconnected(user, Utc::now());
-            self.inner.presence_changed(report, transition);
+            let publish = |report| self.inner.publish_presence(report);
+            let transition = self.inner.presence.disconnected(user, Utc::now(), &publish);
+            self.inner.announce(transition);
         }
     }
 
@@ -233,27 +250,24 @@ impl Inner {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sends an envelope on its way: over the bus to every node, or straight to this one.
+    /// Sends an envelope on its way: to this node's dispatcher at once, and over the bus
+    /// to the others (whose echo this node ignores), so that a bus outage does not stop
+    /// local delivery.
     fn route(&self, envelope: Envelope) {
-        match &self.bus {
-            Some(bus) => bus.publish(envelope.encode()),
-            None => {
-                // Fails only once the dispatcher has stopped, with the runtime.
-                let _ = self.to_dispatcher.send(envelope);
-            }
+        if let Some(bus) = &self.bus {
+            bus.publish(envelope.encode(self.presence.node()));
         }
+        // Fails only once the dispatcher has stopped, with the runtime.
+        let _ = self.to_dispatcher.send(envelope);
     }
 
     fn publish_presence(&self, report: PresenceReport) {
         if let Some(bus) = &self.bus {
-            bus.publish(Envelope::Presence(report).encode());
+            bus.publish(Envelope::Presence(report).encode(self.presence.node()));
         }
     }
 
-    fn presence_changed(&self, report: Option<PresenceReport>, transition: Option<Transition>) {
-        if let Some(report) = report {
-            self.publish_presence(report);
-        }
+    fn announce(&self, transition: Option<Transition>) {
         if let Some(transition) = transition {
             let _ = self.to_presence.send(transition);
         }
@@ -267,9 +281,9 @@ impl Inner {
         };
         for entry in entries.iter() {
             if let Err(mpsc::error::TrySendError::Full(_)) = entry.outbound.try_send(frame.clone())
+                && entry.close.send_replace(Some(CloseCode::Policy)).is_none()
             {
                 tracing::info!(%user, connection = entry.id, "closing a client too slow to keep up");
-                entry.close.send_replace(Some(CloseCode::Policy));
             }
         }
     }
@@ -294,16 +308,12 @@ async fn dispatch(
     mut queue: mpsc::UnboundedReceiver<Envelope>,
     conversations: Arc<dyn ConversationRepository>,
 ) {
-    let mut members: HashMap<Uuid, Arc<[Uuid]>> = HashMap::new();
+    let mut members = MemberCache::default();
     while let Some(envelope) = queue.recv().await {
         let Some(hub) = hub.upgrade() else { return };
         match envelope {
             Envelope::Deliver { audience, frame } => {
-                if frame.effect != Effect::None
-                    && let Some(conversation) = frame.conversation_id
-                {
-                    members.remove(&conversation);
-                }
+                members.observe(&frame);
                 match audience {
                     Audience::Users(users) => {
                         for user in users {
@@ -318,9 +328,7 @@ async fn dispatch(
                         if !hub.has_connections() {
                             continue;
                         }
-                        let Some(list) =
-                            member_list(&mut members, conversations.as_ref(), conversation_id)
-                                .await
+                        let Some(list) = members.get(conversations.as_ref(), conversation_id).await
                         else {
                             continue;
                         };
@@ -344,31 +352,67 @@ async fn dispatch(
     }
 }
 
-/// The conversation's members, from the cache or the database. `None` if they cannot be
-/// read: the frame is skipped, and clients catch up with `sync`.
-async fn member_list(
-    cache: &mut HashMap<Uuid, Arc<[Uuid]>>,
-    conversations: &dyn ConversationRepository,
-    conversation_id: Uuid,
-) -> Option<Arc<[Uuid]>> {
-    if let Some(list) = cache.get(&conversation_id) {
-        return Some(list.clone());
-    }
-    match conversations
-        .member_ids(super::envelope::conversation(conversation_id))
-        .await
-    {
-        Ok(ids) => {
-            if cache.len() >= MEMBER_CACHE_LIMIT {
-                cache.clear();
-            }
-            let list: Arc<[Uuid]> = ids.iter().map(UserId::as_uuid).collect();
-            cache.insert(conversation_id, list.clone());
-            Some(list)
+/// Member lists by conversation, read from the database once and kept until membership
+/// may have changed: a membership event, an event that overtook one not seen yet (which
+/// might be a membership change), or [`MEMBER_CACHE_TTL`] for anything missed entirely
+/// (a bus outage).
+#[derive(Default)]
+struct MemberCache {
+    lists: HashMap<Uuid, (Arc<[Uuid]>, Instant)>,
+    /// The highest seq seen per conversation.
+    last_seq: HashMap<Uuid, i64>,
+}
+
+impl MemberCache {
+    fn observe(&mut self, frame: &Frame) {
+        if frame.effect != Effect::None
+            && let Some(conversation) = frame.conversation_id
+        {
+            self.lists.remove(&conversation);
         }
-        Err(error) => {
-            tracing::warn!(%error, %conversation_id, "cannot read the members; frame not delivered live");
-            None
+        if let Some(position) = frame.position {
+            if self.last_seq.len() >= MEMBER_CACHE_LIMIT {
+                self.lists.clear();
+                self.last_seq.clear();
+            }
+            let last = self.last_seq.entry(position.conversation_id).or_insert(0);
+            if position.seq > *last + 1 {
+                self.lists.remove(&position.conversation_id);
+            }
+            *last = (*last).max(position.seq);
+        }
+    }
+
+    /// The conversation's members. `None` if they cannot be read: the frame is skipped,
+    /// and clients catch up with `sync` (or the gap filling of the next event).
+    async fn get(
+        &mut self,
+        conversations: &dyn ConversationRepository,
+        conversation_id: Uuid,
+    ) -> Option<Arc<[Uuid]>> {
+        if let Some((list, read_at)) = self.lists.get(&conversation_id)
+            && read_at.elapsed() < MEMBER_CACHE_TTL
+        {
+            return Some(list.clone());
+        }
+        match conversations
+            .member_ids(super::envelope::conversation(conversation_id))
+            .await
+        {
+            Ok(ids) => {
+                if self.lists.len() >= MEMBER_CACHE_LIMIT {
+                    self.lists.clear();
+                    self.last_seq.clear();
+                }
+                let list: Arc<[Uuid]> = ids.iter().map(UserId::as_uuid).collect();
+                self.lists
+                    .insert(conversation_id, (list.clone(), Instant::now()));
+                Some(list)
+            }
+            Err(error) => {
+                tracing::warn!(%error, %conversation_id, "cannot read the members; frame not delivered live");
+                None
+            }
         }
     }
 }
@@ -383,11 +427,10 @@ async fn announce_presence(
     while let Some(transition) = transitions.recv().await {
         let Some(hub) = hub.upgrade() else { return };
         let user = UserId::from_uuid(transition.user);
-        if hub.presence.is_local(transition.user) || !transition.online {
-            // Each node records its own users; a node that died cannot, so the others do.
-            if let Err(error) = hub.users.record_last_seen(user, transition.at).await {
-                tracing::warn!(%error, "recording last_seen_at failed");
-            }
+        if transition.record
+            && let Err(error) = hub.users.record_last_seen(user, transition.at).await
+        {
+            tracing::warn!(%error, "recording last_seen_at failed");
         }
         if !hub.has_connections() {
             continue;
@@ -420,7 +463,8 @@ async fn presence_heartbeat(hub: std::sync::Weak<Inner>, interval: Duration) {
         if hub.bus.is_none() {
             continue;
         }
-        hub.publish_presence(hub.presence.snapshot());
+        hub.presence
+            .publish_snapshot(&|report| hub.publish_presence(report));
         for transition in hub.presence.expire_silent_nodes(Utc::now()) {
             let _ = hub.to_presence.send(transition);
         }

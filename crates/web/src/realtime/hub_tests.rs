@@ -251,3 +251,27 @@ async fn presence_counts_devices_and_shutting_down_closes_everything() {
     hub.unregister(ada, laptop.id);
     assert!(hub.presence().online_users().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_event_that_overtakes_another_rereads_the_members() {
+    let (ada, bob) = (UserId::generate(), UserId::generate());
+    let members = Arc::new(Mutex::new(vec![ada, bob]));
+    let (hub, lookups) = hub_with(members.clone(), 16).await;
+    let mut ada_phone = hub.register(&actor(ada));
+    let mut bob_phone = hub.register(&actor(bob));
+    let conversation = ConversationId::generate();
+    hub.notify(message_deleted_event(conversation, 1));
+    next_text(&mut bob_phone).await;
+
+    // Seq 2 (bob's removal, say) has not arrived yet when seq 3 does.
+    members.lock().unwrap().retain(|u| *u != bob);
+    hub.notify(message_deleted_event(conversation, 3));
+    next_text(&mut ada_phone).await;
+    assert!(next_text(&mut ada_phone).await.contains("\"seq\":3"));
+    assert_eq!(
+        lookups.load(Ordering::SeqCst),
+        2,
+        "the cached list was not trusted"
+    );
+    assert!(nothing_queued(&mut bob_phone), "bob is no longer a member");
+}

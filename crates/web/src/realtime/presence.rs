@@ -20,6 +20,9 @@ pub(crate) struct Transition {
     pub user: Uuid,
     pub online: bool,
     pub at: DateTime<Utc>,
+    /// Whether this node should store `last_seen_at`: for its own users, and for users of
+    /// a node that went silent (it cannot any more); not for another node's live report.
+    pub record: bool,
 }
 
 #[derive(Debug)]
@@ -46,6 +49,7 @@ impl Table {
             user,
             online: true,
             at,
+            record: true,
         })
     }
 
@@ -60,9 +64,14 @@ impl Table {
             user,
             online: false,
             at,
+            record: true,
         })
     }
 }
+
+/// Publishes a report to the other nodes; called with the table locked, so that reports
+/// leave in the order of the changes they describe (publishing only queues).
+pub(crate) type Publish<'a> = &'a dyn Fn(PresenceReport);
 
 /// The cluster's presence as this node sees it.
 #[derive(Debug)]
@@ -98,21 +107,22 @@ impl ClusterPresence {
         &self,
         user: UserId,
         at: DateTime<Utc>,
-    ) -> (Option<PresenceReport>, Option<Transition>) {
+        publish: Publish<'_>,
+    ) -> Option<Transition> {
         let user = user.as_uuid();
         let mut table = self.lock();
         let count = table.local.entry(user).or_insert(0);
         *count += 1;
         if *count > 1 {
-            return (None, None);
+            return None;
         }
-        let report = PresenceReport::Changed {
+        publish(PresenceReport::Changed {
             node: self.node,
             user,
             online: true,
             at,
-        };
-        (Some(report), table.node_gained(user, at))
+        });
+        table.node_gained(user, at)
     }
 
     /// A connection closed on this node; the mirror of [`connected`](Self::connected).
@@ -120,34 +130,36 @@ impl ClusterPresence {
         &self,
         user: UserId,
         at: DateTime<Utc>,
-    ) -> (Option<PresenceReport>, Option<Transition>) {
+        publish: Publish<'_>,
+    ) -> Option<Transition> {
         let user = user.as_uuid();
         let mut table = self.lock();
         match table.local.get_mut(&user) {
             Some(count) if *count > 1 => {
                 *count -= 1;
-                (None, None)
+                None
             }
             Some(_) => {
                 table.local.remove(&user);
-                let report = PresenceReport::Changed {
+                publish(PresenceReport::Changed {
                     node: self.node,
                     user,
                     online: false,
                     at,
-                };
-                (Some(report), table.node_lost(user, at))
+                });
+                table.node_lost(user, at)
             }
-            None => (None, None),
+            None => None,
         }
     }
 
-    /// This node's heartbeat: everyone connected to it.
-    pub(crate) fn snapshot(&self) -> PresenceReport {
-        PresenceReport::Snapshot {
+    /// Publishes this node's heartbeat: everyone connected to it.
+    pub(crate) fn publish_snapshot(&self, publish: Publish<'_>) {
+        let table = self.lock();
+        publish(PresenceReport::Snapshot {
             node: self.node,
-            users: self.lock().local.keys().copied().collect(),
-        }
+            users: table.local.keys().copied().collect(),
+        });
     }
 
     /// Applies another node's report; this node's own, echoed by the bus, are ignored.
@@ -180,7 +192,8 @@ impl ClusterPresence {
                     (true, false) => table.node_lost(user, at),
                     (false, _) => None,
                 };
-                transitions.extend(transition);
+                // The reporting node stores its own users' last_seen_at.
+                transitions.extend(transition.map(|t| Transition { record: false, ..t }));
             }
             PresenceReport::Snapshot { node, users } => {
                 let users: HashSet<Uuid> = users.into_iter().collect();
@@ -234,11 +247,6 @@ impl ClusterPresence {
             .filter_map(|user| table.node_lost(user, now))
             .collect()
     }
-
-    /// Whether the user has a connection on this node.
-    pub(crate) fn is_local(&self, user: Uuid) -> bool {
-        self.lock().local.contains_key(&user)
-    }
 }
 
 #[async_trait]
@@ -266,27 +274,45 @@ impl PresenceDirectory for ClusterPresence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
 
     fn presence() -> ClusterPresence {
         ClusterPresence::new(Uuid::now_v7(), Duration::from_millis(50))
     }
 
+    /// Collects what would be published.
+    #[derive(Default)]
+    struct Published(RefCell<Vec<PresenceReport>>);
+
+    impl Published {
+        fn publish(&self) -> impl Fn(PresenceReport) + '_ {
+            |report| self.0.borrow_mut().push(report)
+        }
+
+        fn take(&self) -> Vec<PresenceReport> {
+            std::mem::take(&mut self.0.borrow_mut())
+        }
+    }
+
     #[tokio::test]
     async fn a_user_is_online_from_the_first_device_until_the_last_closes() {
-        let presence = presence();
+        let (presence, published) = (presence(), Published::default());
         let (ada, now) = (UserId::generate(), Utc::now());
-        let (report, transition) = presence.connected(ada, now);
-        assert!(report.is_some());
-        assert!(transition.unwrap().online);
-        assert_eq!(presence.connected(ada, now), (None, None));
+        let came = presence.connected(ada, now, &published.publish()).unwrap();
+        assert!(came.online && came.record);
+        assert_eq!(published.take().len(), 1);
+        assert_eq!(presence.connected(ada, now, &published.publish()), None);
+        assert!(published.take().is_empty(), "a second device is no news");
         assert_eq!(presence.online_users().await.unwrap(), vec![ada]);
-        assert_eq!(presence.disconnected(ada, now), (None, None));
-        let (report, transition) = presence.disconnected(ada, now);
-        assert!(report.is_some());
-        assert!(!transition.unwrap().online);
+        assert_eq!(presence.disconnected(ada, now, &published.publish()), None);
+        let went = presence
+            .disconnected(ada, now, &published.publish())
+            .unwrap();
+        assert!(!went.online);
+        assert_eq!(published.take().len(), 1);
         assert_eq!(
-            presence.disconnected(ada, now),
-            (None, None),
+            presence.disconnected(ada, now, &published.publish()),
+            None,
             "twice is harmless"
         );
         assert!(presence.online_users().await.unwrap().is_empty());
@@ -294,7 +320,7 @@ mod tests {
 
     #[tokio::test]
     async fn users_on_several_nodes_go_offline_after_the_last_node_lets_go() {
-        let here = presence();
+        let (here, published) = (presence(), Published::default());
         let (other, ada, now) = (Uuid::now_v7(), UserId::generate(), Utc::now());
         let joined = here.apply(
             PresenceReport::Changed {
@@ -306,13 +332,18 @@ mod tests {
             now,
         );
         assert_eq!(joined.len(), 1);
-        assert_eq!(here.connected(ada, now).1, None, "already online elsewhere");
+        assert!(!joined[0].record, "the other node records its own users");
+        assert_eq!(
+            here.connected(ada, now, &published.publish()),
+            None,
+            "already online elsewhere"
+        );
         assert!(
             here.apply(PresenceReport::Gone { node: other }, now)
                 .is_empty()
         );
         assert_eq!(here.online_among(&[ada]).await.unwrap(), vec![ada]);
-        let left = here.disconnected(ada, now).1.unwrap();
+        let left = here.disconnected(ada, now, &published.publish()).unwrap();
         assert!(!left.online);
     }
 
@@ -345,7 +376,8 @@ mod tests {
             vec![Transition {
                 user: ada.as_uuid(),
                 online: false,
-                at: now
+                at: now,
+                record: true,
             }]
         );
         assert!(here.expire_silent_nodes(now).is_empty(), "heard just now");
@@ -353,16 +385,19 @@ mod tests {
         let expired = here.expire_silent_nodes(now);
         assert_eq!(expired.len(), 1);
         assert_eq!(expired[0].user, bob.as_uuid());
+        assert!(expired[0].record, "a dead node cannot record its users");
         assert!(here.online_users().await.unwrap().is_empty());
     }
 
     #[test]
     fn a_nodes_own_reports_echoed_by_the_bus_change_nothing() {
-        let here = presence();
+        let (here, published) = (presence(), Published::default());
         let ada = UserId::generate();
-        let (report, _) = here.connected(ada, Utc::now());
-        assert!(here.apply(report.unwrap(), Utc::now()).is_empty());
-        assert!(here.apply(here.snapshot(), Utc::now()).is_empty());
-        assert!(here.is_local(ada.as_uuid()));
+        here.connected(ada, Utc::now(), &published.publish());
+        here.publish_snapshot(&published.publish());
+        for report in published.take() {
+            assert!(here.apply(report, Utc::now()).is_empty());
+        }
+        assert_eq!(here.lock().local.len(), 1);
     }
 }

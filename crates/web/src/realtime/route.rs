@@ -35,6 +35,12 @@ pub(crate) async fn upgrade(
         .aggregate_continuations()
         .max_continuation_size(limit);
     let registration = state.hub.register(&actor);
+    // A logout between the check above and the registration would have found no socket
+    // to close: check once more now that the hub knows this one.
+    if let Err(error) = state.authenticate.execute(&token).await {
+        state.hub.unregister(actor.user_id, registration.id);
+        return Err(error.into());
+    }
     let connection = Connection::new(state.get_ref().clone(), actor, session, registration);
     actix_web::rt::spawn(connection.run(stream));
     Ok(response)
