@@ -12,6 +12,9 @@
 #
 # With either set, `make test` also runs the cluster bus tests (`make test-bus`) against that
 # server, each test on namespaces of its own.
+#
+# The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
+# docs/benchmarks.md for how to run it against a release build.
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
@@ -36,7 +39,7 @@ test: $(TEST_TARGETS)
 
 test-sqlite:
 	env -u PALAVER_TEST_DATABASE_URL -u PALAVER_TEST_REDIS_URL -u PALAVER_TEST_NATS_URL \
-		$(TEST_RUNNER) --workspace
+		$(TEST_RUNNER) --workspace --exclude palaver-loadgen
 
 test-servers:
 	@set -e; ran=""; \
