@@ -11,6 +11,7 @@
 
 use super::envelope::{Audience, Effect, Envelope, Frame, PresenceReport};
 use super::presence::{ClusterPresence, Transition};
+use super::sequencer::Sequencer;
 use super::{CloseCode, frames};
 use chrono::Utc;
 use palaver_domain::auth::{Actor, SessionId};
@@ -23,6 +24,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use uuid::Uuid;
 
 const SHARDS: usize = 32;
@@ -60,8 +62,11 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// A share of the open connections, by user.
+type Shard = Mutex<HashMap<Uuid, Vec<ConnectionEntry>>>;
+
 struct Inner {
-    shards: Box<[Mutex<HashMap<Uuid, Vec<ConnectionEntry>>>]>,
+    shards: Box<[Shard]>,
     hasher: RandomState,
     next_id: AtomicU64,
     /// Open connections on this node: the dispatcher skips member look-ups when none.
@@ -178,7 +183,7 @@ impl Hub {
         let key = user.as_uuid();
         let removed = {
             let mut shard = self.inner.lock_shard(key);
-            let removed = match shard.get_mut(&key) {
+            match shard.get_mut(&key) {
                 Some(entries) => {
                     let before = entries.len();
                     entries.retain(|e| e.id != id);
@@ -189,8 +194,7 @@ impl Hub {
                     removed
                 }
                 None => false,
-            };
-            removed
+            }
         };
         if removed {
             self.inner.open.fetch_sub(1, Ordering::Relaxed);
@@ -285,56 +289,81 @@ impl Inner {
     }
 }
 
-/// The dispatcher: one task per node, taking envelopes in the order they were routed.
+/// The dispatcher: one task per node, taking envelopes in the order they were routed, and
+/// each conversation's events in seq order (see [`Sequencer`]).
 async fn dispatch(
     hub: std::sync::Weak<Inner>,
     mut queue: mpsc::UnboundedReceiver<Envelope>,
     conversations: Arc<dyn ConversationRepository>,
 ) {
     let mut members: HashMap<Uuid, Arc<[Uuid]>> = HashMap::new();
-    while let Some(envelope) = queue.recv().await {
+    let mut sequencer = Sequencer::default();
+    loop {
+        let deadline = sequencer.deadline();
+        let envelope = tokio::select! {
+            envelope = queue.recv() => match envelope {
+                Some(envelope) => Some(envelope),
+                None => return,
+            },
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)),
+                if deadline.is_some() => None,
+        };
         let Some(hub) = hub.upgrade() else { return };
-        match envelope {
-            Envelope::Deliver { audience, frame } => {
-                if frame.effect != Effect::None
-                    && let Some(conversation) = frame.conversation_id
-                {
-                    members.remove(&conversation);
-                }
-                match audience {
-                    Audience::Users(users) => {
-                        for user in users {
-                            hub.deliver_to(user, &frame);
-                        }
-                    }
-                    Audience::Members {
-                        conversation_id,
-                        except,
-                        also,
-                    } => {
-                        if !hub.has_connections() {
-                            continue;
-                        }
-                        let Some(list) =
-                            member_list(&mut members, conversations.as_ref(), conversation_id)
-                                .await
-                        else {
-                            continue;
-                        };
-                        for &user in list.iter().chain(also.iter()) {
-                            if Some(user) != except {
-                                hub.deliver_to(user, &frame);
-                            }
-                        }
-                    }
-                }
+        let ready = match envelope {
+            None => sequencer.expire(Instant::now()),
+            Some(Envelope::Deliver { audience, frame }) => {
+                sequencer.admit(audience, frame, Instant::now())
             }
-            Envelope::CloseSessions { user, sessions } => {
+            Some(Envelope::CloseSessions { user, sessions }) => {
                 hub.close_sessions(user, sessions.as_deref());
+                continue;
             }
-            Envelope::Presence(report) => {
+            Some(Envelope::Presence(report)) => {
                 for transition in hub.presence.apply(report, Utc::now()) {
                     let _ = hub.to_presence.send(transition);
+                }
+                continue;
+            }
+        };
+        for (audience, frame) in ready {
+            deliver(&hub, &mut members, conversations.as_ref(), audience, &frame).await;
+        }
+    }
+}
+
+/// Offers a frame to its audience's connections on this node.
+async fn deliver(
+    hub: &Inner,
+    members: &mut HashMap<Uuid, Arc<[Uuid]>>,
+    conversations: &dyn ConversationRepository,
+    audience: Audience,
+    frame: &Outbound,
+) {
+    if frame.effect != Effect::None
+        && let Some(conversation) = frame.conversation_id
+    {
+        members.remove(&conversation);
+    }
+    match audience {
+        Audience::Users(users) => {
+            for user in users {
+                hub.deliver_to(user, frame);
+            }
+        }
+        Audience::Members {
+            conversation_id,
+            except,
+            also,
+        } => {
+            if !hub.has_connections() {
+                return;
+            }
+            let Some(list) = member_list(members, conversations, conversation_id).await else {
+                return;
+            };
+            for &user in list.iter().chain(also.iter()) {
+                if Some(user) != except {
+                    hub.deliver_to(user, frame);
                 }
             }
         }

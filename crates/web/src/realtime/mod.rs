@@ -7,6 +7,7 @@ mod frames;
 mod hub;
 mod presence;
 mod route;
+mod sequencer;
 
 pub use connection::GatewaySettings;
 pub use hub::{Hub, HubPorts, HubSettings};
