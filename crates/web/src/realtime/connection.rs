@@ -126,7 +126,13 @@ impl Connection {
                 }
                 inbound = stream.recv() => {
                     last_heard = Instant::now();
-                    self.on_inbound(inbound).await
+                    match self.on_inbound(inbound).await {
+                        // A client whose commands keep coming still gets what is queued
+                        // for it; else its queue fills while it is served and the hub
+                        // closes it as too slow.
+                        Ok(()) => self.forward_queued(outbound).await,
+                        stop => stop,
+                    }
                 }
                 frame = outbound.recv() => match frame {
                     Some(frame) => self.forward_batch(frame, outbound).await,
@@ -371,7 +377,23 @@ impl Connection {
         outbound: &mut mpsc::Receiver<Outbound>,
     ) -> Result<(), Stop> {
         self.forward(first).await?;
-        for _ in 1..FORWARD_BATCH {
+        self.forward_waiting(outbound, FORWARD_BATCH - 1).await
+    }
+
+    /// Forwards what is already queued, up to a batch, without waiting for more.
+    async fn forward_queued(
+        &mut self,
+        outbound: &mut mpsc::Receiver<Outbound>,
+    ) -> Result<(), Stop> {
+        self.forward_waiting(outbound, FORWARD_BATCH).await
+    }
+
+    async fn forward_waiting(
+        &mut self,
+        outbound: &mut mpsc::Receiver<Outbound>,
+        at_most: usize,
+    ) -> Result<(), Stop> {
+        for _ in 0..at_most {
             match outbound.try_recv() {
                 Ok(frame) => self.forward(frame).await?,
                 Err(_) => break,
