@@ -31,7 +31,8 @@ pub(crate) struct Sequencer {
 }
 
 struct Track {
-    /// The seq expected next.
+    /// The seq expected next; `i64::MIN` while the first events seen are held, their
+    /// predecessors unknown.
     next: i64,
     held: BTreeMap<i64, Delivery>,
     /// When the oldest held event arrived.
@@ -47,15 +48,33 @@ impl Sequencer {
         if self.conversations.len() >= TRACKED_LIMIT {
             self.conversations.retain(|_, track| !track.held.is_empty());
         }
-        let track = self
-            .conversations
-            .entry(position.conversation_id)
-            .or_insert(Track {
-                next: position.seq,
+        let seq = position.seq;
+        let Some(track) = self.conversations.get_mut(&position.conversation_id) else {
+            // The first event of a conversation this node has seen: unless it is the very
+            // first, the ones before it may still be on their way, so it waits for them
+            // as an event ahead of its turn would.
+            let mut track = Track {
+                next: seq + 1,
                 held: BTreeMap::new(),
                 since: None,
-            });
-        let seq = position.seq;
+            };
+            let ready = if seq <= 1 {
+                vec![(audience, frame)]
+            } else {
+                track.next = i64::MIN;
+                track.held.insert(seq, (audience, frame));
+                track.since = Some(now);
+                self.holding += 1;
+                Vec::new()
+            };
+            self.conversations.insert(position.conversation_id, track);
+            return ready;
+        };
+        if track.next == i64::MIN {
+            // Still waiting out the first events: they go out in order when the wait ends.
+            track.held.insert(seq, (audience, frame));
+            return Vec::new();
+        }
         if seq < track.next {
             // Late, or a repeat: connections sort that out with their cursors.
             return vec![(audience, frame)];
@@ -142,16 +161,31 @@ mod tests {
             let (audience, frame) = event(conversation, seq);
             seqs(&sequencer.admit(audience, frame, t))
         };
-        assert_eq!(admit(a, 5), ["5"]);
-        assert_eq!(admit(a, 7), Vec::<String>::new());
+        assert_eq!(admit(a, 1), ["1"]);
+        assert_eq!(admit(a, 3), Vec::<String>::new());
         assert_eq!(admit(b, 1), ["1"]);
-        assert_eq!(admit(a, 8), Vec::<String>::new());
-        assert_eq!(admit(a, 6), ["6", "7", "8"]);
-        assert_eq!(admit(a, 4), ["4"]);
+        assert_eq!(admit(a, 4), Vec::<String>::new());
+        assert_eq!(admit(a, 2), ["2", "3", "4"]);
+        assert_eq!(admit(a, 1), ["1"]);
         assert_eq!(sequencer.deadline(), None);
         let plain = Arc::new(Frame::plain(ByteString::from("typing")));
         let out = sequencer.admit(Audience::Users(Vec::new()), plain, t);
         assert_eq!(seqs(&out), ["typing"]);
+    }
+
+    #[test]
+    fn the_first_events_seen_of_a_conversation_wait_for_earlier_ones() {
+        let a = Uuid::now_v7();
+        let mut sequencer = Sequencer::default();
+        let t = Instant::now();
+        for seq in [6, 5, 7] {
+            let (audience, frame) = event(a, seq);
+            assert!(sequencer.admit(audience, frame, t).is_empty());
+        }
+        assert_eq!(sequencer.deadline(), Some(t + HOLD));
+        assert_eq!(seqs(&sequencer.expire(t + HOLD)), ["5", "6", "7"]);
+        let (audience, frame) = event(a, 8);
+        assert_eq!(seqs(&sequencer.admit(audience, frame, t)), ["8"]);
     }
 
     #[test]
