@@ -15,6 +15,9 @@
 # tests (palaver-server's tests/cluster.rs: two palaver-server processes on one database) on
 # each database server with each bus named. Those tests skip without a bus URL, but fail
 # instead when CI is set; `make test-sqlite` skips them on purpose (PALAVER_TEST_SKIP_CLUSTER).
+#
+# The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
+# docs/benchmarks.md for how to run it against a release build.
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
@@ -40,7 +43,7 @@ test: $(TEST_TARGETS)
 # The two-node cluster tests run in test-servers, not here.
 test-sqlite:
 	env -u PALAVER_TEST_DATABASE_URL -u PALAVER_TEST_REDIS_URL -u PALAVER_TEST_NATS_URL \
-		PALAVER_TEST_SKIP_CLUSTER=1 $(TEST_RUNNER) --workspace
+		PALAVER_TEST_SKIP_CLUSTER=1 $(TEST_RUNNER) --workspace --exclude palaver-loadgen
 
 test-servers:
 	@set -e; ran=""; \

@@ -1,14 +1,15 @@
+use super::appends::GroupCommit;
 use crate::database::Database;
-use crate::entities::{conversation_members as members, conversations, messages};
-use crate::error::{corrupt, discard, finish, map_db_err, map_write_err};
+use crate::entities::messages;
+use crate::error::{discard, finish, map_db_err};
 use crate::event_log::{log_event, next_seq};
-use crate::mapping::{message_from_new, message_from_row, message_to_row};
+use crate::mapping::message_from_row;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{
-    ClientId, ConversationEvent, ConversationId, ConversationKind, EventPayload, MemberRole,
-    Message, MessageContent, MessageId, NewMessage,
+    ClientId, ConversationEvent, ConversationId, EventPayload, Message, MessageContent, MessageId,
+    NewMessage,
 };
 use palaver_domain::ports::{MessagePage, MessageRepository, SeqWindow};
 use palaver_domain::user::UserId;
@@ -22,13 +23,27 @@ use uuid::Uuid;
 
 pub struct SqlMessageRepository {
     db: DatabaseConnection,
+    appends: GroupCommit,
 }
 
 impl SqlMessageRepository {
+    /// Starts the writer that group-commits appends on the current tokio runtime; outside
+    /// one, each append is written in a transaction of its own.
     pub fn new(database: &Database) -> Self {
         Self {
             db: database.connection.clone(),
+            appends: GroupCommit::start(database.connection.clone()),
         }
+    }
+
+    /// Writes these appends as one batch, as the writer does with the appends it finds
+    /// waiting (at most a few hundred at a time): each gets what
+    /// [`MessageRepository::append`] alone would have answered, in order.
+    pub async fn append_batch(
+        &self,
+        appends: &[(NewMessage, DateTime<Utc>)],
+    ) -> Vec<Result<ConversationEvent, RepositoryError>> {
+        self.appends.write_now_batch(appends).await
     }
 
     async fn find_row(&self, id: MessageId) -> Result<Option<messages::Model>, RepositoryError> {
@@ -65,9 +80,7 @@ impl MessageRepository for SqlMessageRepository {
         message: &NewMessage,
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError> {
-        let txn = self.db.begin().await.map_err(map_db_err)?;
-        let result = append_in(&txn, message, now).await;
-        finish(txn, result).await
+        self.appends.append(message, now).await
     }
 
     async fn list(
@@ -187,69 +200,6 @@ impl MessageRepository for SqlMessageRepository {
             .map(message_from_row)
             .collect()
     }
-}
-
-async fn append_in(
-    txn: &impl ConnectionTrait,
-    message: &NewMessage,
-    now: DateTime<Utc>,
-) -> Result<ConversationEvent, RepositoryError> {
-    let conversation = message.conversation_id;
-    let seq = next_seq(txn, conversation, now).await?;
-    may_post(txn, conversation, message.sender_id).await?;
-    let stored = message_from_new(message, seq, now);
-    messages::Entity::insert(message_to_row(&stored))
-        .exec_without_returning(txn)
-        .await
-        .map_err(map_write_err)?;
-    conversations::Entity::update_many()
-        .col_expr(
-            conversations::Column::LastMessageId,
-            Expr::value(stored.id.as_uuid()),
-        )
-        .filter(conversations::Column::Id.eq(conversation.as_uuid()))
-        .exec(txn)
-        .await
-        .map_err(map_db_err)?;
-    log_event(
-        txn,
-        conversation,
-        seq,
-        now,
-        EventPayload::MessageCreated { message: stored },
-    )
-    .await
-}
-
-/// Whether the sender may still post, checked under the conversation's lock so that a
-/// removal or demotion committed since the caller looked is seen: `NotFound` if they are
-/// no longer a member, `Forbidden` if it is a channel and they are neither its owner nor
-/// an admin any more.
-async fn may_post(
-    txn: &impl ConnectionTrait,
-    conversation: ConversationId,
-    sender: UserId,
-) -> Result<(), RepositoryError> {
-    let found: Option<(String, String)> = members::Entity::find()
-        .select_only()
-        .column(members::Column::Role)
-        .column(conversations::Column::Kind)
-        .inner_join(conversations::Entity)
-        .filter(members::Column::ConversationId.eq(conversation.as_uuid()))
-        .filter(members::Column::UserId.eq(sender.as_uuid()))
-        .into_tuple()
-        .one(txn)
-        .await
-        .map_err(map_db_err)?;
-    let (role, kind) = found.ok_or(RepositoryError::NotFound)?;
-    let role = MemberRole::parse(&role).map_err(|e| corrupt("conversation_members", e))?;
-    let kind = ConversationKind::parse(&kind).map_err(|e| corrupt("conversations", e))?;
-    if kind == ConversationKind::Channel && !matches!(role, MemberRole::Owner | MemberRole::Admin) {
-        return Err(RepositoryError::Forbidden(
-            "only the owner and admins post in a channel",
-        ));
-    }
-    Ok(())
 }
 
 async fn edit_in(

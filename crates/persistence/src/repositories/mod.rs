@@ -1,3 +1,4 @@
+mod appends;
 mod conversations;
 mod messages;
 mod password_resets;

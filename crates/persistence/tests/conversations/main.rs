@@ -7,6 +7,7 @@
 mod common;
 mod fixtures;
 
+mod batching;
 mod concurrency;
 mod events_and_seqs;
 mod lifecycle;

@@ -11,6 +11,7 @@
 
 use super::envelope::{Audience, Effect, Envelope, Frame, PresenceReport};
 use super::presence::{ClusterPresence, Transition};
+use super::sequencer::Sequencer;
 use super::{CloseCode, frames};
 use chrono::Utc;
 use palaver_domain::auth::{Actor, SessionId};
@@ -302,50 +303,77 @@ impl Inner {
     }
 }
 
-/// The dispatcher: one task per node, taking envelopes in the order they were routed.
+/// The dispatcher: one task per node, taking envelopes in the order they were routed, and
+/// each conversation's events in seq order (see [`Sequencer`]).
 async fn dispatch(
     hub: std::sync::Weak<Inner>,
     mut queue: mpsc::UnboundedReceiver<Envelope>,
     conversations: Arc<dyn ConversationRepository>,
 ) {
     let mut members = MemberCache::default();
-    while let Some(envelope) = queue.recv().await {
+    let mut sequencer = Sequencer::default();
+    loop {
+        let deadline = sequencer.deadline();
+        let envelope = tokio::select! {
+            envelope = queue.recv() => match envelope {
+                Some(envelope) => Some(envelope),
+                None => return,
+            },
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if deadline.is_some() => None,
+        };
         let Some(hub) = hub.upgrade() else { return };
-        match envelope {
-            Envelope::Deliver { audience, frame } => {
-                members.observe(&frame);
-                match audience {
-                    Audience::Users(users) => {
-                        for user in users {
-                            hub.deliver_to(user, &frame);
-                        }
-                    }
-                    Audience::Members {
-                        conversation_id,
-                        except,
-                        also,
-                    } => {
-                        if !hub.has_connections() {
-                            continue;
-                        }
-                        let Some(list) = members.get(conversations.as_ref(), conversation_id).await
-                        else {
-                            continue;
-                        };
-                        for &user in list.iter().chain(also.iter()) {
-                            if Some(user) != except {
-                                hub.deliver_to(user, &frame);
-                            }
-                        }
-                    }
-                }
+        let ready = match envelope {
+            None => sequencer.expire(tokio::time::Instant::now()),
+            Some(Envelope::Deliver { audience, frame }) => {
+                sequencer.admit(audience, frame, tokio::time::Instant::now())
             }
-            Envelope::CloseSessions { user, sessions } => {
+            Some(Envelope::CloseSessions { user, sessions }) => {
                 hub.close_sessions(user, sessions.as_deref());
+                continue;
             }
-            Envelope::Presence(report) => {
+            Some(Envelope::Presence(report)) => {
                 for transition in hub.presence.apply(report, Utc::now()) {
                     let _ = hub.to_presence.send(transition);
+                }
+                continue;
+            }
+        };
+        for (audience, frame) in ready {
+            deliver(&hub, &mut members, conversations.as_ref(), audience, &frame).await;
+        }
+    }
+}
+
+/// Offers a frame to its audience's connections on this node.
+async fn deliver(
+    hub: &Inner,
+    members: &mut MemberCache,
+    conversations: &dyn ConversationRepository,
+    audience: Audience,
+    frame: &Outbound,
+) {
+    members.observe(frame);
+    match audience {
+        Audience::Users(users) => {
+            for user in users {
+                hub.deliver_to(user, frame);
+            }
+        }
+        Audience::Members {
+            conversation_id,
+            except,
+            also,
+        } => {
+            if !hub.has_connections() {
+                return;
+            }
+            let Some(list) = members.get(conversations, conversation_id).await else {
+                return;
+            };
+            for &user in list.iter().chain(also.iter()) {
+                if Some(user) != except {
+                    hub.deliver_to(user, frame);
                 }
             }
         }

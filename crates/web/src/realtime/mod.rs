@@ -12,6 +12,7 @@ mod hub_tests;
 mod inbox;
 mod presence;
 mod route;
+mod sequencer;
 
 pub use connection::GatewaySettings;
 pub use hub::{Hub, HubPorts, HubSettings};
