@@ -153,3 +153,23 @@ pub async fn second_session(server: &TestServer, account: &Account) -> Account {
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     palaver_tests::account_from(&reply.body)
 }
+
+/// Each client's next frame of type `kind` carries `expected`: every field it names, with
+/// that value (nested objects are compared field by field too).
+pub async fn each_hears(clients: &mut [&mut WsClient], kind: &str, expected: Value) {
+    for client in clients.iter_mut() {
+        let frame = client.next_of(kind).await;
+        assert_fields(&frame, &expected, kind);
+    }
+}
+
+fn assert_fields(frame: &Value, expected: &Value, path: &str) {
+    match expected {
+        Value::Object(fields) => {
+            for (name, value) in fields {
+                assert_fields(&frame[name], value, &format!("{path}.{name}"));
+            }
+        }
+        value => assert_eq!(frame, value, "{path}"),
+    }
+}

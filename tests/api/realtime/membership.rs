@@ -1,7 +1,9 @@
 //! Membership and conversation events: who joins, leaves, changes role, and the
 //! conversation's own creation, renaming and deletion.
 
-use super::helpers::{delete, frames_before_marker, patch, send_rest, server, solo_group};
+use super::helpers::{
+    delete, each_hears, frames_before_marker, patch, send_rest, server, solo_group,
+};
 use palaver_tests::serde_json::json;
 use palaver_tests::{Account, TestServer};
 
@@ -39,13 +41,14 @@ async fn conversation_created_reaches_every_member_and_a_member_added_later() {
     let mut eve_phone = server.connect(&eve).await;
 
     let group = server.create_conversation(&ada, "group", &[&bob]).await;
-    for client in [&mut ada_phone, &mut ada_laptop, &mut bob_phone] {
-        let created = client.next_of("conversation.created").await;
-        assert_eq!(created["conversation"]["id"], json!(group));
-        assert_eq!(created["conversation"]["kind"], "group");
-        assert_eq!(created["conversation"]["name"], "group of ada");
-        assert_eq!(created["conversation"]["member_count"], 2);
-    }
+    each_hears(
+        &mut [&mut ada_phone, &mut ada_laptop, &mut bob_phone],
+        "conversation.created",
+        json!({ "conversation": {
+            "id": group, "kind": "group", "name": "group of ada", "member_count": 2
+        } }),
+    )
+    .await;
 
     let direct = server
         .post(
@@ -55,11 +58,12 @@ async fn conversation_created_reaches_every_member_and_a_member_added_later() {
         )
         .await;
     assert_eq!(direct.status, 201, "{:?}", direct.body);
-    for client in [&mut bob_phone, &mut cyd_phone] {
-        let created = client.next_of("conversation.created").await;
-        assert_eq!(created["conversation"]["id"], direct.body["id"]);
-        assert_eq!(created["conversation"]["kind"], "direct");
-    }
+    each_hears(
+        &mut [&mut bob_phone, &mut cyd_phone],
+        "conversation.created",
+        json!({ "conversation": { "id": direct.body["id"], "kind": "direct" } }),
+    )
+    .await;
 
     // Cyd, added later, learns of the group at once, and then hears its messages.
     add(&server, &ada, &group, &[&cyd]).await;
@@ -92,18 +96,18 @@ async fn joins_role_changes_and_renames_reach_every_member() {
     let mut eve_phone = server.connect(&eve).await;
 
     add(&server, &ada, &group, &[&cyd]).await;
-    for client in [
+    let mut everyone = [
         &mut ada_phone,
         &mut bob_phone,
         &mut bob_laptop,
         &mut cyd_phone,
-    ] {
-        let joined = client.next_of("member.joined").await;
-        assert_eq!(joined["conversation_id"], json!(group));
-        assert_eq!(joined["seq"], 1);
-        assert_eq!(joined["user_id"], json!(cyd.id));
-        assert_eq!(joined["role"], "member");
-    }
+    ];
+    each_hears(
+        &mut everyone,
+        "member.joined",
+        json!({ "conversation_id": group, "seq": 1, "user_id": cyd.id, "role": "member" }),
+    )
+    .await;
 
     let promoted = patch(
         &server,
@@ -118,18 +122,12 @@ async fn joins_role_changes_and_renames_reach_every_member() {
         promoted.status,
         promoted.body
     );
-    for client in [
-        &mut ada_phone,
-        &mut bob_phone,
-        &mut bob_laptop,
-        &mut cyd_phone,
-    ] {
-        let updated = client.next_of("member.updated").await;
-        assert_eq!(updated["conversation_id"], json!(group));
-        assert_eq!(updated["seq"], 2);
-        assert_eq!(updated["user_id"], json!(bob.id));
-        assert_eq!(updated["role"], "admin");
-    }
+    each_hears(
+        &mut everyone,
+        "member.updated",
+        json!({ "conversation_id": group, "seq": 2, "user_id": bob.id, "role": "admin" }),
+    )
+    .await;
 
     // The new admin renames it.
     let renamed = patch(
@@ -140,18 +138,13 @@ async fn joins_role_changes_and_renames_reach_every_member() {
     )
     .await;
     assert_eq!(renamed.status, 200, "{:?}", renamed.body);
-    for client in [
-        &mut ada_phone,
-        &mut bob_phone,
-        &mut bob_laptop,
-        &mut cyd_phone,
-    ] {
-        let updated = client.next_of("conversation.updated").await;
-        assert_eq!(updated["conversation_id"], json!(group));
-        assert_eq!(updated["seq"], 3);
-        assert_eq!(updated["conversation"]["id"], json!(group));
-        assert_eq!(updated["conversation"]["name"], "the crew");
-    }
+    each_hears(
+        &mut everyone,
+        "conversation.updated",
+        json!({ "conversation_id": group, "seq": 3,
+                "conversation": { "id": group, "name": "the crew" } }),
+    )
+    .await;
 
     let eves = frames_before_marker(&server, &mut eve_phone, &eve, &eves_own).await;
     assert!(eves.is_empty(), "a stranger got {eves:?}");
@@ -184,17 +177,17 @@ async fn member_left_reaches_the_members_and_the_one_who_left_then_they_hear_no_
     )
     .await;
     assert_eq!(removed.status, 204, "{:?}", removed.body);
-    for client in [
-        &mut ada_phone,
-        &mut bob_phone,
-        &mut bob_laptop,
-        &mut cyd_phone,
-    ] {
-        let left = client.next_of("member.left").await;
-        assert_eq!(left["conversation_id"], json!(group));
-        assert_eq!(left["seq"], 1);
-        assert_eq!(left["user_id"], json!(bob.id));
-    }
+    each_hears(
+        &mut [
+            &mut ada_phone,
+            &mut bob_phone,
+            &mut bob_laptop,
+            &mut cyd_phone,
+        ],
+        "member.left",
+        json!({ "conversation_id": group, "seq": 1, "user_id": bob.id }),
+    )
+    .await;
 
     // Cyd leaves by herself.
     let left = delete(
@@ -205,11 +198,12 @@ async fn member_left_reaches_the_members_and_the_one_who_left_then_they_hear_no_
     )
     .await;
     assert_eq!(left.status, 204, "{:?}", left.body);
-    for client in [&mut ada_phone, &mut cyd_phone] {
-        let left = client.next_of("member.left").await;
-        assert_eq!(left["seq"], 2);
-        assert_eq!(left["user_id"], json!(cyd.id));
-    }
+    each_hears(
+        &mut [&mut ada_phone, &mut cyd_phone],
+        "member.left",
+        json!({ "seq": 2, "user_id": cyd.id }),
+    )
+    .await;
 
     // What happens next in the group is no longer theirs to hear.
     send_rest(&server, &ada, &group, "just me now").await;
@@ -240,10 +234,12 @@ async fn conversation_deleted_reaches_every_member() {
 
     let deleted = delete(&server, &ada, &format!("/api/conversations/{group}"), None).await;
     assert_eq!(deleted.status, 204, "{:?}", deleted.body);
-    for client in [&mut ada_phone, &mut bob_phone, &mut bob_laptop] {
-        let gone = client.next_of("conversation.deleted").await;
-        assert_eq!(gone["conversation_id"], json!(group));
-    }
+    each_hears(
+        &mut [&mut ada_phone, &mut bob_phone, &mut bob_laptop],
+        "conversation.deleted",
+        json!({ "conversation_id": group }),
+    )
+    .await;
     let eves = frames_before_marker(&server, &mut eve_phone, &eve, &eves_own).await;
     assert!(eves.is_empty(), "a stranger got {eves:?}");
 }
