@@ -126,8 +126,16 @@ impl ApiError {
         &self.message
     }
 
-    pub fn details(&self) -> Option<&Value> {
-        self.details.as_ref()
+    /// The error's fields in the contract's shape: `code`, `message` and `details` if any.
+    /// REST wraps them in `{"error": ...}`; the WebSocket adds them to an `error` frame.
+    pub fn fields(&self) -> Map<String, Value> {
+        let mut fields = Map::new();
+        fields.insert("code".into(), self.code.into());
+        fields.insert("message".into(), self.message.clone().into());
+        if let Some(details) = &self.details {
+            fields.insert("details".into(), details.clone());
+        }
+        fields
     }
 
     /// Adds one entry to the details, keeping those already there.
@@ -154,10 +162,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut body = json!({ "code": self.code, "message": self.message });
-        if let (Some(details), Some(object)) = (&self.details, body.as_object_mut()) {
-            object.insert("details".into(), details.clone());
-        }
+        let body = Value::Object(self.fields());
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

@@ -111,14 +111,9 @@ pub(crate) fn ack(client_id: Option<&str>, message: Option<Message>) -> ByteStri
 
 /// Answers a command that failed, in the error shape of the REST API, flattened.
 pub(crate) fn error(client_id: Option<&str>, error: &ApiError) -> ByteString {
-    let mut frame = Map::new();
+    let mut frame = error.fields();
     frame.insert("type".into(), "error".into());
     frame.insert("client_id".into(), client_id.into());
-    frame.insert("code".into(), error.code().into());
-    frame.insert("message".into(), error.message().into());
-    if let Some(details) = error.details() {
-        frame.insert("details".into(), details.clone());
-    }
     render(&Value::Object(frame))
 }
 

@@ -118,16 +118,16 @@ impl Hub {
             }),
         };
         if let Some(bus) = &ports.bus {
-            let (queue, to_presence) = (to_dispatcher, hub.inner.to_presence.clone());
-            let (presence, node) = (hub.inner.presence.clone(), hub.inner.presence.node());
+            let (queue, inner) = (to_dispatcher, hub.downgrade());
+            let node = hub.inner.presence.node();
             bus.subscribe(Box::new(move |payload| match Envelope::decode(&payload) {
                 // This node delivered its own envelopes when it published them.
                 Ok((origin, _)) if origin == node => {}
                 // Presence is applied here rather than queued behind deliveries, so that a
                 // busy dispatcher cannot make other nodes look silent.
                 Ok((_, Envelope::Presence(report))) => {
-                    for transition in presence.apply(report, Utc::now()) {
-                        let _ = to_presence.send(transition);
+                    if let Some(inner) = inner.upgrade() {
+                        inner.apply_presence(report);
                     }
                 }
                 Ok((_, envelope)) => {
@@ -268,6 +268,13 @@ impl Inner {
         }
     }
 
+    /// Takes in another node's presence report and announces what it changed.
+    fn apply_presence(&self, report: PresenceReport) {
+        for transition in self.presence.apply(report, Utc::now()) {
+            self.announce(Some(transition));
+        }
+    }
+
     fn announce(&self, transition: Option<Transition>) {
         if let Some(transition) = transition {
             let _ = self.to_presence.send(transition);
@@ -333,9 +340,7 @@ async fn dispatch(
                 continue;
             }
             Some(Envelope::Presence(report)) => {
-                for transition in hub.presence.apply(report, Utc::now()) {
-                    let _ = hub.to_presence.send(transition);
-                }
+                hub.apply_presence(report);
                 continue;
             }
         };

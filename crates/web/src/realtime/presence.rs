@@ -199,13 +199,7 @@ impl ClusterPresence {
                 let users: HashSet<Uuid> = users.into_iter().collect();
                 let previous = table
                     .remote
-                    .insert(
-                        node,
-                        RemoteNode {
-                            users: users.clone(),
-                            last_heard: Instant::now(),
-                        },
-                    )
+                    .remove(&node)
                     .map(|n| n.users)
                     .unwrap_or_default();
                 for &user in users.difference(&previous) {
@@ -214,6 +208,8 @@ impl ClusterPresence {
                 for &user in previous.difference(&users) {
                     transitions.extend(table.node_lost(user, now));
                 }
+                let last_heard = Instant::now();
+                table.remote.insert(node, RemoteNode { users, last_heard });
             }
             PresenceReport::Gone { node } => {
                 transitions.extend(Self::forget(&mut table, node, now));
