@@ -31,6 +31,7 @@ mod error;
 mod namespace;
 mod nats_bus;
 mod outbox;
+mod metrics;
 mod redis_bus;
 mod task;
 mod url;

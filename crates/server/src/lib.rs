@@ -1,12 +1,14 @@
 //! The `palaver-server` binary's library half: wiring the adapters into the use-cases and
 //! serving them. Black-box tests start the real server through [`start`].
 
+pub mod metrics_recorder;
 pub mod telemetry;
 mod wiring;
 
 pub use wiring::{Components, build};
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use palaver_application::accounts::PurgeExpiredCredentials;
@@ -109,10 +111,21 @@ fn listen(
         Signals::Ignore => None,
     };
     let state = components.state.clone();
+    let operations = palaver_web::Operations {
+        metrics: metrics_recorder::endpoint(components.database().clone()),
+        cors: palaver_web::CorsPolicy::new(settings.server.cors_origins.as_slice()),
+    };
     // actix-server's own handling stops at once on SIGINT; ours stops gracefully on both.
-    let mut server =
-        HttpServer::new(move || App::new().configure(palaver_web::configure(state.clone())))
-            .listen(listener)?
+    // The request trace is outermost, so that every answer (CORS refusals too) carries
+    // X-Request-Id and is counted.
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(palaver_web::apply_cors))
+            .wrap(from_fn(palaver_web::trace_request))
+            .configure(palaver_web::operations(operations.clone()))
+            .configure(palaver_web::configure(state.clone()))
+    })
+    .listen(listener)?
             .shutdown_timeout(settings.server.shutdown_timeout_secs)
             .disable_signals();
     if settings.server.workers > 0 {
