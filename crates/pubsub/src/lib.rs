@@ -28,10 +28,10 @@
 
 mod backoff;
 mod error;
+mod metrics;
 mod namespace;
 mod nats_bus;
 mod outbox;
-mod metrics;
 mod redis_bus;
 mod task;
 mod url;

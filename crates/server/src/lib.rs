@@ -126,8 +126,8 @@ fn listen(
             .configure(palaver_web::configure(state.clone()))
     })
     .listen(listener)?
-            .shutdown_timeout(settings.server.shutdown_timeout_secs)
-            .disable_signals();
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    .disable_signals();
     if settings.server.workers > 0 {
         server = server.workers(settings.server.workers);
     }

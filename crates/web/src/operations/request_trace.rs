@@ -1,8 +1,8 @@
 use super::request_id::{REQUEST_ID_HEADER, RequestId};
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
 use std::time::Instant;
 use tracing::Instrument;
 
