@@ -11,66 +11,109 @@
 #   PALAVER_TEST_NATS_URL=nats://127.0.0.1:4222
 #
 # With either set, `make test` also runs the cluster bus tests (`make test-bus`) against that
-# server, each test on namespaces of its own, and `make test-servers` runs the two-node cluster
+# server, each test on namespaces of its own. `make test-servers` runs the two-node cluster
 # tests (palaver-server's tests/cluster.rs: two palaver-server processes on one database) on
-# each database server with each bus named. Those tests skip without a bus URL, but fail
-# instead when CI is set; `make test-sqlite` skips them on purpose (PALAVER_TEST_SKIP_CLUSTER).
+# each bus named, on each database server named (or on SQLite when none is). Tests that need
+# a server are #[ignore]d: nextest reports them as skipped, they run only when their server
+# is named, and `make test` ends by listing what it did not run. With CI set (not "false"
+# or "0"), every URL above must be set: CI fails rather than skip a test.
+#
+# `make test-deploy` puts nginx from deploy/ in front of two palaver-server nodes on
+# PostgreSQL and Redis and checks REST and a WebSocket message across nodes over HTTPS.
 #
 # The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
 # docs/benchmarks.md for how to run it against a release build.
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
-TEST_RUNNER := $(shell if $(CARGO) nextest --version >/dev/null 2>&1; then echo "$(CARGO) nextest run"; else echo "$(CARGO) test"; fi)
+NEXTEST := $(shell if $(CARGO) nextest --version >/dev/null 2>&1; then echo yes; fi)
+ifeq ($(NEXTEST),yes)
+TEST_RUNNER := $(CARGO) nextest run
+# Only the #[ignore]d tests (those that need a server); a name filter may follow.
+IGNORED_ONLY := --run-ignored only
+else
+TEST_RUNNER := $(CARGO) test
+IGNORED_ONLY := -- --ignored
+endif
 DB_TEST_CRATES := -p palaver-migrations -p palaver-persistence -p palaver-server -p palaver-tests
-BUS_TEST_CRATES := -p palaver-pubsub
+SERVER_URLS := PALAVER_TEST_POSTGRES_URL PALAVER_TEST_MYSQL_URL PALAVER_TEST_REDIS_URL PALAVER_TEST_NATS_URL
 export PALAVER_TEST_REDIS_URL PALAVER_TEST_NATS_URL
+IN_CI := $(filter-out false 0,$(strip $(CI)))
 
 TEST_TARGETS := test-sqlite test-servers
 ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status
+.PHONY: run test check-ci-servers test-sqlite test-servers test-bus test-deploy build release lint fmt migrate-status
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
 
-test: $(TEST_TARGETS)
-	@case " $(TEST_TARGETS) " in *" test-bus "*) ;; \
-	*) echo "== no PALAVER_TEST_REDIS_URL or PALAVER_TEST_NATS_URL given: Redis and NATS bus tests not run";; esac
+test: check-ci-servers $(TEST_TARGETS)
+	@missing=""; \
+	[ -n "$$PALAVER_TEST_POSTGRES_URL$$PALAVER_TEST_MYSQL_URL$$PALAVER_TEST_DATABASE_URL" ] || \
+		missing="$$missing\n   the database tests on PostgreSQL and MySQL (set PALAVER_TEST_POSTGRES_URL, PALAVER_TEST_MYSQL_URL)"; \
+	[ -n "$$PALAVER_TEST_REDIS_URL" ] || \
+		missing="$$missing\n   the Redis bus tests and two-node cluster tests on Redis (set PALAVER_TEST_REDIS_URL)"; \
+	[ -n "$$PALAVER_TEST_NATS_URL" ] || \
+		missing="$$missing\n   the NATS bus tests and two-node cluster tests on NATS (set PALAVER_TEST_NATS_URL)"; \
+	if [ -n "$$missing" ]; then printf "== NOT RUN (their servers were not named; nextest counted them as skipped):$$missing\n"; \
+	else echo "== every test ran"; fi
 
-# The two-node cluster tests run in test-servers, not here.
+# In CI nothing may be skipped: every server URL must be given.
+check-ci-servers:
+ifneq ($(IN_CI),)
+	@missing=""; for variable in $(SERVER_URLS); do \
+		eval "value=\$${$$variable}"; [ -n "$$value" ] || missing="$$missing $$variable"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "== CI is set but not:$$missing; CI runs every test, so it fails rather than skip" >&2; exit 1; fi
+endif
+
+# Everything on SQLite; tests that need a server (#[ignore]d) are reported as skipped.
 test-sqlite:
 	env -u PALAVER_TEST_DATABASE_URL -u PALAVER_TEST_REDIS_URL -u PALAVER_TEST_NATS_URL \
-		PALAVER_TEST_SKIP_CLUSTER=1 $(TEST_RUNNER) --workspace --exclude palaver-loadgen
+		$(TEST_RUNNER) --workspace --exclude palaver-loadgen
 
+# The database tests on each database server named, and the two-node cluster tests on each
+# bus named (on that database; on SQLite when no database server is named).
 test-servers:
 	@set -e; ran=""; \
 	for url in "$$PALAVER_TEST_POSTGRES_URL" "$$PALAVER_TEST_MYSQL_URL" "$$PALAVER_TEST_DATABASE_URL"; do \
 		case "$$url" in ""|sqlite*) continue;; esac; \
 		case " $$ran " in *" $$url "*) continue;; esac; \
 		ran="$$ran $$url"; \
-		buses="$${PALAVER_TEST_REDIS_URL:+ Redis}$${PALAVER_TEST_NATS_URL:+ NATS}"; \
-		echo "== database tests on $${url%%:*}, cluster tests on$${buses:- no bus (skipped)}"; \
-		PALAVER_TEST_DATABASE_URL="$$url" PALAVER_TEST_REDIS_URL="$$PALAVER_TEST_REDIS_URL" \
-			PALAVER_TEST_NATS_URL="$$PALAVER_TEST_NATS_URL" $(TEST_RUNNER) $(DB_TEST_CRATES); \
+		echo "== database tests on $${url%%:*}"; \
+		PALAVER_TEST_DATABASE_URL="$$url" $(TEST_RUNNER) $(DB_TEST_CRATES); \
 	done; \
-	[ -n "$$ran" ] || echo "== no database server URL given: PostgreSQL and MySQL tests not run"
+	[ -n "$$ran" ] || echo "== no database server URL given: PostgreSQL and MySQL tests not run"; \
+	for url in $${ran:-sqlite}; do \
+		for bus in redis:"$$PALAVER_TEST_REDIS_URL" nats:"$$PALAVER_TEST_NATS_URL"; do \
+			[ -n "$${bus#*:}" ] || continue; \
+			echo "== two-node cluster tests on $${url%%:*} with a $${bus%%:*} bus"; \
+			database=""; [ "$$url" = sqlite ] || database="PALAVER_TEST_DATABASE_URL=$$url"; \
+			env -u PALAVER_TEST_DATABASE_URL $$database \
+				$(TEST_RUNNER) -p palaver-server --test cluster $(IGNORED_ONLY) $${bus%%:*}_cluster::; \
+		done; \
+	done
 
-# The cluster bus against the Redis and/or NATS servers named above (a test whose server is
-# not named says it is skipped), then the black-box WebSocket tests with the server on each
-# named bus (on PostgreSQL when PALAVER_TEST_POSTGRES_URL is set).
+# The cluster bus against the Redis and/or NATS servers named above, then the black-box
+# WebSocket tests with the server on each named bus (on PostgreSQL when
+# PALAVER_TEST_POSTGRES_URL is set).
 test-bus:
-	@servers="$${PALAVER_TEST_REDIS_URL:+ Redis}$${PALAVER_TEST_NATS_URL:+ NATS}"; \
-	echo "== cluster bus tests on$${servers:- no server (each live test says it is skipped)}"
-	$(TEST_RUNNER) $(BUS_TEST_CRATES)
+	@set -e; for bus in redis:"$$PALAVER_TEST_REDIS_URL" nats:"$$PALAVER_TEST_NATS_URL"; do \
+		[ -n "$${bus#*:}" ] || continue; \
+		echo "== cluster bus tests on $${bus%%:*}"; \
+		$(TEST_RUNNER) -p palaver-pubsub --test $${bus%%:*} $(IGNORED_ONLY); \
+	done
 	@set -e; for bus in "$$PALAVER_TEST_REDIS_URL" "$$PALAVER_TEST_NATS_URL"; do \
 		[ -n "$$bus" ] || continue; \
 		database="$${PALAVER_TEST_POSTGRES_URL:-sqlite}"; \
 		echo "== WebSocket tests on $${database%%:*} with a $${bus%%:*} bus"; \
-		env -u PALAVER_TEST_DATABASE_URL $${PALAVER_TEST_POSTGRES_URL:+PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_POSTGRES_URL"} \
-			PALAVER_TEST_PUBSUB_URL="$$bus" $(TEST_RUNNER) -p palaver-tests realtime; \
+		for tests in realtime operations::metrics; do \
+			env -u PALAVER_TEST_DATABASE_URL $${PALAVER_TEST_POSTGRES_URL:+PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_POSTGRES_URL"} \
+				PALAVER_TEST_PUBSUB_URL="$$bus" $(TEST_RUNNER) -p palaver-tests $$tests; \
+		done; \
 	done
 
 build:
