@@ -116,6 +116,16 @@ test-bus:
 		done; \
 	done
 
+# nginx running deploy/nginx/palaver.conf in front of two palaver-server nodes on PostgreSQL
+# and Redis, checked over HTTPS (crates/server/tests/deploy.rs). Fails without its servers.
+NGINX ?= $(shell command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+test-deploy:
+	@[ -n "$$PALAVER_TEST_POSTGRES_URL" ] || { echo "== test-deploy needs PALAVER_TEST_POSTGRES_URL" >&2; exit 1; }
+	@[ -n "$$PALAVER_TEST_REDIS_URL" ] || { echo "== test-deploy needs PALAVER_TEST_REDIS_URL" >&2; exit 1; }
+	@[ -x "$(NGINX)" ] || { echo "== test-deploy needs nginx (apt-get install nginx)" >&2; exit 1; }
+	env PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_POSTGRES_URL" PALAVER_TEST_NGINX="$(NGINX)" \
+		$(TEST_RUNNER) -p palaver-server --test deploy $(IGNORED_ONLY)
+
 build:
 	$(CARGO) build
 
