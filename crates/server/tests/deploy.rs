@@ -145,41 +145,57 @@ fn free_port() -> u16 {
 /// paths and the two nodes' addresses. Every substitution must find its line, so that the
 /// recipe cannot drift from what is tested.
 fn site_config(directory: &Path, upstreams: [&str; 2], http: u16, https: u16) -> String {
-    let mut site = std::fs::read_to_string(format!("{DEPLOY_DIR}/nginx/palaver.conf")).unwrap();
+    let upstream_file = directory.join("palaver-upstream.conf");
+    let upstream = substitute(
+        "palaver-upstream.conf",
+        &[
+            (
+                "server 127.0.0.1:8080 ",
+                format!("server {} ", upstreams[0]),
+            ),
+            (
+                "server 127.0.0.1:8081 ",
+                format!("server {} ", upstreams[1]),
+            ),
+        ],
+    );
+    std::fs::write(&upstream_file, upstream).unwrap();
     let directory = directory.display();
-    for (from, to) in [
-        (
-            "server 127.0.0.1:8080 ",
-            format!("server {} ", upstreams[0]),
-        ),
-        (
-            "server 127.0.0.1:8081 ",
-            format!("server {} ", upstreams[1]),
-        ),
-        ("listen 80;", format!("listen 127.0.0.1:{http};")),
-        ("listen [::]:80;", String::new()),
-        ("listen 443 ssl;", format!("listen 127.0.0.1:{https} ssl;")),
-        ("listen [::]:443 ssl;", String::new()),
-        (
-            "/etc/palaver/tls/palaver.crt",
-            format!("{directory}/palaver.crt"),
-        ),
-        (
-            "/etc/palaver/tls/palaver.key",
-            format!("{directory}/palaver.key"),
-        ),
-        (
-            "/var/log/nginx/palaver.access.log",
-            format!("{directory}/access.log"),
-        ),
-    ] {
-        assert!(
-            site.contains(from),
-            "deploy/nginx/palaver.conf has no {from:?}"
-        );
-        site = site.replace(from, &to);
+    substitute(
+        "palaver.conf",
+        &[
+            (
+                "/etc/nginx/palaver-upstream.conf",
+                upstream_file.display().to_string(),
+            ),
+            ("listen 80;", format!("listen 127.0.0.1:{http};")),
+            ("listen [::]:80;", String::new()),
+            ("listen 443 ssl;", format!("listen 127.0.0.1:{https} ssl;")),
+            ("listen [::]:443 ssl;", String::new()),
+            (
+                "/etc/palaver/tls/palaver.crt",
+                format!("{directory}/palaver.crt"),
+            ),
+            (
+                "/etc/palaver/tls/palaver.key",
+                format!("{directory}/palaver.key"),
+            ),
+            (
+                "/var/log/nginx/palaver.access.log",
+                format!("{directory}/access.log"),
+            ),
+        ],
+    )
+}
+
+/// deploy/nginx/`file` with each `(from, to)` applied; each `from` must be there.
+fn substitute(file: &str, substitutions: &[(&str, String)]) -> String {
+    let mut config = std::fs::read_to_string(format!("{DEPLOY_DIR}/nginx/{file}")).unwrap();
+    for (from, to) in substitutions {
+        assert!(config.contains(from), "deploy/nginx/{file} has no {from:?}");
+        config = config.replace(from, to);
     }
-    site
+    config
 }
 
 fn main_config(directory: &Path) -> String {
