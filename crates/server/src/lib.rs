@@ -24,6 +24,8 @@ pub struct RunningServer {
     signal_watcher: Option<tokio::task::JoinHandle<()>>,
     /// Deletes expired tokens and dead sessions every [`PURGE_INTERVAL`].
     purger: tokio::task::JoinHandle<()>,
+    /// Keeps the metrics recorder's memory bounded between scrapes.
+    metrics_upkeep: tokio::task::JoinHandle<()>,
     components: Components,
 }
 
@@ -68,6 +70,7 @@ pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<Runn
         handle,
         serving: tokio::spawn(server),
         signal_watcher,
+        metrics_upkeep: tokio::spawn(metrics_recorder::upkeep_periodically()),
         purger: tokio::spawn(purge_periodically(
             components.purge_expired_credentials.clone(),
         )),
@@ -195,6 +198,7 @@ impl RunningServer {
             signal_watcher.abort();
         }
         self.purger.abort();
+        self.metrics_upkeep.abort();
         self.components.close().await;
         served??;
         tracing::info!("palaver stopped");

@@ -36,6 +36,21 @@ fn install() -> PrometheusHandle {
     handle
 }
 
+/// How often the recorder drains histogram samples when nobody scrapes it.
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs the recorder's upkeep every [`UPKEEP_INTERVAL`] (a scrape runs it too), so that
+/// samples do not pile up on a node nobody scrapes.
+pub async fn upkeep_periodically() {
+    let handle = handle();
+    let mut ticks = tokio::time::interval(UPKEEP_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        handle.run_upkeep();
+    }
+}
+
 /// `GET /metrics` for a server on `database`: the recorder, plus the pool's gauges read at
 /// each scrape.
 pub fn endpoint(database: Database) -> MetricsEndpoint {
