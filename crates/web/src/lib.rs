@@ -6,6 +6,7 @@
 mod dto;
 mod error;
 mod extract;
+mod openapi;
 mod realtime;
 mod request_log;
 mod routes;

@@ -8,10 +8,13 @@ use palaver_application::users::UserProfile;
 use palaver_domain::secret::SecretToken;
 use palaver_domain::user::{EmailAddress, Password, PersonName, PhoneNumber, Username, Viewer};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    #[schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]+$")]
     pub username: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     pub email: Option<String>,
     pub first_name: Option<String>,
@@ -45,7 +48,7 @@ impl RegisterRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// A username or an email address.
     pub username: String,
@@ -61,14 +64,15 @@ impl LoginRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -85,7 +89,7 @@ impl ChangePasswordRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
     pub email: String,
 }
@@ -96,9 +100,10 @@ impl PasswordResetRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetConfirmRequest {
     pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -116,12 +121,17 @@ impl PasswordResetConfirmRequest {
 }
 
 /// `{"user", "access_token", "refresh_token", "token_type": "Bearer", "expires_in"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Session)]
 pub struct SessionResponse {
     pub user: UserResponse,
+    /// A short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
+    /// Opaque; exchange it at `POST /api/auth/refresh`.
     pub refresh_token: String,
+    #[schema(value_type = String, pattern = "^Bearer$")]
     pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
     pub expires_in: u64,
 }
 
