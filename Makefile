@@ -31,7 +31,7 @@ ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status
+.PHONY: run test test-sqlite test-servers test-bus fuzz build release lint fmt migrate-status
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
@@ -72,6 +72,13 @@ test-bus:
 		env -u PALAVER_TEST_DATABASE_URL $${PALAVER_TEST_POSTGRES_URL:+PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_POSTGRES_URL"} \
 			PALAVER_TEST_PUBSUB_URL="$$bus" $(TEST_RUNNER) -p palaver-tests realtime; \
 	done
+
+# Schemathesis (installed by the target into target/fuzz-venv) against the OpenAPI document
+# a fresh debug server serves, with every check: on SQLite, then on a fresh PostgreSQL
+# database when PALAVER_TEST_POSTGRES_URL is set. PALAVER_FUZZ_SECONDS (default 120) bounds
+# each run. Fails on any server error or failed check.
+fuzz:
+	tests/fuzz/run
 
 build:
 	$(CARGO) build

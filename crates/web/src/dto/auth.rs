@@ -16,9 +16,21 @@ pub struct RegisterRequest {
     pub username: String,
     #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// Blank counts as absent.
+    #[schema(
+        pattern = r"^\s*(?:[!-;=?A-~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?\s*$"
+    )]
     pub email: Option<String>,
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub first_name: Option<String>,
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub last_name: Option<String>,
+    /// 5 to 20 digits, optionally starting with `+`; spaces, `-`, `.` and brackets ignored.
+    #[schema(pattern = r"^\s*(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?\s*$")]
     pub phone: Option<String>,
 }
 
@@ -91,6 +103,9 @@ impl ChangePasswordRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
+    #[schema(
+        pattern = r"^\s*[!-;=?A-~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\s*$"
+    )]
     pub email: String,
 }
 

@@ -354,8 +354,10 @@ pub struct MarkReadRequest {
 #[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
     /// Only messages with a smaller `seq`.
+    #[param(minimum = 0)]
     pub before_seq: Option<i64>,
-    /// Only messages with a larger `seq`.
+    /// Only messages with a larger `seq` (below `before_seq` when both are given).
+    #[param(minimum = 0)]
     pub after_seq: Option<i64>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -377,6 +379,7 @@ pub struct EventsQuery {
 #[into_params(parameter_in = Query)]
 pub struct SearchMessagesQuery {
     /// The words to find.
+    #[param(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: Option<String>,
     /// Limits the search to one conversation.
     pub conversation_id: Option<Uuid>,

@@ -1,6 +1,7 @@
 //! Request and response bodies. Requests convert into validated domain input here, at the
 //! edge; responses are built from domain values and never carry password material.
 
+pub mod admin;
 pub mod auth;
 pub mod conversations;
 pub mod users;

@@ -97,15 +97,28 @@ impl UserResponse {
 pub struct UpdateUserRequest {
     #[schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]+$")]
     pub username: Option<String>,
+    /// Changing one's own email address needs `current_password`.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(
+        pattern = r"^\s*(?:[!-;=?A-~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?\s*$"
+    )]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(pattern = r"^\s*(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?\s*$")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub last_name: Option<Option<String>>,
+    /// An http(s) URL.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(pattern = r"^\s*(?:https?://[!-.0-~][!-~]{0,2038})?\s*$")]
     pub avatar_url: Option<Option<String>>,
     /// Admins changing someone else only.
     #[schema(value_type = Option<crate::openapi::schemas::UserRole>)]

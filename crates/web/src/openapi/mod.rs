@@ -64,6 +64,8 @@ use utoipa::{Modify, OpenApi};
         routes::messages::edit,
         routes::messages::delete,
         routes::messages::search,
+        routes::admin::conversations,
+        routes::admin::stats,
     ),
     components(schemas(schemas::ErrorBody, schemas::ErrorFields, schemas::ErrorCode)),
     modifiers(&BearerAuth),
@@ -72,17 +74,38 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Profiles and presence"),
         (name = "conversations", description = "Conversations, members, read markers and the event log"),
         (name = "messages", description = "Sending, reading, editing and searching messages"),
+        (name = "admin", description = "Global administration"),
         (name = "realtime", description = "The WebSocket gateway"),
         (name = "operations", description = "Health and the API documents"),
     )
 )]
 pub struct ApiDoc;
 
-/// `bearer`: the `access_token` of a session, as `Authorization: Bearer <token>`.
+/// Adds the `bearer` security scheme (the `access_token` of a session, as
+/// `Authorization: Bearer <token>`) and makes operation ids unique.
 struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        // Handlers in different modules share names (`get`, `delete` ...): prefix each
+        // operation id with its tag, `users_get`, so that ids are unique.
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let tag = operation.tags.as_ref().and_then(|t| t.first()).cloned();
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -163,8 +186,10 @@ const DOCS_PAGE: &str = include_str!("docs.html");
     path = "/api/ws",
     tag = "realtime",
     summary = "Open the WebSocket (frames: /api/asyncapi.json)",
-    description = "Upgrades to a WebSocket. The token comes as `Authorization: Bearer` or, \
-        for browsers, as `?access_token=`; a bad token gets 401 before the upgrade.",
+    description = "Upgrades to a WebSocket (RFC 6455: `Connection: Upgrade`, `Upgrade: \
+        websocket`, `Sec-WebSocket-Version: 13`, `Sec-WebSocket-Key`). The token comes as \
+        `Authorization: Bearer` or, for browsers, as `?access_token=`; a bad token gets 401 \
+        before the upgrade, a request that is not an upgrade gets 400.",
     params(("access_token" = Option<String>, Query, description = "The access token, for clients that cannot set headers")),
     responses(
         (status = 101, description = "Switched to the WebSocket protocol"),

@@ -138,3 +138,15 @@ fn schema_only_names_match_the_domain() {
         assert_eq!(MemberRole::parse(&name).unwrap().as_str(), name);
     }
 }
+
+#[test]
+fn operation_ids_are_unique() {
+    let document: Value = serde_json::from_str(openapi_document()).unwrap();
+    let mut seen = BTreeSet::new();
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let id = operation["operationId"].as_str().unwrap().to_owned();
+            assert!(seen.insert(id.clone()), "{id} twice");
+        }
+    }
+}

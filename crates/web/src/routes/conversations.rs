@@ -24,7 +24,6 @@ use uuid::Uuid;
     responses(
         (status = 201, description = "Created; the caller owns a group or channel", body = ConversationResponse),
         (status = 200, description = "The existing direct conversation of this pair", body = ConversationResponse),
-        (status = 404, description = "`not_found`: a member id is not a user", body = crate::openapi::schemas::ErrorBody),
         crate::openapi::responses::BearerErrors,
         crate::openapi::responses::JsonBodyErrors,
     ),

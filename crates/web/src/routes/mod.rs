@@ -1,6 +1,7 @@
 //! The route table and the app-wide configuration: JSON limits and the error shape for
 //! malformed input, unknown routes and wrong methods.
 
+pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod conversations;
 pub(crate) mod health;
@@ -143,6 +144,10 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     endpoint("/api/search/messages", Method::GET, |r| {
         r.to(messages::search)
     }),
+    endpoint("/api/admin/conversations", Method::GET, |r| {
+        r.to(admin::conversations)
+    }),
+    endpoint("/api/admin/stats", Method::GET, |r| r.to(admin::stats)),
 ];
 
 /// The resource of one path with its methods; any other method answers 405 in the
