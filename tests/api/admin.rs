@@ -134,3 +134,20 @@ async fn stats_count_the_store_and_this_nodes_connections() {
     assert_eq!(nodes[0]["users"], 1);
     assert_eq!(nodes[0]["connections"], 2);
 }
+
+#[tokio::test]
+async fn an_admin_deleting_someone_may_leave_the_body_out_but_not_send_a_wrong_one() {
+    let server = TestServer::start().await;
+    let (root, ann) = (server.register("root").await, server.register("ann").await);
+    server.grant_admin(&root).await;
+    let path = format!("/api/users/{}", ann.id);
+    let token = Some(root.access_token.as_str());
+    let wrong = server
+        .call(Method::DELETE, &path, token, Some(json!({"password": 7})))
+        .await;
+    assert_eq!((wrong.status, wrong.code()), (400, "validation_failed"));
+    assert_eq!(server.get(&path, token).await.status, 200, "still there");
+    let bare = server.call(Method::DELETE, &path, token, None).await;
+    assert_eq!(bare.status, 204);
+    assert_eq!(server.get(&path, token).await.status, 404);
+}

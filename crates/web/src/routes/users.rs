@@ -3,7 +3,8 @@ use crate::dto::{ListResponse, PageQuery};
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use palaver_application::page::PageRequest;
 use palaver_application::users::UpdateProfileInput;
 use palaver_domain::user::{Password, UserId};
@@ -237,17 +238,41 @@ pub async fn delete(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<Uuid>,
-    body: Option<web::Json<DeleteAccountRequest>>,
-) -> Result<HttpResponse, ApiError> {
+    request: HttpRequest,
+    body: Result<web::Json<DeleteAccountRequest>, actix_web::Error>,
+) -> Result<HttpResponse, actix_web::Error> {
+    // The body is optional, but one that is sent must be right, even where it is not needed.
+    let body = match body {
+        Ok(body) => Some(body),
+        Err(error) if sends_a_body(&request) => return Err(error),
+        Err(_) => None,
+    };
     let target = UserId::from_uuid(id.into_inner());
     if target == caller.0.user_id {
         let body = body.ok_or_else(|| {
             ApiError::bad_request("deleting your own account needs {\"password\"}")
         })?;
         let password = Password::offered(&body.into_inner().password);
-        state.delete_account.execute(&caller.0, password).await?;
+        state
+            .delete_account
+            .execute(&caller.0, password)
+            .await
+            .map_err(ApiError::from)?;
     } else {
-        state.admin_delete_user.execute(&caller.0, target).await?;
+        state
+            .admin_delete_user
+            .execute(&caller.0, target)
+            .await
+            .map_err(ApiError::from)?;
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn sends_a_body(request: &HttpRequest) -> bool {
+    let headers = request.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|length| length.trim() != "0")
 }
