@@ -71,6 +71,22 @@ async fn the_openapi_document_validates_as_openapi_3_1_and_covers_the_admin_api(
 }
 
 #[tokio::test]
+async fn the_asyncapi_document_validates_as_asyncapi_3() {
+    let server = TestServer::start().await;
+    let asyncapi = document(&server, "/api/asyncapi.json").await;
+    let meta: Value =
+        serde_json::from_str(include_str!("../fixtures/asyncapi-3.0.0.schema.json")).unwrap();
+    assert_eq!(errors_of(&meta, &asyncapi), Vec::<String>::new());
+
+    let mut broken = asyncapi.clone();
+    broken["operations"]["sendToClient"]["action"] = json!("shout");
+    assert!(
+        !errors_of(&meta, &broken).is_empty(),
+        "the schema must catch a broken document"
+    );
+}
+
+#[tokio::test]
 async fn the_docs_page_is_served_whole_from_the_binary() {
     let server = TestServer::start().await;
     let (status, content_type, page) = fetch(&server, "/api/docs").await;
