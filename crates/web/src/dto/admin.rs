@@ -11,6 +11,7 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 pub struct AdminConversationsQuery {
     /// Only conversations whose name contains this text (any case); at most 100 characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -258,6 +258,7 @@ pub struct CreateConversationRequest {
     )]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::schemas::UuidText>, max_items = 1000)]
     pub member_ids: Vec<Uuid>,
 }
 
@@ -292,6 +293,7 @@ pub struct RenameConversationRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddMembersRequest {
+    #[schema(value_type = Vec<crate::openapi::schemas::UuidText>, min_items = 1, max_items = 1000)]
     pub user_ids: Vec<Uuid>,
 }
 
@@ -310,6 +312,7 @@ pub struct SendMessageRequest {
     /// first message instead of a duplicate.
     #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     pub client_id: Option<String>,
+    #[schema(value_type = Option<crate::openapi::schemas::UuidText>)]
     pub reply_to_id: Option<Uuid>,
 }
 
@@ -382,6 +385,7 @@ pub struct SearchMessagesQuery {
     #[param(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: Option<String>,
     /// Limits the search to one conversation.
+    #[param(value_type = Option<crate::openapi::schemas::UuidText>)]
     pub conversation_id: Option<Uuid>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

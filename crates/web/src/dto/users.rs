@@ -195,7 +195,8 @@ pub struct DeleteAccountRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Matches usernames and names; absent or blank lists everyone.
+    /// Matches usernames and names; absent or blank lists everyone. At most 100 characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -198,7 +198,7 @@ const DOCS_PAGE: &str = include_str!("docs.html");
     ),
     security((), ("bearer" = [])),
 )]
-#[allow(dead_code)]
+#[allow(dead_code, reason = "it only carries the route's #[utoipa::path]")]
 fn websocket() {}
 
 #[utoipa::path(

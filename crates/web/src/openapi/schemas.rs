@@ -119,3 +119,12 @@ pub struct AddedMembers {
 pub struct HealthStatus {
     pub status: String,
 }
+
+/// A UUID in its hyphenated form, for ids sent in bodies and queries.
+#[derive(Serialize, ToSchema)]
+#[schema(
+    value_type = String,
+    format = Uuid,
+    pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)]
+pub struct UuidText(String);

@@ -195,7 +195,7 @@ pub async fn members(
     responses(
         (status = 200, description = "The users added (those already members are left out)", body = crate::openapi::schemas::AddedMembers),
         (status = 403, description = "`forbidden`: not the owner or an admin, or a direct conversation", body = crate::openapi::schemas::ErrorBody),
-        (status = 404, description = "`not_found`: no such conversation (or not a member), or a user id is unknown", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member (unknown `user_ids` are `validation_failed`)", body = crate::openapi::schemas::ErrorBody),
         crate::openapi::responses::BearerErrors,
         crate::openapi::responses::JsonBodyErrors,
     ),
