@@ -45,7 +45,7 @@ ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test check-ci-servers test-sqlite test-servers test-bus test-deploy build release lint fmt migrate-status
+.PHONY: run test check-ci-servers test-sqlite test-servers test-bus test-deploy fuzz build release lint fmt migrate-status
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
@@ -130,6 +130,13 @@ test-deploy:
 	@[ -x "$(NGINX)" ] || { echo "== test-deploy needs nginx (apt-get install nginx)" >&2; exit 1; }
 	env PALAVER_TEST_DATABASE_URL="$$PALAVER_TEST_POSTGRES_URL" PALAVER_TEST_NGINX="$(NGINX)" \
 		$(TEST_RUNNER) -p palaver-server --test deploy $(IGNORED_ONLY)
+
+# Schemathesis (installed by the target into target/fuzz-venv) against the OpenAPI document
+# a fresh debug server serves, with every check: on SQLite, then on a fresh PostgreSQL
+# database when PALAVER_TEST_POSTGRES_URL is set. PALAVER_FUZZ_SECONDS (default 120) bounds
+# each run. Fails on any server error or failed check.
+fuzz:
+	tests/fuzz/run
 
 build:
 	$(CARGO) build

@@ -2,9 +2,11 @@
 //! 0 with a fresh database.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
+mod admin;
 mod auth;
 mod authorization;
 mod conversations;
+mod documents;
 mod errors;
 mod messages;
 mod operations;

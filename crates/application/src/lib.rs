@@ -2,6 +2,7 @@
 //! `Arc<dyn Port>` and unit-tested against mockall mocks of those ports.
 
 pub mod accounts;
+pub mod admin;
 pub mod conversations;
 mod error;
 pub mod messages;

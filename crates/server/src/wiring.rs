@@ -6,6 +6,7 @@ use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, PasswordResetSettings,
     PurgeExpiredCredentials, Refresh, Register, RequestPasswordReset, SessionStarter,
 };
+use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember,
@@ -19,14 +20,14 @@ use palaver_application::users::{
     SetGlobalRole, UpdateProfile,
 };
 use palaver_domain::ports::{
-    Clock, ClusterBus, ConversationRepository, Mailer, MessageRepository, Notifier, PasswordHasher,
-    PasswordResetRepository, PresenceDirectory, SecretGenerator, SendRateLimiter,
-    SessionRepository, TokenIssuer, UserRepository,
+    AdminDirectory, Clock, ClusterBus, ConnectionCensus, ConversationRepository, Mailer,
+    MessageRepository, Notifier, PasswordHasher, PasswordResetRepository, PresenceDirectory,
+    SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer, UserRepository,
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
-    ConnectSettings, Database, SqlConversationRepository, SqlDatabaseHealth, SqlMessageRepository,
-    SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
+    ConnectSettings, Database, SqlAdminDirectory, SqlConversationRepository, SqlDatabaseHealth,
+    SqlMessageRepository, SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
 };
 use palaver_security::{BcryptHasher, GovernorSendLimiter, JwtIssuer, RandomSecrets, SystemClock};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
@@ -100,6 +101,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     .await
     .map_err(|error| anyhow::anyhow!("starting the real-time hub: {error}"))?;
     let presence: Arc<dyn PresenceDirectory> = hub.presence();
+    let census: Arc<dyn ConnectionCensus> = hub.presence();
+    let admin_directory: Arc<dyn AdminDirectory> = Arc::new(SqlAdminDirectory::new(&database));
     let notifier: Arc<dyn Notifier> = Arc::new(hub.clone());
     let leave_all =
         LeaveAllConversations::new(conversations.clone(), notifier.clone(), clock.clone());
@@ -237,6 +240,13 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         search_messages: Arc::new(SearchMessages::new(messages)),
+        list_all_conversations: Arc::new(ListAllConversations::new(admin_directory.clone())),
+        get_stats: Arc::new(GetStats::new(
+            admin_directory,
+            presence.clone(),
+            census,
+            clock.clone(),
+        )),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
         hub,
         gateway: GatewaySettings {

@@ -7,6 +7,7 @@ mod dto;
 mod error;
 mod extract;
 mod operations;
+mod openapi;
 mod realtime;
 mod routes;
 mod state;

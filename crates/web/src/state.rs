@@ -3,6 +3,7 @@ use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, Refresh, Register,
     RequestPasswordReset,
 };
+use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember, RenameConversation,
@@ -60,6 +61,8 @@ pub struct AppState {
     pub edit_message: Arc<EditMessage>,
     pub delete_message: Arc<DeleteMessage>,
     pub search_messages: Arc<SearchMessages>,
+    pub list_all_conversations: Arc<ListAllConversations>,
+    pub get_stats: Arc<GetStats>,
     pub database_health: Arc<dyn DatabaseHealth>,
     pub hub: Hub,
     pub gateway: GatewaySettings,

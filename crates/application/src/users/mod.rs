@@ -17,6 +17,6 @@ pub use get_user::GetUser;
 pub use list_online_users::ListOnlineUsers;
 pub use presence::UserProfile;
 pub(crate) use presence::with_presence;
-pub use search_users::SearchUsers;
+pub use search_users::{MAX_QUERY_LEN, SearchUsers};
 pub use set_global_role::SetGlobalRole;
 pub use update_profile::{UpdateProfile, UpdateProfileInput};

@@ -2,9 +2,11 @@
 //! crates implement them; use-cases take them as `Arc<dyn Port>`.
 
 mod accounts;
+mod admin;
 mod conversations;
 mod infrastructure;
 
 pub use accounts::*;
+pub use admin::*;
 pub use conversations::*;
 pub use infrastructure::*;

@@ -1,3 +1,4 @@
+mod admin;
 mod appends;
 mod conversations;
 mod messages;
@@ -5,6 +6,7 @@ mod password_resets;
 mod sessions;
 mod users;
 
+pub use admin::SqlAdminDirectory;
 pub use conversations::SqlConversationRepository;
 pub use messages::SqlMessageRepository;
 pub use password_resets::SqlPasswordResetRepository;

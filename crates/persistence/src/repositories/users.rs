@@ -42,7 +42,7 @@ impl SqlUserRepository {
 }
 
 /// `%text%` with the LIKE wildcards in `text` escaped, lower-cased.
-fn contains_pattern(text: &str) -> LikeExpr {
+pub(super) fn contains_pattern(text: &str) -> LikeExpr {
     let mut escaped = String::with_capacity(text.len() + 2);
     escaped.push('%');
     for c in text.to_lowercase().chars() {

@@ -7,6 +7,7 @@
 mod common;
 mod fixtures;
 
+mod admin;
 mod batching;
 mod concurrency;
 mod events_and_seqs;

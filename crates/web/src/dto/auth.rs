@@ -8,14 +8,29 @@ use palaver_application::users::UserProfile;
 use palaver_domain::secret::SecretToken;
 use palaver_domain::user::{EmailAddress, Password, PersonName, PhoneNumber, Username, Viewer};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
+    #[schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]+$")]
     pub username: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// Blank counts as absent.
+    #[schema(
+        pattern = r"^\s*(?:[!-;=?A-~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?\s*$"
+    )]
     pub email: Option<String>,
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub first_name: Option<String>,
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub last_name: Option<String>,
+    /// 5 to 20 digits, optionally starting with `+`; spaces, `-`, `.` and brackets ignored.
+    #[schema(pattern = r"^\s*(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?\s*$")]
     pub phone: Option<String>,
 }
 
@@ -45,7 +60,7 @@ impl RegisterRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// A username or an email address.
     pub username: String,
@@ -61,14 +76,15 @@ impl LoginRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -85,8 +101,11 @@ impl ChangePasswordRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
+    #[schema(
+        pattern = r"^\s*[!-;=?A-~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\s*$"
+    )]
     pub email: String,
 }
 
@@ -96,9 +115,10 @@ impl PasswordResetRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetConfirmRequest {
     pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -116,12 +136,17 @@ impl PasswordResetConfirmRequest {
 }
 
 /// `{"user", "access_token", "refresh_token", "token_type": "Bearer", "expires_in"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Session)]
 pub struct SessionResponse {
     pub user: UserResponse,
+    /// A short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
+    /// Opaque; exchange it at `POST /api/auth/refresh`.
     pub refresh_token: String,
+    #[schema(value_type = String, pattern = "^Bearer$")]
     pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
     pub expires_in: u64,
 }
 

@@ -12,11 +12,14 @@ use palaver_domain::conversation::{
 };
 use palaver_domain::user::{UserId, Viewer};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Conversation)]
 pub struct ConversationResponse {
     pub id: Uuid,
+    #[schema(value_type = crate::openapi::schemas::ConversationKindName)]
     pub kind: &'static str,
     pub name: Option<String>,
     pub owner_id: Option<Uuid>,
@@ -26,7 +29,9 @@ pub struct ConversationResponse {
     pub updated_at: DateTime<Utc>,
     pub last_seq: i64,
     pub member_count: u32,
+    /// The caller's role, when the caller is a member.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::openapi::schemas::MemberRoleName>)]
     pub my_role: Option<&'static str>,
 }
 
@@ -47,7 +52,7 @@ impl ConversationResponse {
 }
 
 /// An entry of `GET /api/conversations`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ConversationListItem {
     #[serde(flatten)]
     pub conversation: ConversationResponse,
@@ -65,7 +70,8 @@ impl From<ConversationSummary> for ConversationListItem {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Message)]
 pub struct MessageResponse {
     pub id: Uuid,
     pub conversation_id: Uuid,
@@ -101,9 +107,11 @@ impl From<Message> for MessageResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Member)]
 pub struct MemberResponse {
     pub user: UserResponse,
+    #[schema(value_type = crate::openapi::schemas::MemberRoleName)]
     pub role: &'static str,
     #[serde(serialize_with = "rfc3339")]
     pub joined_at: DateTime<Utc>,
@@ -122,9 +130,11 @@ impl MemberResponse {
 }
 
 /// `{"type", "conversation_id", "seq", "created_at", ...payload}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Event)]
 pub struct EventResponse {
     #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::schemas::EventType)]
     pub kind: &'static str,
     pub conversation_id: Uuid,
     pub seq: i64,
@@ -142,6 +152,63 @@ pub enum EventBody {
     Member { user_id: Uuid, role: &'static str },
     MemberLeft { user_id: Uuid },
     Conversation { conversation: ConversationResponse },
+}
+
+/// The payload fields an event adds beside `type`, `conversation_id`, `seq` and
+/// `created_at`, one object per variant of [`EventBody`]. `anyOf`, not the `oneOf` the
+/// derive would write: `member.joined` (`user_id`, `role`) also fits `member.left`.
+impl utoipa::PartialSchema for EventBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+        use utoipa::openapi::{KnownFormat, Ref, SchemaFormat};
+        let uuid = || {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        };
+        let object = |fields: &[(&str, utoipa::openapi::RefOr<utoipa::openapi::Schema>)]| {
+            fields
+                .iter()
+                .fold(ObjectBuilder::new(), |object, (name, schema)| {
+                    object.property(*name, schema.clone()).required(*name)
+                })
+        };
+        let role = Ref::from_schema_name("MemberRoleName").into();
+        AnyOfBuilder::new()
+            .item(object(&[(
+                "message",
+                Ref::from_schema_name("Message").into(),
+            )]))
+            .item(object(&[("message_id", uuid().into())]))
+            .item(object(&[("user_id", uuid().into()), ("role", role)]))
+            .item(object(&[("user_id", uuid().into())]))
+            .item(object(&[(
+                "conversation",
+                Ref::from_schema_name("Conversation").into(),
+            )]))
+            .into()
+    }
+}
+
+impl ToSchema for EventBody {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use crate::openapi::schemas::MemberRoleName;
+        use utoipa::PartialSchema;
+        for (name, schema) in [
+            ("Message", MessageResponse::schema()),
+            ("Conversation", ConversationResponse::schema()),
+            ("MemberRoleName", MemberRoleName::schema()),
+        ] {
+            schemas.push((name.to_owned(), schema));
+        }
+        MessageResponse::schemas(schemas);
+        ConversationResponse::schemas(schemas);
+    }
 }
 
 impl From<ConversationEvent> for EventResponse {
@@ -178,11 +245,20 @@ impl From<ConversationEvent> for EventResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A direct conversation takes exactly one other member and no name; a group or channel
+/// needs a name.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateConversationRequest {
+    #[schema(value_type = crate::openapi::schemas::ConversationKindName)]
     pub kind: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::schemas::UuidText>, max_items = 1000)]
     pub member_ids: Vec<Uuid>,
 }
 
@@ -205,25 +281,38 @@ impl CreateConversationRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RenameConversationRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct AddMembersRequest {
+    #[schema(value_type = Vec<crate::openapi::schemas::UuidText>, min_items = 1, max_items = 1000)]
     pub user_ids: Vec<Uuid>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangeMemberRoleRequest {
+    #[schema(value_type = crate::openapi::schemas::AssignableRole)]
     pub role: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessageRequest {
+    /// 1 to 4000 characters after trimming.
+    #[schema(min_length = 1, max_length = 4000, pattern = r"\S")]
     pub content: String,
+    /// The sender's own id for this message (use a UUID): sending it again returns the
+    /// first message instead of a duplicate.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$")]
     pub client_id: Option<String>,
+    #[schema(value_type = Option<crate::openapi::schemas::UuidText>)]
     pub reply_to_id: Option<Uuid>,
 }
 
@@ -252,41 +341,63 @@ impl SendMessageRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct EditMessageRequest {
+    /// 1 to 4000 characters after trimming.
+    #[schema(min_length = 1, max_length = 4000, pattern = r"\S")]
     pub content: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkReadRequest {
     pub seq: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesQuery {
+    /// Only messages with a smaller `seq`.
+    #[param(minimum = 0)]
     pub before_seq: Option<i64>,
+    /// Only messages with a larger `seq` (below `before_seq` when both are given).
+    #[param(minimum = 0)]
     pub after_seq: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
+    /// Events after this `seq` (default 0: from the start).
+    #[param(minimum = 0)]
     pub after_seq: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchMessagesQuery {
+    /// The words to find.
+    #[param(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: Option<String>,
+    /// Limits the search to one conversation.
+    #[param(value_type = Option<crate::openapi::schemas::UuidText>)]
     pub conversation_id: Option<Uuid>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
 /// `{"items", "has_more", "next_cursor"}` for the event log. Like every list it carries
 /// `next_cursor` (the `after_seq` of the next page, `null` at the end); `has_more` says the
 /// same in the shape of the messages list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
     pub items: Vec<EventResponse>,
     pub has_more: bool,
@@ -294,7 +405,7 @@ pub struct EventPage {
 }
 
 /// `{"items": [...], "has_more": bool}`, for messages read by seq.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SeqPage<T> {
     pub items: Vec<T>,
     pub has_more: bool,

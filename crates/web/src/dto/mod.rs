@@ -1,6 +1,7 @@
 //! Request and response bodies. Requests convert into validated domain input here, at the
 //! edge; responses are built from domain values and never carry password material.
 
+pub mod admin;
 pub mod auth;
 pub mod conversations;
 pub mod users;
@@ -10,6 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use palaver_application::page::Page;
 use palaver_domain::ValidationError;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::{IntoParams, ToSchema};
 
 /// Collects every field's validation error so a client learns about all of them at once.
 #[derive(Default)]
@@ -70,9 +72,10 @@ pub fn rfc3339_opt<S: Serializer>(
 }
 
 /// `{"items": [...], "next_cursor": "..." | null}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListResponse<T> {
     pub items: Vec<T>,
+    /// Pass as `?cursor=` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -86,8 +89,12 @@ impl<T> ListResponse<T> {
 }
 
 /// `?cursor=&limit=` of every list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }

@@ -7,20 +7,27 @@ use palaver_domain::user::{
     AvatarUrl, EmailAddress, Password, PersonName, PhoneNumber, Role, UserPatch, Username, Viewer,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// A user as the API shows it. `email` and `phone` are present only for the user
 /// themself and for admins.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserResponse {
     pub id: Uuid,
     pub username: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// Present for the user themself and for admins only.
     #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    #[schema(value_type = Option<String>)]
     pub email: Hidden<Option<String>>,
+    /// Present for the user themself and for admins only.
     #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    #[schema(value_type = Option<String>)]
     pub phone: Hidden<Option<String>>,
+    #[schema(value_type = crate::openapi::schemas::UserRole)]
     pub role: &'static str,
     pub avatar_url: Option<String>,
     #[serde(serialize_with = "rfc3339")]
@@ -85,21 +92,38 @@ impl UserResponse {
 /// `PATCH /api/users/me` and `/api/users/{id}`. Nullable fields may be sent as `null` (or
 /// `""`) to clear them; fields left out stay as they are. `role` is for admins changing
 /// someone else; `current_password` is needed to change one's own email address.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]+$")]
     pub username: Option<String>,
+    /// Changing one's own email address needs `current_password`.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(
+        pattern = r"^\s*(?:[!-;=?A-~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)?\s*$"
+    )]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(pattern = r"^\s*(?:\+?[ ().-]*(?:[0-9][ ().-]*){5,20})?\s*$")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(
+        pattern = r"^\s*(?:[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x1f\x7f-\x9f\s])?)?\s*$"
+    )]
     pub last_name: Option<Option<String>>,
+    /// An http(s) URL.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(pattern = r"^\s*(?:https?://[!-.0-~][!-~]{0,2038})?\s*$")]
     pub avatar_url: Option<Option<String>>,
+    /// Admins changing someone else only.
+    #[schema(value_type = Option<crate::openapi::schemas::UserRole>)]
     pub role: Option<String>,
+    /// Needed to change one's own email address.
     pub current_password: Option<String>,
 }
 
@@ -161,17 +185,23 @@ fn clearable<T>(
 }
 
 /// `DELETE /api/users/me` (and `/api/users/{id}` on oneself) confirms with the password.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct DeleteAccountRequest {
     pub password: String,
 }
 
 /// `GET /api/users?q=&cursor=&limit=`. (Not a flattened `PageQuery`: flattening makes
 /// serde_urlencoded hand numbers over as strings, so `limit` would never parse.)
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Matches usernames and names; absent or blank lists everyone. At most 100 characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 

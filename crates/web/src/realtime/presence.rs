@@ -7,7 +7,7 @@ use super::envelope::PresenceReport;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use palaver_domain::error::BoxError;
-use palaver_domain::ports::PresenceDirectory;
+use palaver_domain::ports::{ConnectionCensus, NodeConnections, PresenceDirectory};
 use palaver_domain::user::UserId;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -264,6 +264,27 @@ impl PresenceDirectory for ClusterPresence {
             .copied()
             .filter(|u| table.nodes_per_user.contains_key(&u.as_uuid()))
             .collect())
+    }
+}
+
+/// This node with its users and sockets, then each live remote node with its users (a
+/// remote node reports which users it has, not how many sockets each).
+impl ConnectionCensus for ClusterPresence {
+    fn nodes(&self) -> Vec<NodeConnections> {
+        let table = self.lock();
+        let this = NodeConnections {
+            node: self.node,
+            this_node: true,
+            users: table.local.len() as u64,
+            connections: Some(table.local.values().map(|&n| n as u64).sum()),
+        };
+        let remote = table.remote.iter().map(|(&node, remote)| NodeConnections {
+            node,
+            this_node: false,
+            users: remote.users.len() as u64,
+            connections: None,
+        });
+        std::iter::once(this).chain(remote).collect()
     }
 }
 

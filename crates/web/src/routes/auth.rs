@@ -8,6 +8,18 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use palaver_domain::secret::SecretToken;
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    tag = "auth",
+    summary = "Create an account and log in",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered; a new session", body = SessionResponse),
+        (status = 409, description = "`conflict`: the username or email is taken (`details.field`)", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+)]
 pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
@@ -17,6 +29,18 @@ pub async fn register(
     Ok(HttpResponse::Created().json(SessionResponse::from(session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    summary = "Log in with a username or email and a password",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A new session", body = SessionResponse),
+        (status = 401, description = "`unauthorized`: unknown user or wrong password, alike", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+)]
 pub async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
@@ -25,6 +49,18 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(SessionResponse::from(session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "auth",
+    summary = "Exchange a refresh token for a new session (rotation)",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new session", body = SessionResponse),
+        (status = 401, description = "`unauthorized`: unknown, expired or already rotated refresh token (reuse revokes the session)", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+)]
 pub async fn refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
@@ -34,6 +70,17 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(SessionResponse::from(session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    summary = "End this session and close its WebSockets",
+    responses(
+        (status = 204, description = "Logged out"),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn logout(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -42,6 +89,20 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/auth/password",
+    tag = "auth",
+    summary = "Change the password; every other session ends",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, description = "`forbidden`: the current password is wrong", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn change_password(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -52,6 +113,17 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/password-reset",
+    tag = "auth",
+    summary = "Mail a password-reset token",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the address is known"),
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+)]
 pub async fn request_password_reset(
     state: web::Data<AppState>,
     body: web::Json<PasswordResetRequest>,
@@ -61,6 +133,18 @@ pub async fn request_password_reset(
     Ok(HttpResponse::Accepted().finish())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/password-reset/confirm",
+    tag = "auth",
+    summary = "Set a new password with a reset token; all sessions end",
+    request_body = PasswordResetConfirmRequest,
+    responses(
+        (status = 204, description = "Password set"),
+        (status = 401, description = "`unauthorized`: unknown, used or expired token", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+)]
 pub async fn confirm_password_reset(
     state: web::Data<AppState>,
     body: web::Json<PasswordResetConfirmRequest>,

@@ -15,6 +15,20 @@ use palaver_domain::user::UserId;
 use serde_json::json;
 use uuid::Uuid;
 
+#[utoipa::path(
+    post,
+    path = "/api/conversations",
+    tag = "conversations",
+    summary = "Start a conversation",
+    request_body = CreateConversationRequest,
+    responses(
+        (status = 201, description = "Created; the caller owns a group or channel", body = ConversationResponse),
+        (status = 200, description = "The existing direct conversation of this pair", body = ConversationResponse),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -35,6 +49,19 @@ pub async fn create(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/conversations",
+    tag = "conversations",
+    summary = "My conversations, most recent activity first",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of conversations", body = ListResponse<ConversationListItem>),
+        (status = 400, description = "`validation_failed`: bad `limit` or `cursor`", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -45,6 +72,20 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListResponse::from_page(found, ConversationListItem::from)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/conversations/{id}",
+    tag = "conversations",
+    summary = "One conversation",
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    responses(
+        (status = 200, description = "The conversation", body = ConversationResponse),
+        (status = 400, description = "`validation_failed`: a path parameter is not a UUID", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -57,6 +98,22 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(ConversationResponse::new(view.conversation, view.my_role)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/conversations/{id}",
+    tag = "conversations",
+    summary = "Rename a group or channel (owner or admin)",
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    request_body = RenameConversationRequest,
+    responses(
+        (status = 200, description = "The renamed conversation", body = ConversationResponse),
+        (status = 403, description = "`forbidden`: not the owner or an admin, or a direct conversation", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn rename(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -72,6 +129,21 @@ pub async fn rename(
     Ok(HttpResponse::Ok().json(ConversationResponse::new(view.conversation, view.my_role)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/conversations/{id}",
+    tag = "conversations",
+    summary = "Delete a conversation (owner or global admin)",
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`validation_failed`: a path parameter is not a UUID", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "`forbidden`: not the owner", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -84,6 +156,20 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/conversations/{id}/members",
+    tag = "conversations",
+    summary = "The members",
+    params(("id" = Uuid, Path, description = "Conversation id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of members", body = ListResponse<MemberResponse>),
+        (status = 400, description = "`validation_failed`: bad id, `limit` or `cursor`", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn members(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -99,6 +185,22 @@ pub async fn members(
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/conversations/{id}/members",
+    tag = "conversations",
+    summary = "Add members (owner or admin; not in a direct conversation)",
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    request_body = AddMembersRequest,
+    responses(
+        (status = 200, description = "The users added (those already members are left out)", body = crate::openapi::schemas::AddedMembers),
+        (status = 403, description = "`forbidden`: not the owner or an admin, or a direct conversation", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member (unknown `user_ids` are `validation_failed`)", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn add_members(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -117,6 +219,22 @@ pub async fn add_members(
     Ok(HttpResponse::Ok().json(json!({ "added": added })))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/conversations/{id}/members/{user_id}",
+    tag = "conversations",
+    summary = "Change a member's role (owner only)",
+    params(("id" = Uuid, Path, description = "Conversation id"), ("user_id" = Uuid, Path, description = "Member's user id")),
+    request_body = ChangeMemberRoleRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, description = "`forbidden`: not the owner, or the owner's own role", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation or member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn change_member_role(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -137,6 +255,21 @@ pub async fn change_member_role(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/conversations/{id}/members/{user_id}",
+    tag = "conversations",
+    summary = "Remove a member, or leave",
+    params(("id" = Uuid, Path, description = "Conversation id"), ("user_id" = Uuid, Path, description = "Member's user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "`validation_failed`: a path parameter is not a UUID", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "`forbidden`: not allowed to remove this member", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation or member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn remove_member(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -154,6 +287,21 @@ pub async fn remove_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/conversations/{id}/read",
+    tag = "conversations",
+    summary = "Move my read marker forward",
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    request_body = MarkReadRequest,
+    responses(
+        (status = 204, description = "Moved (never backwards)"),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn mark_read(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -171,6 +319,20 @@ pub async fn mark_read(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/conversations/{id}/events",
+    tag = "conversations",
+    summary = "The event log after a seq, in order",
+    params(("id" = Uuid, Path, description = "Conversation id"), EventsQuery),
+    responses(
+        (status = 200, description = "A page of events", body = EventPage),
+        (status = 400, description = "`validation_failed`: bad id, `after_seq` or `limit`", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn events(
     state: web::Data<AppState>,
     caller: Authenticated,

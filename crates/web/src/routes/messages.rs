@@ -13,6 +13,25 @@ use palaver_domain::conversation::{ConversationId, MessageContent, MessageId};
 use uuid::Uuid;
 
 /// 201 with the new message; 200 with the first one when its `client_id` was sent before.
+#[utoipa::path(
+    post,
+    path = "/api/conversations/{id}/messages",
+    tag = "messages",
+    summary = "Send a message",
+    params(("id" = Uuid, Path, description = "Conversation id")),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 201, description = "Sent", body = MessageResponse),
+        (status = 200, description = "This `client_id` was sent before: the first message", body = MessageResponse),
+        (status = 403, description = "`forbidden`: a member of a channel who may not post", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member (a `reply_to_id` outside it is `validation_failed`)", body = crate::openapi::schemas::ErrorBody),
+        (status = 409, description = "`conflict`: this sender used this `client_id` for a message in another conversation", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+        crate::openapi::responses::RateLimited,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn send(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -35,6 +54,20 @@ pub async fn send(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/conversations/{id}/messages",
+    tag = "messages",
+    summary = "Messages by seq, ascending; the newest page by default",
+    params(("id" = Uuid, Path, description = "Conversation id"), MessagesQuery),
+    responses(
+        (status = 200, description = "A page of messages", body = SeqPage<MessageResponse>),
+        (status = 400, description = "`validation_failed`: bad id, seq bounds or `limit`", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -61,6 +94,22 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/messages/{id}",
+    tag = "messages",
+    summary = "Edit my message",
+    params(("id" = Uuid, Path, description = "Message id")),
+    request_body = EditMessageRequest,
+    responses(
+        (status = 200, description = "The edited message", body = MessageResponse),
+        (status = 403, description = "`forbidden`: not the sender", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such message, already deleted, or not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+        crate::openapi::responses::JsonBodyErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn edit(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -76,6 +125,21 @@ pub async fn edit(
     Ok(HttpResponse::Ok().json(MessageResponse::from(edited)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/messages/{id}",
+    tag = "messages",
+    summary = "Delete a message (sender, or owner/admin of its conversation)",
+    params(("id" = Uuid, Path, description = "Message id")),
+    responses(
+        (status = 204, description = "Deleted; a tombstone remains"),
+        (status = 400, description = "`validation_failed`: a path parameter is not a UUID", body = crate::openapi::schemas::ErrorBody),
+        (status = 403, description = "`forbidden`: not allowed to delete it", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such message, or not a member", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn delete(
     state: web::Data<AppState>,
     caller: Authenticated,
@@ -88,6 +152,20 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/search/messages",
+    tag = "messages",
+    summary = "Full-text search over my conversations",
+    params(SearchMessagesQuery),
+    responses(
+        (status = 200, description = "A page of messages, best match first", body = ListResponse<MessageResponse>),
+        (status = 400, description = "`validation_failed`: bad query, `limit` or `cursor`", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: `conversation_id` names a conversation the caller is not in", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::BearerErrors,
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn search(
     state: web::Data<AppState>,
     caller: Authenticated,

@@ -1,16 +1,19 @@
 //! The route table and the app-wide configuration: JSON limits and the error shape for
 //! malformed input, unknown routes and wrong methods.
 
-mod auth;
-mod conversations;
-mod health;
-mod messages;
-mod users;
+pub(crate) mod admin;
+pub(crate) mod auth;
+pub(crate) mod conversations;
+pub(crate) mod health;
+pub(crate) mod messages;
+pub(crate) mod users;
 
 use crate::error::ApiError;
+use crate::openapi;
 use crate::state::AppState;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{HttpRequest, Resource, web};
+use actix_web::http::Method;
+use actix_web::{HttpRequest, Resource, Route, web};
 
 /// Registers every route and the shared configuration on an app.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -27,104 +30,141 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::QueryConfig::default().error_handler(|error, _| query_error(error).into()),
             )
             .service(
-                web::scope("")
-                    .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
-                    .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
-                    .service(
-                        resource("/api/ws", "GET").route(web::get().to(crate::realtime::upgrade)),
-                    )
-                    .service(
-                        resource("/api/auth/register", "POST")
-                            .route(web::post().to(auth::register)),
-                    )
-                    .service(resource("/api/auth/login", "POST").route(web::post().to(auth::login)))
-                    .service(
-                        resource("/api/auth/refresh", "POST").route(web::post().to(auth::refresh)),
-                    )
-                    .service(
-                        resource("/api/auth/logout", "POST").route(web::post().to(auth::logout)),
-                    )
-                    .service(
-                        resource("/api/auth/password", "PUT")
-                            .route(web::put().to(auth::change_password)),
-                    )
-                    .service(
-                        resource("/api/auth/password-reset", "POST")
-                            .route(web::post().to(auth::request_password_reset)),
-                    )
-                    .service(
-                        resource("/api/auth/password-reset/confirm", "POST")
-                            .route(web::post().to(auth::confirm_password_reset)),
-                    )
-                    .service(resource("/api/users", "GET").route(web::get().to(users::search)))
-                    .service(
-                        resource("/api/users/online", "GET").route(web::get().to(users::online)),
-                    )
-                    .service(
-                        resource("/api/users/me", "GET, PATCH, DELETE")
-                            .route(web::get().to(users::me))
-                            .route(web::patch().to(users::update_me))
-                            .route(web::delete().to(users::delete_me)),
-                    )
-                    .service(
-                        resource("/api/users/{id}", "GET, PATCH, DELETE")
-                            .route(web::get().to(users::get))
-                            .route(web::patch().to(users::update))
-                            .route(web::delete().to(users::delete)),
-                    )
-                    .service(
-                        resource("/api/conversations", "GET, POST")
-                            .route(web::get().to(conversations::list))
-                            .route(web::post().to(conversations::create)),
-                    )
-                    .service(
-                        resource("/api/conversations/{id}", "GET, PATCH, DELETE")
-                            .route(web::get().to(conversations::get))
-                            .route(web::patch().to(conversations::rename))
-                            .route(web::delete().to(conversations::delete)),
-                    )
-                    .service(
-                        resource("/api/conversations/{id}/members", "GET, POST")
-                            .route(web::get().to(conversations::members))
-                            .route(web::post().to(conversations::add_members)),
-                    )
-                    .service(
-                        resource("/api/conversations/{id}/members/{user_id}", "PATCH, DELETE")
-                            .route(web::patch().to(conversations::change_member_role))
-                            .route(web::delete().to(conversations::remove_member)),
-                    )
-                    .service(
-                        resource("/api/conversations/{id}/messages", "GET, POST")
-                            .route(web::get().to(messages::list))
-                            .route(web::post().to(messages::send)),
-                    )
-                    .service(
-                        resource("/api/conversations/{id}/read", "PUT")
-                            .route(web::put().to(conversations::mark_read)),
-                    )
-                    .service(
-                        resource("/api/conversations/{id}/events", "GET")
-                            .route(web::get().to(conversations::events)),
-                    )
-                    .service(
-                        resource("/api/messages/{id}", "PATCH, DELETE")
-                            .route(web::patch().to(messages::edit))
-                            .route(web::delete().to(messages::delete)),
-                    )
-                    .service(
-                        resource("/api/search/messages", "GET")
-                            .route(web::get().to(messages::search)),
+                ENDPOINTS
+                    .chunk_by(|a, b| a.path == b.path)
+                    .fold(
+                        web::scope(""),
+                        |scope, endpoints| scope.service(resource_of(endpoints)),
                     )
                     .default_service(web::to(unknown_route)),
             );
     }
 }
 
-/// A resource whose other methods answer 405 in the contract's shape.
-fn resource(path: &str, allowed: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(allowed))
-    }))
+/// One method of one path and the handler that answers it.
+pub(crate) struct Endpoint {
+    pub path: &'static str,
+    pub method: Method,
+    handler: fn(Route) -> Route,
+}
+
+const fn endpoint(path: &'static str, method: Method, handler: fn(Route) -> Route) -> Endpoint {
+    Endpoint {
+        path,
+        method,
+        handler,
+    }
+}
+
+/// The route table: every path and method the API answers, the methods of one path next to
+/// each other. The OpenAPI document must list exactly these (see `openapi::tests`).
+pub(crate) const ENDPOINTS: &[Endpoint] = &[
+    endpoint("/healthz", Method::GET, |r| r.to(health::healthz)),
+    endpoint("/readyz", Method::GET, |r| r.to(health::readyz)),
+    endpoint("/api/openapi.json", Method::GET, |r| {
+        r.to(openapi::openapi_json)
+    }),
+    endpoint("/api/docs", Method::GET, |r| r.to(openapi::docs_page)),
+    endpoint("/api/asyncapi.json", Method::GET, |r| {
+        r.to(openapi::asyncapi_json)
+    }),
+    endpoint("/api/ws", Method::GET, |r| r.to(crate::realtime::upgrade)),
+    endpoint("/api/auth/register", Method::POST, |r| r.to(auth::register)),
+    endpoint("/api/auth/login", Method::POST, |r| r.to(auth::login)),
+    endpoint("/api/auth/refresh", Method::POST, |r| r.to(auth::refresh)),
+    endpoint("/api/auth/logout", Method::POST, |r| r.to(auth::logout)),
+    endpoint("/api/auth/password", Method::PUT, |r| {
+        r.to(auth::change_password)
+    }),
+    endpoint("/api/auth/password-reset", Method::POST, |r| {
+        r.to(auth::request_password_reset)
+    }),
+    endpoint("/api/auth/password-reset/confirm", Method::POST, |r| {
+        r.to(auth::confirm_password_reset)
+    }),
+    endpoint("/api/users", Method::GET, |r| r.to(users::search)),
+    endpoint("/api/users/online", Method::GET, |r| r.to(users::online)),
+    endpoint("/api/users/me", Method::GET, |r| r.to(users::me)),
+    endpoint("/api/users/me", Method::PATCH, |r| r.to(users::update_me)),
+    endpoint("/api/users/me", Method::DELETE, |r| r.to(users::delete_me)),
+    endpoint("/api/users/{id}", Method::GET, |r| r.to(users::get)),
+    endpoint("/api/users/{id}", Method::PATCH, |r| r.to(users::update)),
+    endpoint("/api/users/{id}", Method::DELETE, |r| r.to(users::delete)),
+    endpoint("/api/conversations", Method::GET, |r| {
+        r.to(conversations::list)
+    }),
+    endpoint("/api/conversations", Method::POST, |r| {
+        r.to(conversations::create)
+    }),
+    endpoint("/api/conversations/{id}", Method::GET, |r| {
+        r.to(conversations::get)
+    }),
+    endpoint("/api/conversations/{id}", Method::PATCH, |r| {
+        r.to(conversations::rename)
+    }),
+    endpoint("/api/conversations/{id}", Method::DELETE, |r| {
+        r.to(conversations::delete)
+    }),
+    endpoint("/api/conversations/{id}/members", Method::GET, |r| {
+        r.to(conversations::members)
+    }),
+    endpoint("/api/conversations/{id}/members", Method::POST, |r| {
+        r.to(conversations::add_members)
+    }),
+    endpoint(
+        "/api/conversations/{id}/members/{user_id}",
+        Method::PATCH,
+        |r| r.to(conversations::change_member_role),
+    ),
+    endpoint(
+        "/api/conversations/{id}/members/{user_id}",
+        Method::DELETE,
+        |r| r.to(conversations::remove_member),
+    ),
+    endpoint("/api/conversations/{id}/messages", Method::GET, |r| {
+        r.to(messages::list)
+    }),
+    endpoint("/api/conversations/{id}/messages", Method::POST, |r| {
+        r.to(messages::send)
+    }),
+    endpoint("/api/conversations/{id}/read", Method::PUT, |r| {
+        r.to(conversations::mark_read)
+    }),
+    endpoint("/api/conversations/{id}/events", Method::GET, |r| {
+        r.to(conversations::events)
+    }),
+    endpoint("/api/messages/{id}", Method::PATCH, |r| {
+        r.to(messages::edit)
+    }),
+    endpoint("/api/messages/{id}", Method::DELETE, |r| {
+        r.to(messages::delete)
+    }),
+    endpoint("/api/search/messages", Method::GET, |r| {
+        r.to(messages::search)
+    }),
+    endpoint("/api/admin/conversations", Method::GET, |r| {
+        r.to(admin::conversations)
+    }),
+    endpoint("/api/admin/stats", Method::GET, |r| r.to(admin::stats)),
+];
+
+/// The resource of one path with its methods; any other method answers 405 in the
+/// contract's shape, naming those allowed.
+fn resource_of(endpoints: &[Endpoint]) -> Resource {
+    let path = endpoints.first().map_or("/", |e| e.path);
+    let allowed = endpoints
+        .iter()
+        .map(|e| e.method.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fallback = web::to(move || {
+        let allowed = allowed.clone();
+        async move { Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(&allowed)) }
+    });
+    endpoints.iter().fold(
+        web::resource(path).default_service(fallback),
+        |resource, e| resource.route((e.handler)(web::method(e.method.clone()))),
+    )
 }
 
 async fn unknown_route(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
