@@ -2,6 +2,7 @@
 //! malformed input, unknown routes and wrong methods.
 
 mod auth;
+mod client;
 mod conversations;
 mod health;
 mod messages;
@@ -31,6 +32,16 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(
                 web::scope("")
                     .wrap(from_fn(log_request))
+                    .service(
+                        resource("/", "GET, HEAD")
+                            .route(web::get().to(client::index))
+                            .route(web::head().to(client::index)),
+                    )
+                    .service(
+                        resource("/assets/{file}", "GET, HEAD")
+                            .route(web::get().to(client::asset))
+                            .route(web::head().to(client::asset)),
+                    )
                     .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
                     .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
                     .service(

@@ -1,0 +1,131 @@
+// The REST side: bearer tokens, refresh on expiry, the contract's error shape.
+import type { Session, User } from "./types";
+
+const STORAGE_KEY = "palaver.session";
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Tokens {
+  access: string;
+  refresh: string;
+  /** Epoch milliseconds after which the access token is treated as expired. */
+  expiresAt: number;
+  user: User;
+}
+
+let tokens: Tokens | null = load();
+let refreshing: Promise<boolean> | null = null;
+let onSignedOut: () => void = () => {};
+
+function load(): Tokens | null {
+  try {
+    const raw = localStorage.getItem(STORAGE_KEY);
+    return raw ? (JSON.parse(raw) as Tokens) : null;
+  } catch {
+    return null;
+  }
+}
+
+function store(session: Session | null) {
+  if (!session) {
+    tokens = null;
+    localStorage.removeItem(STORAGE_KEY);
+    return;
+  }
+  // Renew a little early so a request never leaves with a token about to lapse.
+  const lifetime = Math.max(session.expires_in - 30, session.expires_in / 2) * 1000;
+  tokens = {
+    access: session.access_token,
+    refresh: session.refresh_token,
+    expiresAt: Date.now() + lifetime,
+    user: session.user,
+  };
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(tokens));
+}
+
+export const currentUser = () => tokens?.user ?? null;
+export const whenSignedOut = (callback: () => void) => (onSignedOut = callback);
+
+async function raw(method: string, path: string, body?: unknown, bearer?: string) {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  return fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function parse<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : undefined;
+  if (!response.ok) {
+    const error = data?.error ?? {};
+    throw new ApiError(response.status, error.code ?? "internal", error.message ?? response.statusText);
+  }
+  return data as T;
+}
+
+/** Trades the refresh token for a new session; one refresh at a time. */
+export function refresh(): Promise<boolean> {
+  if (!tokens) return Promise.resolve(false);
+  refreshing ??= (async () => {
+    try {
+      const response = await raw("POST", "/api/auth/refresh", { refresh_token: tokens!.refresh });
+      if (response.status === 401) {
+        signOutLocally();
+        return false;
+      }
+      store(await parse<Session>(response));
+      return true;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/** An access token that has not expired yet, refreshing first when needed. */
+export async function accessToken(): Promise<string | null> {
+  if (tokens && Date.now() >= tokens.expiresAt) await refresh();
+  return tokens?.access ?? null;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const token = await accessToken();
+  let response = await raw(method, path, body, token ?? undefined);
+  if (response.status === 401 && token && (await refresh())) {
+    response = await raw(method, path, body, tokens!.access);
+  }
+  return parse<T>(response);
+}
+
+export async function signIn(username: string, password: string, register: boolean) {
+  const path = register ? "/api/auth/register" : "/api/auth/login";
+  const session = await parse<Session>(await raw("POST", path, { username, password }));
+  store(session);
+  return session.user;
+}
+
+function signOutLocally() {
+  store(null);
+  onSignedOut();
+}
+
+export async function signOut() {
+  try {
+    await request("POST", "/api/auth/logout");
+  } finally {
+    signOutLocally();
+  }
+}
