@@ -61,12 +61,13 @@ function ConversationItem({ entry }: { entry: ConversationState }) {
         onClick={() => open(entry)}
       >
         <span class="conversation-title">
-          {other && <Presence userId={other} />}
           <span class="name">{title(entry)}</span>
+          {other && <Presence userId={other} />}
           {entry.conversation.kind !== "direct" && <span class="kind">{entry.conversation.kind}</span>}
           {entry.unread > 0 && (
-            <span class="badge" aria-label={`${entry.unread} unread`}>
+            <span class="badge">
               {entry.unread}
+              <span class="visually-hidden"> unread</span>
             </span>
           )}
         </span>
