@@ -2,11 +2,12 @@
 //! the binary: generates a table of `(path, bytes, content type)` with `include_bytes!`, so
 //! serving the client needs neither Node nor the files on disk.
 
+use std::error::Error;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-fn main() {
+fn main() -> Result<(), Box<dyn Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("client-dist");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
@@ -16,8 +17,7 @@ fn main() {
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let relative = file
-            .strip_prefix(&root)
-            .expect("collected under the root")
+            .strip_prefix(&root)?
             .to_string_lossy()
             .replace('\\', "/");
         writeln!(
@@ -25,12 +25,12 @@ fn main() {
             "    ({relative:?}, include_bytes!({:?}), {:?}),",
             file.display().to_string(),
             content_type(file)
-        )
-        .expect("writing to a String cannot fail");
+        )?;
     }
     table.push(']');
-    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    fs::write(out.join("client_assets.rs"), table).expect("OUT_DIR is writable");
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+    fs::write(out.join("client_assets.rs"), table)?;
+    Ok(())
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
