@@ -16,6 +16,11 @@
 # each database server with each bus named. Those tests skip without a bus URL, but fail
 # instead when CI is set; `make test-sqlite` skips them on purpose (PALAVER_TEST_SKIP_CLUSTER).
 #
+# The web client (web/, Preact + Vite) is built into crates/web/client-dist, which is committed
+# and embedded in the binary: `make run` needs no Node. `make web` rebuilds it (npm ci + vite
+# build); `make test-web` runs its browser tests (Playwright driving /usr/bin/chromium, or
+# CHROMIUM_PATH) against a debug server on a free port with a fresh SQLite database.
+#
 # The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
 # docs/benchmarks.md for how to run it against a release build.
 
@@ -31,7 +36,7 @@ ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status
+.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status web web-deps test-web
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
@@ -88,3 +93,16 @@ fmt:
 
 migrate-status:
 	$(CARGO) run --bin palaver-migrate -- status
+
+SERVER_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target))/debug/palaver-server
+
+web-deps:
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+
+web: web-deps
+	cd web && npm run build
+
+test-web:
+	$(CARGO) build --bin palaver-server
+	@[ -d web/node_modules ] || $(MAKE) web-deps
+	PALAVER_SERVER_BIN=$(SERVER_BIN) web/scripts/test-web.sh
