@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { conversationItem, log, messageTexts, register, send, uniqueName } from "./helpers";
+import { conversationItem, log, messageTexts, register, send, uniqueName, watchCsp } from "./helpers";
 
 test("two people chat: direct conversation, typing, presence, unread, edit, delete, offline recovery", async ({ browser }) => {
   const aliceName = uniqueName("alice");
@@ -7,6 +7,7 @@ test("two people chat: direct conversation, typing, presence, unread, edit, dele
   const alice = await register(browser, aliceName);
   const bob = await register(browser, bobName);
   const a = alice.page;
+  const violations = [watchCsp(a), watchCsp(bob.page)];
   const b = bob.page;
 
   // Alice starts a direct conversation with Bob, found by searching his username.
@@ -79,6 +80,7 @@ test("two people chat: direct conversation, typing, presence, unread, edit, dele
   await conversationItem(b, aliceName).click();
   await expect(messageTexts(b)).toHaveText(expected);
 
+  expect(violations.flat()).toEqual([]);
   await alice.context.close();
   await bob.context.close();
 });

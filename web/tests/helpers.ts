@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
 /** A username no other run has used: every run shares nothing but the fresh database. */
 export const uniqueName = (prefix: string) => `${prefix}_${Math.random().toString(36).slice(2, 8)}`;
@@ -10,7 +10,7 @@ export async function register(browser: Browser, username: string, viewport = { 
   await page.goto("/");
   await page.getByRole("button", { name: "Create an account instead" }).click();
   await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create an account", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText("Connected");
   return { context, page };
@@ -33,4 +33,53 @@ export async function send(page: Page, text: string) {
   const box = page.getByLabel("Message", { exact: true });
   await box.fill(text);
   await box.press("Enter");
+}
+
+/** Fails the test if the page reports a content security policy violation. */
+export function watchCsp(page: Page) {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(message.text());
+  });
+  return violations;
+}
+
+export async function signIn(browser: Browser, username: string, viewport = { width: 1100, height: 750 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.on("dialog", (dialog) => void dialog.accept());
+  await page.goto("/");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("status")).toHaveText("Connected");
+  return { context, page };
+}
+
+export const PASSWORD = "correct horse battery";
+
+/** Seeds data through the public API, as another client would. */
+export class Api {
+  constructor(
+    private request: APIRequestContext,
+    public token = "",
+    public id = "",
+  ) {}
+
+  static async register(request: APIRequestContext, username: string) {
+    const response = await request.post("/api/auth/register", { data: { username, password: PASSWORD } });
+    expect(response.status()).toBe(201);
+    const session = await response.json();
+    return new Api(request, session.access_token, session.user.id);
+  }
+
+  async call(method: string, path: string, data?: unknown) {
+    const response = await this.request.fetch(path, {
+      method,
+      data,
+      headers: { Authorization: `Bearer ${this.token}` },
+    });
+    expect(response.ok(), `${method} ${path}: ${response.status()}`).toBeTruthy();
+    return response.status() === 204 ? undefined : response.json();
+  }
 }

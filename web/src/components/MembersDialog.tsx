@@ -37,7 +37,7 @@ export function MembersDialog({ entry, onClose }: { entry: ConversationState; on
   return (
     <dialog ref={ref} aria-labelledby="members-heading">
       <h2 id="members-heading">Members of {title(entry)}</h2>
-      <ul class="members">
+      <ul class="members" aria-label="Members">
         {members.map((member) => (
           <li key={member.user.id}>
             <Presence userId={member.user.id} /> {displayName(member.user.id)} <span class="kind">{member.role}</span>

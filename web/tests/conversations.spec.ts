@@ -1,0 +1,98 @@
+import { expect, test, type Locator } from "@playwright/test";
+import { Api, conversationItem, log, messageTexts, signIn, uniqueName, watchCsp } from "./helpers";
+
+const roster = (dialog: Locator) => dialog.getByRole("list", { name: "Members" }).getByRole("listitem");
+
+test("sign-in errors are shown in the form", async ({ page, request }) => {
+  const name = uniqueName("frank");
+  await Api.register(request, name);
+  await page.goto("/");
+  await page.getByLabel("Username").fill(name);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByRole("status")).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Create an account instead" }).click();
+  await page.getByLabel("Username").fill(name);
+  await page.getByLabel("Password").fill("another password");
+  await page.getByRole("button", { name: "Create an account", exact: true }).click();
+  await expect(page.getByRole("alert")).toContainText(/taken|exists|already/i);
+});
+
+test("group history pages in on scroll, members are managed, search finds messages, channels are read-only", async ({ browser, request }) => {
+  const [carolName, daveName, erinName] = [uniqueName("carol"), uniqueName("dave"), uniqueName("erin")];
+  const carolApi = await Api.register(request, carolName);
+  const daveApi = await Api.register(request, daveName);
+  await Api.register(request, erinName);
+  const group = await carolApi.call("POST", "/api/conversations", { kind: "group", name: "Project room", member_ids: [daveApi.id] });
+  const expected: string[] = [];
+  for (let n = 1; n <= 60; n++) {
+    const content = n === 7 ? "the kiwi is ripe" : `message ${n}`;
+    expected.push(content);
+    await carolApi.call("POST", `/api/conversations/${group.id}/messages`, { content, client_id: crypto.randomUUID() });
+  }
+
+  const carol = await signIn(browser, carolName);
+  const c = carol.page;
+  const violations = watchCsp(c);
+  await conversationItem(c, "Project room").click();
+  // The newest page first; scrolling to the top brings the rest, each message once, in order.
+  await expect(messageTexts(c).last()).toHaveText("message 60");
+  await expect(messageTexts(c)).toHaveCount(50);
+  await log(c).evaluate((element) => (element.scrollTop = 0));
+  await expect(messageTexts(c)).toHaveText(expected);
+  await expect(log(c).getByRole("button", { name: "Load older messages" })).toHaveCount(0);
+
+  // Members: add Erin, make Dave an admin, remove Erin again.
+  await c.getByRole("button", { name: /^Members/ }).click();
+  const members = c.getByRole("dialog", { name: "Members of Project room" });
+  await members.getByLabel("Add people").fill(erinName);
+  await members.getByRole("button", { name: `Add ${erinName}` }).click();
+  await expect(roster(members).filter({ hasText: erinName })).toContainText("member");
+  await members.getByRole("button", { name: `Make ${daveName} an admin` }).click();
+  await expect(roster(members).filter({ hasText: daveName })).toContainText("admin");
+  await members.getByRole("button", { name: `Remove ${erinName}` }).click();
+  await expect(roster(members).filter({ hasText: erinName })).toHaveCount(0);
+  await members.getByRole("button", { name: "Close" }).click();
+  const listed = await daveApi.call("GET", `/api/conversations/${group.id}/members`);
+  expect(listed.items.map((m: { user: { username: string }; role: string }) => `${m.user.username}:${m.role}`).sort()).toEqual(
+    [`${carolName}:owner`, `${daveName}:admin`].sort(),
+  );
+
+  // Search finds the message and opens its conversation.
+  await c.getByRole("button", { name: "New conversation" }).focus();
+  await c.getByRole("button", { name: "Search", exact: true }).click();
+  const search = c.getByRole("dialog", { name: "Search" });
+  await search.getByLabel("Words to find in messages and people").fill("kiwi");
+  await search.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(search.getByRole("heading", { name: "Messages (1)" })).toBeVisible();
+  await search.getByRole("button", { name: /the kiwi is ripe/ }).click();
+  await expect(c.getByRole("heading", { name: "Project room" })).toBeVisible();
+
+  // A channel made in the browser reaches Dave's phone-sized window; there he may only read.
+  await c.getByRole("button", { name: "New conversation" }).click();
+  const dialog = c.getByRole("dialog", { name: "New conversation" });
+  await dialog.getByLabel("channel").check();
+  await dialog.getByLabel("Name").fill("Announcements");
+  await dialog.getByLabel("Find people").fill(daveName);
+  await dialog.getByRole("button", { name: `Add ${daveName}` }).click();
+  await dialog.getByRole("button", { name: "Start conversation" }).click();
+  await c.getByLabel("Message", { exact: true }).fill("Release on Friday");
+  await c.getByLabel("Message", { exact: true }).press("Enter");
+
+  const dave = await signIn(browser, daveName, { width: 390, height: 760 });
+  const d = dave.page;
+  await conversationItem(d, "Announcements").click();
+  await expect(messageTexts(d)).toHaveText(["Release on Friday"]);
+  await expect(d.getByText("Only the owner and admins post in this channel.")).toBeVisible();
+  await expect(d.getByLabel("Message", { exact: true })).toHaveCount(0);
+  // On a phone the list and the conversation take turns.
+  await expect(d.getByRole("navigation", { name: "Conversations" })).toBeHidden();
+  await d.getByRole("button", { name: "Back to conversations" }).click();
+  await expect(conversationItem(d, "Project room")).toBeVisible();
+
+  expect(violations).toEqual([]);
+  await carol.context.close();
+  await dave.context.close();
+});
