@@ -105,4 +105,4 @@ web: web-deps
 test-web:
 	$(CARGO) build --bin palaver-server
 	@[ -d web/node_modules ] || $(MAKE) web-deps
-	PALAVER_SERVER_BIN=$(SERVER_BIN) web/scripts/test-web.sh
+	PALAVER_SERVER_BIN=$(SERVER_BIN) web/scripts/test-web.sh $(ARGS)
