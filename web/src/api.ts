@@ -76,24 +76,44 @@ async function parse<T>(response: Response): Promise<T> {
   return data as T;
 }
 
-/** Trades the refresh token for a new session; one refresh at a time. */
+/**
+ * Trades the refresh token for a new session; one refresh at a time, across tabs too: a
+ * refresh token is single-use, and presenting a rotated one revokes the whole session, so a
+ * tab first looks whether another tab has already renewed the shared session.
+ */
 export function refresh(): Promise<boolean> {
   if (!tokens) return Promise.resolve(false);
-  refreshing ??= (async () => {
-    try {
-      const response = await raw("POST", "/api/auth/refresh", { refresh_token: tokens!.refresh });
-      if (response.status === 401) {
-        signOutLocally();
-        return false;
-      }
-      store(await parse<Session>(response));
+  const stale = tokens.refresh;
+  const renew = async () => {
+    const stored = load();
+    if (stored && stored.refresh !== stale) {
+      tokens = stored;
       return true;
-    } finally {
-      refreshing = null;
     }
-  })();
+    const response = await raw("POST", "/api/auth/refresh", { refresh_token: stale });
+    if (response.status === 401) {
+      signOutLocally();
+      return false;
+    }
+    store(await parse<Session>(response));
+    return true;
+  };
+  refreshing ??= (navigator.locks ? navigator.locks.request("palaver-refresh", renew) : renew()).finally(
+    () => (refreshing = null),
+  );
   return refreshing;
 }
+
+// Another tab signed out, or renewed the session: follow it.
+window.addEventListener("storage", (event) => {
+  if (event.key !== STORAGE_KEY) return;
+  const stored = load();
+  if (!stored) {
+    if (tokens) signOutLocally();
+  } else {
+    tokens = stored;
+  }
+});
 
 /** An access token that has not expired yet, refreshing first when needed. */
 export async function accessToken(): Promise<string | null> {

@@ -10,6 +10,7 @@ import {
   conversationCreated,
   conversationDeleted,
   loadConversations,
+  loadPresence,
   onRead,
   state,
   type PendingMessage,
@@ -48,8 +49,16 @@ async function open() {
   setStatus("connecting");
   // A socket cannot report a 401: after two failed opens in a row, renew the token first.
   if (failedOpens >= 2) await refresh().catch(() => false);
-  const token = await accessToken().catch(() => null);
-  if (!token || stopped) return;
+  let token: string | null;
+  try {
+    token = await accessToken();
+  } catch {
+    // The server or the network is away: try again later.
+    if (!stopped) retryTimer = window.setTimeout(open, Math.min(10000, 500 * 2 ** attempt++));
+    setStatus("offline");
+    return;
+  }
+  if (!token || stopped) return; // signed out
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${scheme}//${location.host}/api/ws?access_token=${encodeURIComponent(token)}`);
   socket = ws;
@@ -95,7 +104,7 @@ function startWatchdog(ws: WebSocket) {
 
 async function resume(ws: WebSocket) {
   // Conversations made while away join the list; then every known one catches up from its cursor.
-  await loadConversations().catch(() => undefined);
+  await Promise.all([loadConversations(), loadPresence()]).catch(() => undefined);
   if (socket !== ws) return;
   const cursors: Record<string, number> = {};
   for (const [id, entry] of state.conversations) cursors[id] = entry.cursor;

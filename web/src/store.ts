@@ -10,8 +10,10 @@ export interface ConversationState {
   unread: number;
   cursor: number;
   members: Map<string, Member> | null;
-  /** Loaded messages by id; null until the conversation is opened. */
-  messages: Map<string, Message> | null;
+  /** Messages by id: the pages read so far and everything that arrived live. */
+  messages: Map<string, Message>;
+  /** Whether the newest page of history has been read (it is, once the conversation opens). */
+  loaded: boolean;
   hasOlder: boolean;
 }
 
@@ -67,7 +69,7 @@ export function reset() {
 
 export function rememberUser(user: User) {
   state.users.set(user.id, { ...state.users.get(user.id), ...user });
-  if (user.online !== undefined && !state.online.has(user.id)) state.online.set(user.id, user.online);
+  if (user.online !== undefined) state.online.set(user.id, user.online);
 }
 
 export function displayName(userId: string | null): string {
@@ -97,7 +99,7 @@ export function sortedConversations(): ConversationState[] {
 }
 
 export function sortedMessages(entry: ConversationState): Message[] {
-  return [...(entry.messages?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+  return [...entry.messages.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /** Loads (or reloads) my conversation list; new ones start at their current seq. */
@@ -129,12 +131,22 @@ function addConversation(conversation: Conversation, lastMessage: Message | null
     unread,
     cursor: conversation.last_seq,
     members: null,
-    messages: null,
+    messages: new Map(),
+    loaded: false,
     hasOlder: true,
   };
   state.conversations.set(conversation.id, entry);
   void loadMembers(entry);
   return entry;
+}
+
+/** Who is online now: after a reconnect, presence frames missed meanwhile are replaced. */
+export async function loadPresence() {
+  const page = await request<Page<User>>("GET", "/api/users/online?limit=200");
+  const online = new Set(page.items.map((user) => user.id));
+  for (const id of state.online.keys()) state.online.set(id, online.has(id));
+  page.items.forEach(rememberUser);
+  changed();
 }
 
 export async function loadMembers(entry: ConversationState) {
@@ -152,7 +164,6 @@ export async function loadMessages(entry: ConversationState, older: boolean) {
   const oldest = older ? sortedMessages(entry)[0]?.seq : undefined;
   const query = oldest ? `before_seq=${oldest}&limit=${PAGE}` : `limit=${PAGE}`;
   const page = await request<Page<Message>>("GET", `/api/conversations/${id}/messages?${query}`);
-  entry.messages ??= new Map();
   for (const message of page.items) {
     const known = entry.messages.get(message.id);
     // A live edit or delete may have arrived after this page was read: keep the later one.
@@ -160,7 +171,8 @@ export async function loadMessages(entry: ConversationState, older: boolean) {
       entry.messages.set(message.id, known?.deleted_at ? known : message);
     }
   }
-  entry.hasOlder = page.has_more ?? false;
+  if (older || !entry.loaded) entry.hasOlder = page.has_more ?? false;
+  entry.loaded = true;
   changed();
 }
 
@@ -217,7 +229,7 @@ export async function fillGap(entry: ConversationState) {
 
 function putMessage(entry: ConversationState, message: Message, created: boolean) {
   if (message.client_id) state.pending.delete(message.client_id);
-  entry.messages?.set(message.id, message);
+  entry.messages.set(message.id, message);
   if (!entry.lastMessage || entry.lastMessage.seq <= message.seq || entry.lastMessage.id === message.id) {
     entry.lastMessage = message;
   }
@@ -226,8 +238,8 @@ function putMessage(entry: ConversationState, message: Message, created: boolean
 }
 
 function deleteMessage(entry: ConversationState, messageId: string) {
-  const known = entry.messages?.get(messageId);
-  if (known) entry.messages!.set(messageId, { ...known, content: null, deleted_at: new Date().toISOString() });
+  const known = entry.messages.get(messageId);
+  if (known) entry.messages.set(messageId, { ...known, content: null, deleted_at: new Date().toISOString() });
   if (entry.lastMessage?.id === messageId) entry.lastMessage = { ...entry.lastMessage, content: null, deleted_at: "now" };
 }
 

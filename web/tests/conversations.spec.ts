@@ -1,5 +1,5 @@
 import { expect, test, type Locator } from "@playwright/test";
-import { Api, conversationItem, log, messageTexts, signIn, uniqueName, watchCsp } from "./helpers";
+import { Api, conversationItem, log, messageTexts, register, signIn, uniqueName, watchCsp } from "./helpers";
 
 const roster = (dialog: Locator) => dialog.getByRole("list", { name: "Members" }).getByRole("listitem");
 
@@ -95,4 +95,28 @@ test("group history pages in on scroll, members are managed, search finds messag
   expect(violations).toEqual([]);
   await carol.context.close();
   await dave.context.close();
+});
+
+test("two tabs of one person share the session and renew it without revoking it", async ({ browser }) => {
+  const name = uniqueName("gina");
+  const first = await register(browser, name);
+  const second = await first.context.newPage();
+  await second.goto("/");
+  await expect(second.getByRole("status")).toHaveText("Connected");
+
+  // Wait until the access token has lapsed (the test server issues 5-second tokens) ...
+  const expiresAt = await first.page.evaluate(() => JSON.parse(localStorage.getItem("palaver.session")!).expiresAt);
+  await expect.poll(() => first.page.evaluate(() => Date.now()), { timeout: 15_000 }).toBeGreaterThan(expiresAt);
+  // ... then both tabs need it at once: one of them renews it, the other takes the result.
+  const searches = [first.page, second].map(async (page) => {
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByLabel("Words to find in messages and people").fill(name);
+    await page.getByRole("dialog", { name: "Search" }).getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "People (1)" })).toBeVisible();
+  });
+  await Promise.all(searches);
+  await second.reload();
+  await expect(second.getByRole("status")).toHaveText("Connected");
+  await expect(first.page.getByRole("status")).toHaveText("Connected");
+  await first.context.close();
 });

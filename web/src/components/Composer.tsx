@@ -57,7 +57,7 @@ export function Composer(props: { entry: ConversationState; replyTo: Message | n
         onInput={(e) => typing(e.currentTarget.value)}
         onBlur={() => lastTyping.current && (sendTyping(id, false), (lastTyping.current = 0))}
         onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey) submit(e);
+          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
         }}
       />
       <button type="submit">Send</button>

@@ -9,7 +9,9 @@ import { TypingLine } from "./TypingLine";
 
 export function ConversationView({ entry }: { entry: ConversationState }) {
   const logRef = useRef<HTMLDivElement>(null);
-  const fromBottom = useRef(0);
+  // What the log looked like after the last render: its height, its first message, and
+  // whether it was scrolled to the bottom.
+  const view = useRef({ height: 0, firstSeq: undefined as number | undefined, atBottom: true });
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [showMembers, setShowMembers] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -20,18 +22,24 @@ export function ConversationView({ entry }: { entry: ConversationState }) {
   const canPost = entry.conversation.kind !== "channel" || role === "owner" || role === "admin";
 
   useEffect(() => {
-    if (!entry.messages) void loadMessages(entry, false).then(() => markRead(entry));
+    if (!entry.loaded) void loadMessages(entry, false).then(() => markRead(entry));
     if (!entry.members) void loadMembers(entry);
   }, [entry.conversation.id]);
 
-  // Keep the view anchored to the bottom (new messages) or to where it was (older pages).
+  // At the bottom, stay there as messages come in; when older ones are put on top, keep the
+  // messages in view where they were; otherwise leave the scroll position alone.
+  const firstSeq = messages[0]?.seq;
   useLayoutEffect(() => {
     const log = logRef.current;
-    if (log) log.scrollTop = log.scrollHeight - log.clientHeight - fromBottom.current;
+    if (!log) return;
+    const before = view.current;
+    if (before.atBottom) log.scrollTop = log.scrollHeight;
+    else if (before.firstSeq !== undefined && before.firstSeq !== firstSeq) log.scrollTop += log.scrollHeight - before.height;
+    view.current = { height: log.scrollHeight, firstSeq, atBottom: before.atBottom };
   });
 
   async function older() {
-    if (loadingOlder || !entry.hasOlder || !entry.messages) return;
+    if (loadingOlder || !entry.hasOlder || !entry.loaded) return;
     setLoadingOlder(true);
     try {
       await loadMessages(entry, true);
@@ -42,7 +50,7 @@ export function ConversationView({ entry }: { entry: ConversationState }) {
 
   function onScroll() {
     const log = logRef.current!;
-    fromBottom.current = log.scrollHeight - log.clientHeight - log.scrollTop;
+    view.current.atBottom = log.scrollHeight - log.clientHeight - log.scrollTop < 30;
     if (log.scrollTop < 40) void older();
   }
 
@@ -68,12 +76,12 @@ export function ConversationView({ entry }: { entry: ConversationState }) {
         </button>
       </header>
       <div class="log" role="log" aria-label={`Messages in ${title(entry)}`} ref={logRef} onScroll={onScroll} tabIndex={0}>
-        {entry.hasOlder && entry.messages && (
+        {entry.hasOlder && entry.loaded && (
           <button type="button" class="older" onClick={() => void older()} disabled={loadingOlder}>
             {loadingOlder ? "Loading…" : "Load older messages"}
           </button>
         )}
-        {!entry.messages && <p class="meta">Loading…</p>}
+        {!entry.loaded && <p class="meta">Loading…</p>}
         {messages.map((message) => (
           <MessageItem
             key={message.id}
