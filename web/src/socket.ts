@@ -115,7 +115,7 @@ function handle(frame: any) {
   switch (frame.type) {
     case "synced":
       setStatus("online");
-      state.pending.forEach(sendPending);
+      state.pending.forEach((message) => message.error || sendPending(message));
       break;
     case "typing":
       applyTyping(frame.conversation_id, frame.user_id, frame.is_typing);
@@ -144,8 +144,7 @@ function handle(frame: any) {
       break;
     case "error":
       if (frame.client_id && state.pending.has(frame.client_id)) {
-        state.pending.delete(frame.client_id);
-        window.dispatchEvent(new CustomEvent("palaver-error", { detail: frame.message }));
+        state.pending.get(frame.client_id)!.error = frame.message ?? frame.code;
         changed();
       }
       break;
@@ -170,6 +169,15 @@ function sendPending(message: PendingMessage) {
     client_id: message.clientId,
     ...(message.replyToId ? { reply_to_id: message.replyToId } : {}),
   });
+}
+
+/** Sends a refused message again, under the same client_id (never doubled). */
+export function retryMessage(clientId: string) {
+  const message = state.pending.get(clientId);
+  if (!message) return;
+  delete message.error;
+  changed();
+  if (state.connection === "online") sendPending(message);
 }
 
 /** Queues a message; it goes now if connected and synced, otherwise after the next sync. */

@@ -22,6 +22,8 @@ export interface PendingMessage {
   conversationId: string;
   content: string;
   replyToId: string | null;
+  /** Why the server refused it, if it did; the person may retry or discard it. */
+  error?: string;
 }
 
 export type ConnectionStatus = "connecting" | "online" | "offline";

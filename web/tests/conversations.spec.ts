@@ -78,8 +78,11 @@ test("group history pages in on scroll, members are managed, search finds messag
   await dialog.getByLabel("Find people").fill(daveName);
   await dialog.getByRole("button", { name: `Add ${daveName}` }).click();
   await dialog.getByRole("button", { name: "Start conversation" }).click();
+  await expect(c.getByRole("heading", { name: "Announcements" })).toBeVisible();
   await c.getByLabel("Message", { exact: true }).fill("Release on Friday");
   await c.getByLabel("Message", { exact: true }).press("Enter");
+  await expect(messageTexts(c)).toHaveText(["Release on Friday"]);
+  await expect(log(c).locator(".pending")).toHaveCount(0);
 
   const dave = await signIn(browser, daveName, { width: 390, height: 760 });
   const d = dave.page;

@@ -58,27 +58,37 @@ export async function signIn(browser: Browser, username: string, viewport = { wi
 
 export const PASSWORD = "correct horse battery";
 
-/** Seeds data through the public API, as another client would. */
+/** Seeds data through the public API, as another client would (signing in again when the
+ * test server's short-lived access token has lapsed). */
 export class Api {
   constructor(
     private request: APIRequestContext,
-    public token = "",
-    public id = "",
+    private username: string,
+    public token: string,
+    public id: string,
   ) {}
 
   static async register(request: APIRequestContext, username: string) {
     const response = await request.post("/api/auth/register", { data: { username, password: PASSWORD } });
     expect(response.status()).toBe(201);
     const session = await response.json();
-    return new Api(request, session.access_token, session.user.id);
+    return new Api(request, username, session.access_token, session.user.id);
+  }
+
+  private async signIn() {
+    const response = await this.request.post("/api/auth/login", { data: { username: this.username, password: PASSWORD } });
+    expect(response.status()).toBe(200);
+    this.token = (await response.json()).access_token;
   }
 
   async call(method: string, path: string, data?: unknown) {
-    const response = await this.request.fetch(path, {
-      method,
-      data,
-      headers: { Authorization: `Bearer ${this.token}` },
-    });
+    const send = () =>
+      this.request.fetch(path, { method, data, headers: { Authorization: `Bearer ${this.token}` } });
+    let response = await send();
+    if (response.status() === 401) {
+      await this.signIn();
+      response = await send();
+    }
     expect(response.ok(), `${method} ${path}: ${response.status()}`).toBeTruthy();
     return response.status() === 204 ? undefined : response.json();
   }

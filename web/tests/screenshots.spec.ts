@@ -19,9 +19,7 @@ test("screenshots of the main screens", async ({ browser, request }) => {
   const bobName = uniqueName("bob");
   const bobApi = await Api.register(request, bobName);
   const alice = await register(browser, aliceName, desktop);
-  const aliceApi = new Api(request);
   const me = await alice.page.evaluate(() => JSON.parse(localStorage.getItem("palaver.session")!));
-  aliceApi.token = me.access;
   const carolApi = await Api.register(request, uniqueName("carol"));
   const group = await carolApi.call("POST", "/api/conversations", { kind: "group", name: "Design review", member_ids: [me.user.id, bobApi.id] });
   const direct = await bobApi.call("POST", "/api/conversations", { kind: "direct", member_ids: [me.user.id] });

@@ -5,6 +5,7 @@ import { Composer } from "./Composer";
 import { MembersDialog } from "./MembersDialog";
 import { MessageItem } from "./MessageItem";
 import { Presence } from "./Presence";
+import { PendingItem } from "./PendingItem";
 import { TypingLine } from "./TypingLine";
 
 export function ConversationView({ entry }: { entry: ConversationState }) {
@@ -92,10 +93,7 @@ export function ConversationView({ entry }: { entry: ConversationState }) {
           />
         ))}
         {pending.map((p) => (
-          <article class="message mine pending" key={p.clientId}>
-            <p class="content">{p.content}</p>
-            <p class="meta">Sending…</p>
-          </article>
+          <PendingItem key={p.clientId} message={p} />
         ))}
       </div>
       <TypingLine conversationId={entry.conversation.id} />

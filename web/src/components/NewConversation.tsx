@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { ApiError, request } from "../api";
 import { useModal } from "../hooks";
 import { loadConversations, state } from "../store";
@@ -12,11 +12,17 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState("");
   const [members, setMembers] = useState<User[]>([]);
   const [error, setError] = useState("");
+  // A second submit while the first is on its way would make a second conversation.
+  const [busy, setBusy] = useState(false);
+  const submitting = useRef(false);
 
   const pick = (user: User) => setMembers(kind === "direct" ? [user] : [...members, user]);
 
   async function create(event: Event) {
     event.preventDefault();
+    if (submitting.current) return;
+    submitting.current = true;
+    setBusy(true);
     setError("");
     try {
       const body = { kind, member_ids: members.map((user) => user.id), ...(kind === "direct" ? {} : { name }) };
@@ -27,6 +33,9 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
       ref.current?.close();
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : "Could not create the conversation.");
+    } finally {
+      submitting.current = false;
+      setBusy(false);
     }
   }
 
@@ -72,7 +81,7 @@ export function NewConversation({ onClose }: { onClose: () => void }) {
           <button type="button" onClick={() => ref.current?.close()}>
             Cancel
           </button>
-          <button type="submit" disabled={kind === "direct" && members.length !== 1}>
+          <button type="submit" disabled={busy || (kind === "direct" && members.length !== 1)}>
             Start conversation
           </button>
         </div>
