@@ -19,7 +19,9 @@
 # The web client (web/, Preact + Vite) is built into crates/web/client-dist, which is committed
 # and embedded in the binary: `make run` needs no Node. `make web` rebuilds it (npm ci + vite
 # build); `make test-web` runs its browser tests (Playwright driving /usr/bin/chromium, or
-# CHROMIUM_PATH) against a debug server on a free port with a fresh SQLite database.
+# CHROMIUM_PATH) against a debug server on a free port with a fresh SQLite database;
+# `make test-web-cluster` runs them against two nodes behind nginx (needs nginx, psql,
+# PALAVER_TEST_POSTGRES_URL and PALAVER_TEST_REDIS_URL or PALAVER_TEST_NATS_URL).
 #
 # The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
 # docs/benchmarks.md for how to run it against a release build.
@@ -36,7 +38,7 @@ ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status web web-deps test-web
+.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status web web-deps test-web test-web-cluster
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
@@ -106,3 +108,8 @@ test-web:
 	$(CARGO) build --bin palaver-server
 	@[ -d web/node_modules ] || $(MAKE) web-deps
 	PALAVER_SERVER_BIN=$(SERVER_BIN) web/scripts/test-web.sh $(ARGS)
+
+test-web-cluster:
+	$(CARGO) build --bin palaver-server
+	@[ -d web/node_modules ] || $(MAKE) web-deps
+	PALAVER_SERVER_BIN=$(SERVER_BIN) web/scripts/test-web-cluster.sh $(ARGS)

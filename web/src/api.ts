@@ -1,4 +1,5 @@
 // The REST side: bearer tokens, refresh on expiry, the contract's error shape.
+import { clearShared, readShared, writeShared } from "./sharedSession";
 import type { Session, User } from "./types";
 
 const STORAGE_KEY = "palaver.session";
@@ -18,6 +19,8 @@ interface Tokens {
   refresh: string;
   /** Epoch milliseconds after which the access token is treated as expired. */
   expiresAt: number;
+  /** When this tab received it: of two sessions, the later one is current. */
+  issuedAt: number;
   user: User;
 }
 
@@ -34,11 +37,11 @@ function load(): Tokens | null {
   }
 }
 
-function store(session: Session | null) {
+function store(session: Session | null): Promise<void> {
   if (!session) {
     tokens = null;
     localStorage.removeItem(STORAGE_KEY);
-    return;
+    return clearShared().catch(() => undefined);
   }
   // Renew a little early so a request never leaves with a token about to lapse.
   const lifetime = Math.max(session.expires_in - 30, session.expires_in / 2) * 1000;
@@ -46,9 +49,11 @@ function store(session: Session | null) {
     access: session.access_token,
     refresh: session.refresh_token,
     expiresAt: Date.now() + lifetime,
+    issuedAt: Date.now(),
     user: session.user,
   };
   localStorage.setItem(STORAGE_KEY, JSON.stringify(tokens));
+  return writeShared(tokens).catch(() => undefined);
 }
 
 export const currentUser = () => tokens?.user ?? null;
@@ -83,19 +88,22 @@ async function parse<T>(response: Response): Promise<T> {
  */
 export function refresh(): Promise<boolean> {
   if (!tokens) return Promise.resolve(false);
-  const stale = tokens.refresh;
+  const { refresh: stale, issuedAt } = tokens;
   const renew = async () => {
-    const stored = load();
-    if (stored && stored.refresh !== stale) {
-      tokens = stored;
+    // Under the lock: has another tab renewed the session since this one read it?
+    const shared = await readShared<Tokens>().catch(() => undefined);
+    if (shared && shared.refresh !== stale && shared.issuedAt > issuedAt) {
+      tokens = shared;
       return true;
     }
+    if (tokens && tokens.refresh !== stale) return true; // adopted from another tab meanwhile
     const response = await raw("POST", "/api/auth/refresh", { refresh_token: stale });
     if (response.status === 401) {
       signOutLocally();
       return false;
     }
-    store(await parse<Session>(response));
+    // Stored in IndexedDB before the lock is released, for the next tab in line.
+    await store(await parse<Session>(response));
     return true;
   };
   refreshing ??= (navigator.locks ? navigator.locks.request("palaver-refresh", renew) : renew()).finally(
@@ -110,7 +118,7 @@ window.addEventListener("storage", (event) => {
   const stored = load();
   if (!stored) {
     if (tokens) signOutLocally();
-  } else {
+  } else if (!tokens || stored.issuedAt > tokens.issuedAt) {
     tokens = stored;
   }
 });
@@ -133,12 +141,12 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export async function signIn(username: string, password: string, register: boolean) {
   const path = register ? "/api/auth/register" : "/api/auth/login";
   const session = await parse<Session>(await raw("POST", path, { username, password }));
-  store(session);
+  await store(session);
   return session.user;
 }
 
 function signOutLocally() {
-  store(null);
+  void store(null);
   onSignedOut();
 }
 
