@@ -179,6 +179,7 @@ export async function loadMessages(entry: ConversationState, older: boolean) {
 }
 
 const fetchingGap = new Set<string>();
+const gapAgain = new Set<string>();
 
 /** Applies a conversation event exactly once, in seq order. */
 export function applyEvent(event: ConversationEvent) {
@@ -210,20 +211,29 @@ export function applyEvent(event: ConversationEvent) {
   changed();
 }
 
-/** Fetches, in order, every event after the cursor: for a gap seen in the live stream. */
+/**
+ * Fetches, in order, every event after the cursor: for a gap seen in the live stream. A gap
+ * seen while a fetch is under way (an event newer than that fetch's answer) fetches again.
+ */
 export async function fillGap(entry: ConversationState) {
   const id = entry.conversation.id;
-  if (fetchingGap.has(id)) return;
+  if (fetchingGap.has(id)) {
+    gapAgain.add(id);
+    return;
+  }
   fetchingGap.add(id);
   try {
-    for (;;) {
-      const page = await request<Page<ConversationEvent>>(
-        "GET",
-        `/api/conversations/${id}/events?after_seq=${entry.cursor}&limit=200`,
-      );
-      page.items.forEach(applyEvent);
-      if (!page.has_more || page.items.length === 0) break;
-    }
+    do {
+      gapAgain.delete(id);
+      for (;;) {
+        const page = await request<Page<ConversationEvent>>(
+          "GET",
+          `/api/conversations/${id}/events?after_seq=${entry.cursor}&limit=200`,
+        );
+        page.items.forEach(applyEvent);
+        if (!page.has_more || page.items.length === 0) break;
+      }
+    } while (gapAgain.has(id));
   } finally {
     fetchingGap.delete(id);
   }

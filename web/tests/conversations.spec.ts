@@ -1,5 +1,5 @@
 import { expect, test, type Locator } from "@playwright/test";
-import { Api, conversationItem, log, messageTexts, register, signIn, uniqueName, watchCsp } from "./helpers";
+import { Api, conversationItem, log, messageTexts, PASSWORD, register, signIn, uniqueName, watchCsp } from "./helpers";
 
 const roster = (dialog: Locator) => dialog.getByRole("list", { name: "Members" }).getByRole("listitem");
 
@@ -122,4 +122,44 @@ test("two tabs of one person share the session and renew it without revoking it"
   await expect(second.getByRole("status")).toHaveText("Connected");
   await expect(first.page.getByRole("status")).toHaveText("Connected");
   await first.context.close();
+});
+
+test("from the keyboard: sign in, tab order, a dialog that Escape closes, Enter to send", async ({ page, request }) => {
+  const name = uniqueName("hana");
+  const friend = uniqueName("ivan");
+  await Api.register(request, name);
+  await Api.register(request, friend);
+  await page.goto("/");
+  // The username field has the focus; Tab leads to the password, Enter submits.
+  await page.keyboard.type(name);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toHaveText("Connected");
+
+  // Tab order in the sidebar: Sign out, New conversation, Search.
+  await page.getByRole("button", { name: "Sign out" }).focus();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "New conversation" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog", { name: "New conversation" });
+  await expect(dialog).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("button", { name: "New conversation" })).toBeFocused();
+
+  await page.keyboard.press("Enter");
+  await dialog.getByLabel("Find people").focus();
+  await page.keyboard.type(friend);
+  await dialog.getByRole("button", { name: `Add ${friend}` }).focus();
+  await page.keyboard.press("Enter");
+  await dialog.getByRole("button", { name: "Start conversation" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: friend })).toBeVisible();
+  await page.getByLabel("Message", { exact: true }).focus();
+  await page.keyboard.type("first line");
+  await page.keyboard.press("Shift+Enter");
+  await page.keyboard.type("second line");
+  await page.keyboard.press("Enter");
+  await expect(messageTexts(page)).toHaveText(["first line\nsecond line"]);
 });
