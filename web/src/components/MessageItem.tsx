@@ -19,7 +19,7 @@ export function MessageItem({ message, entry, onReply, seenBy }: Props) {
   const role = entry.members?.get(state.me?.id ?? "")?.role;
   const canDelete = mine || role === "owner" || role === "admin";
   const quoted = message.reply_to_id ? entry.messages.get(message.reply_to_id) : undefined;
-  const sender = state.users.get(message.sender_id ?? "")?.username ?? displayName(message.sender_id);
+  const sender = displayName(message.sender_id);
 
   async function act(action: () => Promise<unknown>) {
     setError("");
