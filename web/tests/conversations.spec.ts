@@ -162,4 +162,13 @@ test("from the keyboard: sign in, tab order, a dialog that Escape closes, Enter 
   await page.keyboard.type("second line");
   await page.keyboard.press("Enter");
   await expect(messageTexts(page)).toHaveText(["first line\nsecond line"]);
+
+  // A reply quotes the message it answers.
+  await log(page).getByRole("button", { name: `Reply to ${name}` }).click();
+  await expect(page.getByText(`Replying to ${name}: first line`)).toBeVisible();
+  await page.getByLabel("Message", { exact: true }).fill("an answer");
+  await page.getByLabel("Message", { exact: true }).press("Enter");
+  const answer = log(page).getByRole("article").filter({ hasText: "an answer" });
+  await expect(answer.locator("blockquote")).toHaveText(`${name}: first line\nsecond line`);
+  await expect(page.getByText(/Replying to/)).toHaveCount(0);
 });
