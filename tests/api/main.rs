@@ -7,6 +7,7 @@ mod authorization;
 mod conversations;
 mod errors;
 mod messages;
+mod operations;
 mod password_reset;
 mod realtime;
 mod sessions;

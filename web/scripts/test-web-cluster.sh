@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the browser tests against two server nodes behind nginx, as in the README's recipe:
-# one PostgreSQL database (a fresh one, dropped afterwards), one Redis or NATS bus, nginx
-# balancing round-robin over both nodes, HTTP and WebSocket alike, with no sticky sessions.
+# Runs the browser tests against two server nodes behind nginx, configured as in
+# deploy/nginx/palaver.conf (upstream keep-alive, WebSocket upgrades on /api/ws, round robin,
+# no sticky sessions) but over plain HTTP on a loopback port: one PostgreSQL database (a fresh
+# one, dropped afterwards) and one Redis or NATS bus. The TLS side is make test-deploy's.
 # Needs nginx, psql, PALAVER_TEST_POSTGRES_URL and PALAVER_TEST_REDIS_URL (or _NATS_URL).
 # Extra arguments go to `playwright test`.
 set -euo pipefail
@@ -9,7 +10,8 @@ cd "$(dirname "$0")/.."
 server="$(realpath "${PALAVER_SERVER_BIN:-../target/debug/palaver-server}")"
 postgres="${PALAVER_TEST_POSTGRES_URL:?set PALAVER_TEST_POSTGRES_URL}"
 bus="${PALAVER_TEST_REDIS_URL:-${PALAVER_TEST_NATS_URL:?set PALAVER_TEST_REDIS_URL or PALAVER_TEST_NATS_URL}}"
-command -v nginx >/dev/null || { echo "test-web-cluster: nginx is not installed" >&2; exit 1; }
+nginx="$(command -v nginx || echo /usr/sbin/nginx)"
+[ -x "$nginx" ] || { echo "test-web-cluster: nginx is not installed" >&2; exit 1; }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 data="$(mktemp -d)"
@@ -54,23 +56,34 @@ http {
     access_log $data/nginx-access.log;
     client_body_temp_path $data/body; proxy_temp_path $data/proxy;
     fastcgi_temp_path $data/fastcgi; uwsgi_temp_path $data/uwsgi; scgi_temp_path $data/scgi;
-    upstream palaver { server 127.0.0.1:$first; server 127.0.0.1:$second; }
-    map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+    upstream palaver {
+        server 127.0.0.1:$first max_fails=3 fail_timeout=10s;
+        server 127.0.0.1:$second max_fails=3 fail_timeout=10s;
+        keepalive 32;
+    }
+    map \$http_upgrade \$palaver_connection { default upgrade; '' ''; }
     server {
         listen 127.0.0.1:$front;
+        proxy_http_version 1.1;
+        proxy_set_header Host \$host;
+        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        proxy_next_upstream error timeout http_502 http_503;
         location / {
             proxy_pass http://palaver;
-            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        location = /api/ws {
+            proxy_pass http://palaver;
             proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header Connection \$connection_upgrade;
-            proxy_set_header Host \$host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_read_timeout 120s;
+            proxy_set_header Connection \$palaver_connection;
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+            proxy_buffering off;
         }
     }
 }
 CONF
-nginx -p "$data" -c "$data/nginx.conf" -g 'daemon off;' &
+"$nginx" -p "$data" -c "$data/nginx.conf" -g 'daemon off;' &
 pids+=($!)
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$front/readyz" >/dev/null && break; sleep 0.1; done
 
@@ -78,7 +91,7 @@ status=0
 PALAVER_WEB_URL="http://127.0.0.1:$front" npx playwright test "$@" || status=$?
 # Both nodes must have served the browsers, or the test proved nothing about two nodes.
 for port in "$first" "$second"; do
-  sockets=$(grep -c 'path=/api/ws status=101' "$data/node-$port.log" || true)
+  sockets=$(grep -cE 'path=/api/ws[ }].*status=101' "$data/node-$port.log" || true)
   echo "test-web-cluster: node $port served $sockets WebSocket(s)"
   [ "$sockets" -gt 0 ] || status=1
 done

@@ -10,7 +10,7 @@ mod health;
 mod mapping;
 mod repositories;
 
-pub use database::{Database, ExecutedStatement};
+pub use database::{Database, ExecutedStatement, PoolUsage};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
 pub use repositories::{

@@ -28,6 +28,7 @@
 
 mod backoff;
 mod error;
+mod metrics;
 mod namespace;
 mod nats_bus;
 mod outbox;

@@ -207,8 +207,11 @@ async fn publish_queue(client: Client, subject: Subject, mut queue: mpsc::Receiv
         }
         for payload in batch.drain(..) {
             let size = payload.len();
-            if let Err(error) = client.publish(subject.clone(), Bytes::from(payload)).await {
-                warn!(%error, size, "cluster bus: NATS publish failed; payload dropped");
+            match client.publish(subject.clone(), Bytes::from(payload)).await {
+                Ok(()) => crate::metrics::published("nats", 1),
+                Err(error) => {
+                    warn!(%error, size, "cluster bus: NATS publish failed; payload dropped");
+                }
             }
         }
         match timeout(RESPONSE_TIMEOUT, client.flush()).await {
@@ -233,6 +236,7 @@ impl Subscriber {
             let mut delivered_any = false;
             while let Some(message) = subscription.next().await {
                 delivered_any = true;
+                crate::metrics::received("nats");
                 deliver(Vec::from(message.payload));
             }
             // The client resubscribes across reconnects by itself, so the stream ends only

@@ -182,6 +182,7 @@ impl Publisher {
         }
         match pipeline.exec_async(&mut connection).await {
             Ok(()) => {
+                crate::metrics::published("redis", count);
                 self.connection = Some(connection);
                 self.losses.recovered();
             }
@@ -282,7 +283,10 @@ impl Subscriber {
         loop {
             tokio::select! {
                 message = messages.next() => match message {
-                    Some(message) => deliver(message.get_payload_bytes().to_vec()),
+                    Some(message) => {
+                        crate::metrics::received("redis");
+                        deliver(message.get_payload_bytes().to_vec());
+                    }
                     None => return "the connection closed".to_owned(),
                 },
                 _ = health_check.tick() => {

@@ -1,12 +1,14 @@
 //! The `palaver-server` binary's library half: wiring the adapters into the use-cases and
 //! serving them. Black-box tests start the real server through [`start`].
 
+pub mod metrics_recorder;
 pub mod telemetry;
 mod wiring;
 
 pub use wiring::{Components, build};
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use palaver_application::accounts::PurgeExpiredCredentials;
@@ -22,6 +24,8 @@ pub struct RunningServer {
     signal_watcher: Option<tokio::task::JoinHandle<()>>,
     /// Deletes expired tokens and dead sessions every [`PURGE_INTERVAL`].
     purger: tokio::task::JoinHandle<()>,
+    /// Keeps the metrics recorder's memory bounded between scrapes.
+    metrics_upkeep: tokio::task::JoinHandle<()>,
     components: Components,
 }
 
@@ -66,6 +70,7 @@ pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<Runn
         handle,
         serving: tokio::spawn(server),
         signal_watcher,
+        metrics_upkeep: tokio::spawn(metrics_recorder::upkeep_periodically()),
         purger: tokio::spawn(purge_periodically(
             components.purge_expired_credentials.clone(),
         )),
@@ -109,12 +114,23 @@ fn listen(
         Signals::Ignore => None,
     };
     let state = components.state.clone();
+    let operations = palaver_web::Operations {
+        metrics: metrics_recorder::endpoint(components.database().clone()),
+        cors: palaver_web::CorsPolicy::new(settings.server.cors_origins.as_slice()),
+    };
     // actix-server's own handling stops at once on SIGINT; ours stops gracefully on both.
-    let mut server =
-        HttpServer::new(move || App::new().configure(palaver_web::configure(state.clone())))
-            .listen(listener)?
-            .shutdown_timeout(settings.server.shutdown_timeout_secs)
-            .disable_signals();
+    // The request trace is outermost, so that every answer (CORS refusals too) carries
+    // X-Request-Id and is counted.
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(palaver_web::apply_cors))
+            .wrap(from_fn(palaver_web::trace_request))
+            .configure(palaver_web::operations(operations.clone()))
+            .configure(palaver_web::configure(state.clone()))
+    })
+    .listen(listener)?
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    .disable_signals();
     if settings.server.workers > 0 {
         server = server.workers(settings.server.workers);
     }
@@ -182,6 +198,7 @@ impl RunningServer {
             signal_watcher.abort();
         }
         self.purger.abort();
+        self.metrics_upkeep.abort();
         self.components.close().await;
         served??;
         tracing::info!("palaver stopped");

@@ -26,14 +26,19 @@ enum Command {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
     let settings = Settings::load().context("loading configuration")?;
-    telemetry::init(&settings.log);
+    let audience = match command {
+        Command::Serve => telemetry::Audience::Server,
+        _ => telemetry::Audience::Command,
+    };
+    telemetry::init(&settings.log, audience);
     // Every command serves or changes a live deployment, so each needs a production-grade
     // JWT secret (palaver-migrate never handles tokens and does not ask for one).
     settings
         .check_ready_to_serve()
         .context("checking the configuration")?;
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Serve => start(&settings, Signals::Handle).await?.wait().await,
         Command::GrantAdmin { username } => set_role(&settings, &username, Role::Admin).await,
         Command::RevokeAdmin { username } => set_role(&settings, &username, Role::User).await,

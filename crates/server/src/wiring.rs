@@ -44,6 +44,11 @@ pub struct Components {
 }
 
 impl Components {
+    /// The pool, for the gauges `GET /metrics` reads from it.
+    pub(crate) fn database(&self) -> &Database {
+        &self.database
+    }
+
     pub async fn close(self) {
         if let Err(error) = self.database.close().await {
             tracing::warn!(%error, "closing the database pool");

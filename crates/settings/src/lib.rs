@@ -3,6 +3,9 @@
 //! from the config directory (`PALAVER_CONFIG_DIR`, else `config`) when present, then
 //! `PALAVER__SECTION__KEY` environment variables.
 
+mod cors;
+
+pub use cors::CorsOrigins;
 use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -36,6 +39,8 @@ pub struct ServerSettings {
     pub workers: usize,
     pub max_body_bytes: usize,
     pub shutdown_timeout_secs: u64,
+    /// Origins allowed to call the API from a browser on another site.
+    pub cors_origins: CorsOrigins,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -343,6 +348,35 @@ mod tests {
         assert_eq!(settings.server.bind, "0.0.0.0:9999");
         assert_eq!(settings.auth.access_ttl_secs, 60);
         assert!(!settings.database.migrate_on_start);
+    }
+
+    #[test]
+    fn cors_origins_come_from_one_variable_and_bad_ones_stop_the_load() {
+        assert!(
+            Settings::load_from(sources("test", &[]))
+                .unwrap()
+                .server
+                .cors_origins
+                .is_empty()
+        );
+        let settings = Settings::load_from(sources(
+            "test",
+            &[(
+                "PALAVER__SERVER__CORS_ORIGINS",
+                "https://chat.example.org,http://localhost:3000",
+            )],
+        ))
+        .unwrap();
+        assert_eq!(
+            settings.server.cors_origins.as_slice(),
+            ["https://chat.example.org", "http://localhost:3000"]
+        );
+        let error = Settings::load_from(sources(
+            "test",
+            &[("PALAVER__SERVER__CORS_ORIGINS", "https://chat.example.org/")],
+        ))
+        .unwrap_err();
+        assert!(error.to_string().contains("cors_origins"), "{error}");
     }
 
     #[test]

@@ -51,6 +51,7 @@ impl FromRequest for Authenticated {
                 ApiError::internal(&std::io::Error::other("AppState is not registered"))
             })?;
             let actor = state.authenticate.execute(&token?).await?;
+            crate::operations::record_user(actor.user_id);
             Ok(Authenticated(actor))
         })
     }

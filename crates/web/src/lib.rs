@@ -6,12 +6,15 @@
 mod dto;
 mod error;
 mod extract;
+mod operations;
 mod realtime;
-mod request_log;
 mod routes;
 mod state;
 
 pub use error::ApiError;
+pub use operations::{
+    CorsPolicy, MetricsEndpoint, Operations, RequestId, apply_cors, operations, trace_request,
+};
 pub use realtime::{ClusterPresence, GatewaySettings, Hub, HubPorts, HubSettings};
 pub use routes::configure;
 pub use state::{AppState, WebSettings};

@@ -98,8 +98,13 @@ impl SendMessage {
             reply_to_id: input.reply_to_id,
             client_id: input.client_id.clone(),
         };
-        match self.messages.append(&new, self.clock.now()).await {
+        let persisting = std::time::Instant::now();
+        let appended = self.messages.append(&new, self.clock.now()).await;
+        metrics::histogram!("palaver_message_persist_seconds")
+            .record(persisting.elapsed().as_secs_f64());
+        match appended {
             Ok(event) => {
+                metrics::counter!("palaver_messages_sent_total").increment(1);
                 let message = match &event.payload {
                     EventPayload::MessageCreated { message } => message.clone(),
                     _ => {

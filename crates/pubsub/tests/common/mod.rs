@@ -12,23 +12,21 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 
-/// The live server named by `variable`, or `None` after saying the test is skipped.
-pub fn server_url(variable: &str, example: &str) -> Option<String> {
+/// The live server named by `variable`. Panics without one: the test was asked to run
+/// against it (it is `#[ignore]`d otherwise).
+pub fn server_url(variable: &str, example: &str) -> String {
     init_logs();
-    match std::env::var(variable) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            eprintln!("skipped: set {variable} (e.g. {example}) to run this test");
-            None
-        }
-    }
+    std::env::var(variable)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| panic!("set {variable} (e.g. {example}) to run this test"))
 }
 
-pub fn redis_url() -> Option<String> {
+pub fn redis_url() -> String {
     server_url("PALAVER_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 }
 
-pub fn nats_url() -> Option<String> {
+pub fn nats_url() -> String {
     server_url("PALAVER_TEST_NATS_URL", "nats://127.0.0.1:4222")
 }
 

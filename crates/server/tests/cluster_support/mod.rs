@@ -5,9 +5,8 @@
 //! When the tests run: they need the bus's server, named by `PALAVER_TEST_REDIS_URL` or
 //! `PALAVER_TEST_NATS_URL`. The database is the one every database test uses
 //! (`PALAVER_TEST_DATABASE_URL`: PostgreSQL or MySQL; unset, one SQLite file both processes
-//! share). Without the bus URL a test says it is skipped, except when `CI` is set: then it
-//! fails, so that CI never skips them silently. `PALAVER_TEST_SKIP_CLUSTER=1` skips them on
-//! purpose (`make test-sqlite` does; `make test-servers` runs them).
+//! share). The tests are `#[ignore]`d, so a plain run reports them as skipped; run on
+//! purpose (`--run-ignored`, as `make test-servers` does) without the bus URL, they fail.
 
 pub mod ws;
 
@@ -25,7 +24,6 @@ const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
 pub const PASSWORD: &str = "correct horse battery";
 /// How long a node may take to start (connecting to the database and the bus).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
-pub const SKIP_VARIABLE: &str = "PALAVER_TEST_SKIP_CLUSTER";
 
 /// The cluster bus a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,40 +47,19 @@ impl Bus {
         }
     }
 
-    /// The bus server's URL, or `None` after saying why the test is skipped. Panics when
-    /// `CI` is set and the URL is missing.
-    fn url(self) -> Option<String> {
+    /// The bus server's URL. Panics without one: the test was asked to run on this bus.
+    fn url(self) -> String {
         let variable = self.variable();
-        if non_empty(SKIP_VARIABLE).is_some() {
-            eprintln!("skipped: {SKIP_VARIABLE} is set (the cluster tests run elsewhere)");
-            return None;
-        }
-        if let Some(url) = non_empty(variable) {
-            return Some(url);
-        }
-        if in_ci() {
-            panic!(
-                "CI is set but {variable} is not: the two-node cluster tests must run in CI \
-                 (see `make test-servers` and .ci/run), so they fail rather than skip"
-            );
-        }
-        eprintln!(
-            "skipped: set {variable} (e.g. {}) to run the two-node cluster tests on it",
-            self.example()
-        );
-        None
+        std::env::var(variable)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| {
+                panic!(
+                    "set {variable} (e.g. {}) to run the two-node cluster tests on it",
+                    self.example()
+                )
+            })
     }
-}
-
-fn non_empty(variable: &str) -> Option<String> {
-    std::env::var(variable)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
-}
-
-/// Whether this runs in CI: `CI` is set to anything but empty, `false` or `0`.
-fn in_ci() -> bool {
-    non_empty("CI").is_some_and(|value| !matches!(value.trim(), "false" | "0"))
 }
 
 /// A registered user and their access token.
@@ -104,9 +81,9 @@ pub struct Cluster {
 
 impl Cluster {
     /// Starts the two nodes with `overrides` (`PALAVER__...` variables) on top of the test
-    /// configuration; `None` if the test is skipped.
-    pub async fn start(bus: Bus, overrides: &[(&str, &str)]) -> Option<Cluster> {
-        let bus_url = bus.url()?;
+    /// configuration.
+    pub async fn start(bus: Bus, overrides: &[(&str, &str)]) -> Cluster {
+        let bus_url = bus.url();
         let database = TestDatabase::create().await;
         let namespace = format!("palaver-cluster-test.{}", uuid::Uuid::new_v4().simple());
         let mut variables: Vec<(String, String)> = [
@@ -141,12 +118,12 @@ impl Cluster {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        Some(Cluster {
+        Cluster {
             a,
             b,
             http,
             _database: database,
-        })
+        }
     }
 
     async fn call(

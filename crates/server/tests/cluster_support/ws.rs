@@ -35,13 +35,21 @@ pub struct WsClient {
 impl WsClient {
     /// Connects to `url` (`ws://.../api/ws?access_token=...`) and reads the `ready` frame.
     pub async fn connect(url: &str, label: &str) -> WsClient {
-        let (mut stream, _) =
-            tokio::time::timeout(FRAME_TIMEOUT, tokio_tungstenite::connect_async(url))
-                .await
-                .unwrap_or_else(|_| {
-                    panic!("{label}: no WebSocket upgrade within {FRAME_TIMEOUT:?}")
-                })
-                .unwrap_or_else(|error| panic!("{label}: connecting to {url}: {error}"));
+        Self::connect_with(url, label, None).await
+    }
+
+    /// Like [`connect`](Self::connect), through `tls` for `wss://` URLs (a connector that
+    /// trusts a test certificate).
+    pub async fn connect_with(
+        url: &str,
+        label: &str,
+        tls: Option<tokio_tungstenite::Connector>,
+    ) -> WsClient {
+        let connecting = tokio_tungstenite::connect_async_tls_with_config(url, None, false, tls);
+        let (mut stream, _) = tokio::time::timeout(FRAME_TIMEOUT, connecting)
+            .await
+            .unwrap_or_else(|_| panic!("{label}: no WebSocket upgrade within {FRAME_TIMEOUT:?}"))
+            .unwrap_or_else(|error| panic!("{label}: connecting to {url}: {error}"));
         let (to_task, mut outgoing) = mpsc::unbounded_channel::<Message>();
         let (from_task, incoming) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {

@@ -9,10 +9,8 @@ mod messages;
 mod users;
 
 use crate::error::ApiError;
-use crate::request_log::log_request;
 use crate::state::AppState;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, Resource, web};
 
 /// Registers every route and the shared configuration on an app.
@@ -31,7 +29,6 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             )
             .service(
                 web::scope("")
-                    .wrap(from_fn(log_request))
                     .service(
                         resource("/", "GET, HEAD")
                             .route(web::get().to(client::index))

@@ -1,0 +1,182 @@
+//! What palaver-server writes to its log: request lines tied to their request id, and
+//! operator commands that do not drown their answer in migration lines.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
+
+use palaver_migrations::testing::TestDatabase;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_palaver-server");
+const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
+
+fn command(database_url: &str) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("PALAVER_ENV", "test")
+        .env("PALAVER_CONFIG_DIR", CONFIG_DIR)
+        .env("PALAVER__DATABASE__URL", database_url)
+        .env("PALAVER__LOG__FILTER", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A serving palaver-server whose stdout lines are collected as they come.
+struct Serving {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    port: u16,
+}
+
+impl Serving {
+    async fn start(database: &TestDatabase) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = command(database.url())
+            .arg("serve")
+            .env("PALAVER__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("PALAVER__LOG__FORMAT", "json")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().unwrap();
+        let collected = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let serving = Self { child, lines, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(serving.url("/healthz")).await.is_err() {
+            assert!(Instant::now() < deadline, "palaver-server did not come up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        serving
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Waits for the first JSON log line `matches` accepts (the log is written
+    /// asynchronously to the answer).
+    async fn wait_for_line(&self, matches: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                .find(|line| matches(line));
+            if let Some(line) = found {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no such log line in:\n{}",
+                self.lines.lock().unwrap().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+#[tokio::test]
+async fn a_request_id_comes_back_and_tags_the_log_lines_of_its_request() {
+    let database = TestDatabase::create().await;
+    let server = Serving::start(&database).await;
+    let client = reqwest::Client::new();
+    let register: Value = client
+        .post(server.url("/api/auth/register"))
+        .json(&serde_json::json!({ "username": "ada", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let me = client
+        .get(server.url("/api/users/me"))
+        .bearer_auth(register["access_token"].as_str().unwrap())
+        .header("x-request-id", "abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.headers()["x-request-id"], "abc");
+
+    let line = server
+        .wait_for_line(|line| line["span"]["request_id"] == "abc" && line["message"] == "request")
+        .await;
+    let span = &line["span"];
+    assert_eq!(span["method"], "GET", "{line}");
+    assert_eq!(span["route"], "/api/users/me", "{line}");
+    assert_eq!(span["user_id"], register["user"]["id"], "{line}");
+    assert_eq!(line["status"], 200, "{line}");
+    assert!(
+        line["elapsed_us"].is_u64(),
+        "a whole number of microseconds: {line}"
+    );
+
+    // Another request's lines carry its own id, never this one.
+    client.get(server.url("/healthz")).send().await.unwrap();
+    let other = server
+        .wait_for_line(|line| line["span"]["route"] == "/healthz" && line["message"] == "request")
+        .await;
+    assert_ne!(other["span"]["request_id"], "abc");
+    assert!(other["span"]["user_id"].is_null(), "{other}");
+}
+
+/// A fresh SQLite database in a directory of its own; the command migrates it.
+fn fresh_sqlite_url() -> (std::path::PathBuf, String) {
+    let directory = std::env::temp_dir().join(format!("palaver-logs-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let url = format!("sqlite://{}/palaver.db?mode=rwc", directory.display());
+    (directory, url)
+}
+
+#[test]
+fn grant_admin_does_not_print_the_migrations_it_applies_unless_asked() {
+    let (quiet_directory, quiet_url) = fresh_sqlite_url();
+    let quiet = command(&quiet_url)
+        .args(["grant-admin", "nobody"])
+        .output()
+        .unwrap();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&quiet.stdout),
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    assert!(!quiet.status.success());
+    assert!(output.contains("user not found"), "{output}");
+    assert!(!output.to_lowercase().contains("migration"), "{output}");
+
+    // RUST_LOG still shows them: the migrations did run, the command only kept them quiet.
+    let (loud_directory, loud_url) = fresh_sqlite_url();
+    let loud = command(&loud_url)
+        .env("RUST_LOG", "info")
+        .args(["grant-admin", "nobody"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&loud.stdout).contains("Applying migration"));
+    std::fs::remove_dir_all(quiet_directory).ok();
+    std::fs::remove_dir_all(loud_directory).ok();
+}
