@@ -21,6 +21,13 @@
 # `make test-deploy` puts nginx from deploy/ in front of two palaver-server nodes on
 # PostgreSQL and Redis and checks REST and a WebSocket message across nodes over HTTPS.
 #
+# The web client (web/, Preact + Vite) is built into crates/web/client-dist, which is committed
+# and embedded in the binary: `make run` needs no Node. `make web` rebuilds it (npm ci + vite
+# build); `make test-web` runs its browser tests (Playwright driving /usr/bin/chromium, or
+# CHROMIUM_PATH) against a debug server on a free port with a fresh SQLite database;
+# `make test-web-cluster` runs them against two nodes behind nginx (needs nginx, psql,
+# PALAVER_TEST_POSTGRES_URL and PALAVER_TEST_REDIS_URL or PALAVER_TEST_NATS_URL).
+#
 # The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
 # docs/benchmarks.md for how to run it against a release build.
 
@@ -45,7 +52,8 @@ ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test check-ci-servers test-sqlite test-servers test-bus test-deploy fuzz build release lint fmt migrate-status
+.PHONY: run test check-ci-servers test-sqlite test-servers test-bus test-deploy fuzz build release lint fmt migrate-status \
+	web web-deps test-web test-web-cluster
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
@@ -153,3 +161,21 @@ fmt:
 
 migrate-status:
 	$(CARGO) run --bin palaver-migrate -- status
+
+SERVER_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target))/debug/palaver-server
+
+web-deps:
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+
+web: web-deps
+	cd web && npm run build
+
+test-web:
+	$(CARGO) build --bin palaver-server
+	@[ -d web/node_modules ] || $(MAKE) web-deps
+	PALAVER_SERVER_BIN=$(SERVER_BIN) web/scripts/test-web.sh $(ARGS)
+
+test-web-cluster:
+	$(CARGO) build --bin palaver-server
+	@[ -d web/node_modules ] || $(MAKE) web-deps
+	PALAVER_SERVER_BIN=$(SERVER_BIN) web/scripts/test-web-cluster.sh $(ARGS)

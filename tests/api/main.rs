@@ -14,3 +14,4 @@ mod password_reset;
 mod realtime;
 mod sessions;
 mod users;
+mod web_client;

@@ -6,8 +6,8 @@
 mod dto;
 mod error;
 mod extract;
-mod operations;
 mod openapi;
+mod operations;
 mod realtime;
 mod routes;
 mod state;

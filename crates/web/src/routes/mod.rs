@@ -3,6 +3,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod auth;
+mod client;
 pub(crate) mod conversations;
 pub(crate) mod health;
 pub(crate) mod messages;
@@ -30,12 +31,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::QueryConfig::default().error_handler(|error, _| query_error(error).into()),
             )
             .service(
-                ENDPOINTS
+                CLIENT_ENDPOINTS
                     .chunk_by(|a, b| a.path == b.path)
-                    .fold(
-                        web::scope(""),
-                        |scope, endpoints| scope.service(resource_of(endpoints)),
-                    )
+                    .chain(ENDPOINTS.chunk_by(|a, b| a.path == b.path))
+                    .fold(web::scope(""), |scope, endpoints| {
+                        scope.service(resource_of(endpoints))
+                    })
                     .default_service(web::to(unknown_route)),
             );
     }
@@ -146,6 +147,15 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         r.to(admin::conversations)
     }),
     endpoint("/api/admin/stats", Method::GET, |r| r.to(admin::stats)),
+];
+
+/// The bundled web client's page and assets: served by the binary but not part of the API,
+/// so not in the OpenAPI document.
+const CLIENT_ENDPOINTS: &[Endpoint] = &[
+    endpoint("/", Method::GET, |r| r.to(client::index)),
+    endpoint("/", Method::HEAD, |r| r.to(client::index)),
+    endpoint("/assets/{file}", Method::GET, |r| r.to(client::asset)),
+    endpoint("/assets/{file}", Method::HEAD, |r| r.to(client::asset)),
 ];
 
 /// The resource of one path with its methods; any other method answers 405 in the
