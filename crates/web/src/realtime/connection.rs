@@ -385,10 +385,9 @@ impl Connection {
             };
             for event in page.events {
                 after = event.seq;
-                if self.delivered.get(&key).is_some_and(|d| d.covers(after)) {
+                if !self.delivered.entry(key).or_default().insert(after) {
                     continue;
                 }
-                Delivered::record(&mut self.delivered, key, after);
                 self.send(frames::event(event)).await?;
             }
             if !page.has_more || until.is_some_and(|until| after >= until) {
@@ -418,13 +417,17 @@ impl Connection {
             return self.send_with_effect(&frame).await;
         };
         let id = ConversationId::from_uuid(conversation_id);
-        let known = self.delivered.get(&conversation_id).copied();
-        if let Some(known) = known
-            && seq > known.last + 1
+        let last = self
+            .delivered
+            .get(&conversation_id)
+            .and_then(Delivered::last);
+        if let Some(last) = last
+            && seq > last + 1
         {
-            // Something committed before this event has not reached us (yet): read it from
-            // the log first.
-            match self.fill_from_log(id, known.last, seq).await? {
+            // Something committed before this event has not reached us: events leave the
+            // writer in seq order, so only a real loss (a bus outage) gets here. Read what
+            // is missing from the log first.
+            match self.fill_from_log(id, last, seq).await? {
                 Filled::Yes => {}
                 // The user may no longer read the conversation (removed by an event not
                 // seen yet): neither this event nor the ones before are theirs.
@@ -432,39 +435,19 @@ impl Connection {
                     self.delivered.remove(&conversation_id);
                     return Ok(());
                 }
-                // The gap stays for the client's sync: start a new run at this event, so
-                // that a sync from before it still sends what is missing.
-                Filled::Failed => {
-                    self.delivered.remove(&conversation_id);
-                }
+                // The gap stays for the client's sync, which sends what was not recorded.
+                Filled::Failed => {}
             }
         }
-        if self
+        if !self
             .delivered
-            .get(&conversation_id)
-            .is_some_and(|d| d.covers(seq))
+            .entry(conversation_id)
+            .or_default()
+            .insert(seq)
         {
             return Ok(());
         }
-        Delivered::record(&mut self.delivered, conversation_id, seq);
-        self.send_with_effect(&frame).await?;
-        if let Some(known) = known
-            && seq + 1 < known.first
-        {
-            // A late event from before the first one sent: what lies between comes from
-            // the log too, so that the run stays unbroken.
-            if self.fill_from_log(id, seq, known.first - 1).await? != Filled::Yes {
-                // Only this late event is known to be sent: a new run starts with it.
-                self.delivered.insert(
-                    conversation_id,
-                    Delivered {
-                        first: seq,
-                        last: seq,
-                    },
-                );
-            }
-        }
-        Ok(())
+        self.send_with_effect(&frame).await
     }
 
     async fn fill_from_log(
