@@ -6,8 +6,8 @@
 //! Each caller still gets exactly what an append of its own would have given: the batch is
 //! first tried in bulk, and if anything in it would not go through as planned (a member
 //! gone, a client id taken, any statement failing), it is rolled back and written again
-//! item by item, each in a savepoint of its own, so that one item's failure rolls back only
-//! that item. A commit that fails fails every item of the batch.
+//! item by item, each in a savepoint of its own, so that one item's failure of any kind
+//! rolls back and fails only that item. A commit that fails fails every item of the batch.
 
 mod batch;
 
