@@ -80,7 +80,6 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let mailer = mailer(settings)?;
     let conversations: Arc<dyn ConversationRepository> =
         Arc::new(SqlConversationRepository::new(&database));
-    let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::new(&database));
     let hub = Hub::start(
         HubPorts {
             conversations: conversations.clone(),
@@ -96,6 +95,11 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     .map_err(|error| anyhow::anyhow!("starting the real-time hub: {error}"))?;
     let presence: Arc<dyn PresenceDirectory> = hub.presence();
     let notifier: Arc<dyn Notifier> = Arc::new(hub.clone());
+    // The message writer assigns seqs, so it announces new messages itself, in seq order.
+    let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::announcing_to(
+        &database,
+        notifier.clone(),
+    ));
     let leave_all =
         LeaveAllConversations::new(conversations.clone(), notifier.clone(), clock.clone());
 
@@ -214,7 +218,6 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         send_message: Arc::new(SendMessage::new(
             conversations.clone(),
             messages.clone(),
-            notifier.clone(),
             send_limiter(settings),
             clock.clone(),
         )),

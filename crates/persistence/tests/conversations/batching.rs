@@ -393,3 +393,81 @@ async fn a_row_the_database_refuses_fails_only_its_own_append() {
     assert_log_ends_at(&chat, team.id, 2 + 16).await;
     assert_log_ends_at(&chat, other.id, 2 + 16).await;
 }
+
+/// Records what the writer announces.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<(ConversationId, i64)>>);
+
+impl palaver_domain::ports::Notifier for Recorder {
+    fn notify(&self, notification: palaver_domain::conversation::Notification) {
+        if let palaver_domain::conversation::Notification::Event(event) = notification {
+            self.0
+                .lock()
+                .unwrap()
+                .push((event.conversation_id, event.seq));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_writer_announces_every_committed_append_once_in_seq_order() {
+    const TASKS: usize = 8;
+    const PER_TASK: usize = 40;
+    let (chat, [ada, bob]) = chat_with(["ada", "bob"]).await;
+    let rooms = [
+        group(&chat, "One", ada, &[bob]).await,
+        group(&chat, "Two", bob, &[ada]).await,
+    ];
+    poison_messages(&chat).await;
+    let recorder = Arc::new(Recorder::default());
+    let database = connect_with(&chat.database, 8).await;
+    let messages = Arc::new(SqlMessageRepository::announcing_to(
+        &database,
+        recorder.clone(),
+    ));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let messages = messages.clone();
+            let room = rooms[task % 2].id;
+            let sender = if task % 3 == 0 { ada } else { bob };
+            tokio::spawn(async move {
+                let mut committed = Vec::new();
+                for i in 0..PER_TASK {
+                    let text = if i % 7 == 6 {
+                        "poison".to_owned()
+                    } else {
+                        format!("t{task}-{i}")
+                    };
+                    let message = new_message(room, sender, &text, None);
+                    if let Ok(event) = messages.append(&message, now()).await {
+                        committed.push((room, event.seq));
+                    }
+                }
+                committed
+            })
+        })
+        .collect();
+    let mut committed = Vec::new();
+    for task in tasks {
+        committed.extend(task.await.unwrap());
+    }
+    let announced = recorder.0.lock().unwrap().clone();
+    for room in &rooms {
+        let heard: Vec<i64> = announced
+            .iter()
+            .filter(|(conversation, _)| *conversation == room.id)
+            .map(|(_, seq)| *seq)
+            .collect();
+        let count = committed.iter().filter(|(r, _)| *r == room.id).count();
+        assert_eq!(
+            heard,
+            (1..=count as i64).collect::<Vec<_>>(),
+            "in seq order, each once"
+        );
+    }
+    assert_eq!(
+        announced.len(),
+        committed.len(),
+        "refused appends are not announced"
+    );
+}

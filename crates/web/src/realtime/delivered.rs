@@ -12,6 +12,7 @@ pub(crate) struct Delivered {
 
 impl Delivered {
     /// Whether `seq` was sent.
+    #[cfg(test)]
     pub(crate) fn contains(&self, seq: i64) -> bool {
         let index = self.runs.partition_point(|&(_, last)| last < seq);
         self.runs.get(index).is_some_and(|&(first, _)| first <= seq)

@@ -11,7 +11,6 @@
 
 use super::envelope::{Audience, Effect, Envelope, Frame, PresenceReport};
 use super::presence::{ClusterPresence, Transition};
-use super::sequencer::Sequencer;
 use super::{CloseCode, frames};
 use chrono::Utc;
 use palaver_domain::auth::{Actor, SessionId};
@@ -310,42 +309,25 @@ impl Inner {
     }
 }
 
-/// The dispatcher: one task per node, taking envelopes in the order they were routed, and
-/// each conversation's events in seq order (see [`Sequencer`]).
+/// The dispatcher: one task per node, taking envelopes in the order they were routed.
+/// Each conversation's events come in seq order from the writer that assigned them, so
+/// nothing is held or reordered here.
 async fn dispatch(
     hub: std::sync::Weak<Inner>,
     mut queue: mpsc::UnboundedReceiver<Envelope>,
     conversations: Arc<dyn ConversationRepository>,
 ) {
     let mut members = MemberCache::default();
-    let mut sequencer = Sequencer::default();
-    loop {
-        let deadline = sequencer.deadline();
-        let envelope = tokio::select! {
-            envelope = queue.recv() => match envelope {
-                Some(envelope) => Some(envelope),
-                None => return,
-            },
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
-                if deadline.is_some() => None,
-        };
+    while let Some(envelope) = queue.recv().await {
         let Some(hub) = hub.upgrade() else { return };
-        let ready = match envelope {
-            None => sequencer.expire(tokio::time::Instant::now()),
-            Some(Envelope::Deliver { audience, frame }) => {
-                sequencer.admit(audience, frame, tokio::time::Instant::now())
+        match envelope {
+            Envelope::Deliver { audience, frame } => {
+                deliver(&hub, &mut members, conversations.as_ref(), audience, &frame).await;
             }
-            Some(Envelope::CloseSessions { user, sessions }) => {
+            Envelope::CloseSessions { user, sessions } => {
                 hub.close_sessions(user, sessions.as_deref());
-                continue;
             }
-            Some(Envelope::Presence(report)) => {
-                hub.apply_presence(report);
-                continue;
-            }
-        };
-        for (audience, frame) in ready {
-            deliver(&hub, &mut members, conversations.as_ref(), audience, &frame).await;
+            Envelope::Presence(report) => hub.apply_presence(report),
         }
     }
 }

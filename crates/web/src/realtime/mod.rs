@@ -12,7 +12,6 @@ mod hub_tests;
 mod inbox;
 mod presence;
 mod route;
-mod sequencer;
 
 pub use connection::GatewaySettings;
 pub use hub::{Hub, HubPorts, HubSettings};
