@@ -112,6 +112,9 @@ fn listen(
     // actix-server's own handling stops at once on SIGINT; ours stops gracefully on both.
     let mut server =
         HttpServer::new(move || App::new().configure(palaver_web::configure(state.clone())))
+            // Small frames (an ack, a live event) go out at once rather than waiting for
+            // the client's next packet (Nagle's algorithm with delayed ACKs).
+            .tcp_nodelay(true)
             .listen(listener)?
             .shutdown_timeout(settings.server.shutdown_timeout_secs)
             .disable_signals();

@@ -7,8 +7,9 @@ use super::commands::{self, Command, Incoming};
 use super::delivered::Delivered;
 use super::envelope::{Effect, EventPosition};
 use super::frames;
-use super::hub::{Hub, Outbound, Registration};
+use super::hub::{Delivery, Hub, Outbound, Registration};
 use super::inbox::{Inbox, Overflow};
+use super::pipeline::{Answered, Pipeline};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError, Session};
@@ -94,6 +95,8 @@ pub(crate) struct Connection {
     delivered: HashMap<Uuid, Delivered>,
     /// Conversations the user is typing in.
     typing: HashMap<ConversationId, Typing>,
+    /// Sends in flight.
+    pipeline: Pipeline,
 }
 
 impl Connection {
@@ -114,6 +117,7 @@ impl Connection {
             inbox: Inbox::new(registration.outbound, BACKLOG_LIMIT),
             delivered: HashMap::new(),
             typing: HashMap::new(),
+            pipeline: Pipeline::default(),
         }
     }
 
@@ -155,9 +159,12 @@ impl Connection {
                 _ = self.close.changed() => {
                     Err(Stop::Close((*self.close.borrow()).unwrap_or(CloseCode::GoingAway)))
                 }
-                inbound = stream.recv() => {
+                inbound = stream.recv(), if self.pipeline.has_room() => {
                     last_heard = Instant::now();
                     self.on_inbound(inbound).await
+                }
+                Some(answered) = self.pipeline.next(), if !self.pipeline.is_empty() => {
+                    self.answer(answered).await
                 }
                 frame = self.inbox.next() => match frame {
                     Some(frame) => self.forward_batch(frame).await,
@@ -243,6 +250,40 @@ impl Connection {
                 return self.send(frame).await;
             }
         };
+        let command = match command {
+            Command::Send {
+                conversation_id,
+                content,
+                client_id: message_client_id,
+                reply_to_id: None,
+            } => {
+                let input = SendMessageInput {
+                    conversation_id,
+                    content,
+                    client_id: Some(message_client_id),
+                    reply_to_id: None,
+                };
+                let send_message = self.state.send_message.clone();
+                let started = self
+                    .pipeline
+                    .start(
+                        send_message,
+                        self.actor,
+                        input,
+                        client_id.unwrap_or_default(),
+                    )
+                    .await;
+                return match started {
+                    Some(answered) => self.answer(answered).await,
+                    None => Ok(()),
+                };
+            }
+            // Anything else waits for the sends before it.
+            command => {
+                self.drain_pipeline().await?;
+                command
+            }
+        };
         let client_id = client_id.as_deref();
         let answer = match command {
             Command::Ping => Ok(frames::pong(client_id)),
@@ -269,15 +310,51 @@ impl Connection {
         self.send(frame).await
     }
 
+    /// Answers a send that completed.
+    async fn answer(&mut self, answered: Answered) -> Result<(), Stop> {
+        let Answered {
+            client_id,
+            conversation_id,
+            result,
+        } = answered;
+        let frame = match result {
+            Ok(message) => {
+                self.after_send(conversation_id);
+                frames::ack(Some(&client_id), Some(message))
+            }
+            Err(error) => {
+                let error = ApiError::from(error);
+                tracing::debug!(code = error.code(), %client_id, "message.send refused");
+                frames::error(Some(&client_id), &error)
+            }
+        };
+        self.send(frame).await
+    }
+
+    /// Answers every send in flight, as each completes.
+    async fn drain_pipeline(&mut self) -> Result<(), Stop> {
+        while !self.pipeline.is_empty() {
+            let next = self.pipeline.next();
+            if let Some(answered) = self.inbox.while_pending(next).await? {
+                self.answer(answered).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A sent message ends the typing that led up to it.
+    fn after_send(&mut self, conversation_id: ConversationId) {
+        if self.typing.remove(&conversation_id).is_some() {
+            self.relay_typing_stopped(conversation_id);
+        }
+    }
+
     /// Keeps the typing state in step with a command that succeeded.
     fn after(&mut self, command: &Command) {
         match *command {
-            // A sent message ends the typing that led up to it.
             Command::Send {
                 conversation_id, ..
-            } if self.typing.remove(&conversation_id).is_some() => {
-                self.relay_typing_stopped(conversation_id);
-            }
+            } => self.after_send(conversation_id),
             Command::Typing {
                 conversation_id,
                 is_typing,
@@ -396,13 +473,19 @@ impl Connection {
         }
     }
 
-    /// Forwards a frame from the hub and whatever else is already waiting behind it.
-    async fn forward_batch(&mut self, first: Outbound) -> Result<(), Stop> {
-        self.forward(first).await?;
-        for _ in 1..FORWARD_BATCH {
-            match self.inbox.try_next() {
-                Some(frame) => self.forward(frame).await?,
-                None => break,
+    /// Forwards a delivery from the hub and whatever else is already waiting behind it.
+    async fn forward_batch(&mut self, first: Delivery) -> Result<(), Stop> {
+        let mut forwarded = first.len();
+        for frame in first {
+            self.forward(frame).await?;
+        }
+        while forwarded < FORWARD_BATCH {
+            let Some(delivery) = self.inbox.try_next() else {
+                break;
+            };
+            forwarded += delivery.len();
+            for frame in delivery {
+                self.forward(frame).await?;
             }
         }
         Ok(())

@@ -31,8 +31,12 @@ const MEMBER_CACHE_LIMIT: usize = 50_000;
 /// How long a member list is trusted without a membership event.
 const MEMBER_CACHE_TTL: Duration = Duration::from_secs(60);
 
-/// What the hub offers a connection.
+/// One frame the hub offers a connection, shared by every recipient.
 pub(crate) type Outbound = Arc<Frame>;
+/// What the hub offers a connection at once: every frame for it from one round of the
+/// dispatcher (a burst from one group commit is one item of the bounded queue, not
+/// hundreds, so the queue's bound measures how far the client is behind, not batch size).
+pub(crate) type Delivery = Vec<Outbound>;
 
 /// One shard of the connection registry: each user's open connections on this node.
 type Shard = HashMap<Uuid, Vec<ConnectionEntry>>;
@@ -41,7 +45,7 @@ type Shard = HashMap<Uuid, Vec<ConnectionEntry>>;
 struct ConnectionEntry {
     id: u64,
     session: SessionId,
-    outbound: mpsc::Sender<Outbound>,
+    outbound: mpsc::Sender<Delivery>,
     close: watch::Sender<Option<CloseCode>>,
 }
 
@@ -49,7 +53,7 @@ struct ConnectionEntry {
 #[derive(Debug)]
 pub(crate) struct Registration {
     pub id: u64,
-    pub outbound: mpsc::Receiver<Outbound>,
+    pub outbound: mpsc::Receiver<Delivery>,
     pub close: watch::Receiver<Option<CloseCode>>,
 }
 
@@ -280,14 +284,21 @@ impl Inner {
         }
     }
 
-    /// Offers the frame to every connection of the user on this node.
-    fn deliver_to(&self, user: Uuid, frame: &Outbound) {
+    /// Offers the frames to every connection of the user on this node.
+    fn deliver_to(&self, user: Uuid, frames: Delivery) {
         let mut shard = self.lock_shard(user);
         let Some(entries) = shard.get_mut(&user) else {
             return;
         };
-        for entry in entries.iter() {
-            if let Err(mpsc::error::TrySendError::Full(_)) = entry.outbound.try_send(frame.clone())
+        let last = entries.len().saturating_sub(1);
+        let mut frames = Some(frames);
+        for (index, entry) in entries.iter().enumerate() {
+            let delivery = if index == last {
+                frames.take().unwrap_or_default()
+            } else {
+                frames.clone().unwrap_or_default()
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = entry.outbound.try_send(delivery)
                 && entry.close.send_replace(Some(CloseCode::Policy)).is_none()
             {
                 tracing::info!(%user, connection = entry.id, "closing a client too slow to keep up");
@@ -311,59 +322,95 @@ impl Inner {
 
 /// The dispatcher: one task per node, taking envelopes in the order they were routed.
 /// Each conversation's events come in seq order from the writer that assigned them, so
-/// nothing is held or reordered here.
+/// nothing is held or reordered here. It takes whatever is waiting at once and offers each
+/// connection everything for it in one delivery.
 async fn dispatch(
     hub: std::sync::Weak<Inner>,
     mut queue: mpsc::UnboundedReceiver<Envelope>,
     conversations: Arc<dyn ConversationRepository>,
 ) {
     let mut members = MemberCache::default();
-    while let Some(envelope) = queue.recv().await {
+    let mut envelopes = Vec::with_capacity(ROUND);
+    let mut round = Round::default();
+    while queue.recv_many(&mut envelopes, ROUND).await > 0 {
         let Some(hub) = hub.upgrade() else { return };
-        match envelope {
-            Envelope::Deliver { audience, frame } => {
-                deliver(&hub, &mut members, conversations.as_ref(), audience, &frame).await;
+        for envelope in envelopes.drain(..) {
+            match envelope {
+                Envelope::Deliver { audience, frame } => {
+                    let (conversations, members) = (conversations.as_ref(), &mut members);
+                    round
+                        .address(&hub, members, conversations, audience, frame)
+                        .await;
+                }
+                Envelope::CloseSessions { user, sessions } => {
+                    // What was addressed before the revocation goes out first.
+                    round.flush(&hub);
+                    hub.close_sessions(user, sessions.as_deref());
+                }
+                Envelope::Presence(report) => hub.apply_presence(report),
             }
-            Envelope::CloseSessions { user, sessions } => {
-                hub.close_sessions(user, sessions.as_deref());
-            }
-            Envelope::Presence(report) => hub.apply_presence(report),
         }
+        round.flush(&hub);
     }
 }
 
-/// Offers a frame to its audience's connections on this node.
-async fn deliver(
-    hub: &Inner,
-    members: &mut MemberCache,
-    conversations: &dyn ConversationRepository,
-    audience: Audience,
-    frame: &Outbound,
-) {
-    members.observe(frame);
-    match audience {
-        Audience::Users(users) => {
-            for user in users {
-                hub.deliver_to(user, frame);
+/// Envelopes the dispatcher takes at once at most.
+const ROUND: usize = 1024;
+
+/// The frames of one dispatcher round, by recipient, in the order they were addressed.
+#[derive(Default)]
+struct Round {
+    frames: HashMap<Uuid, Delivery>,
+}
+
+impl Round {
+    /// Adds a frame for its audience's connections on this node.
+    async fn address(
+        &mut self,
+        hub: &Inner,
+        members: &mut MemberCache,
+        conversations: &dyn ConversationRepository,
+        audience: Audience,
+        frame: Outbound,
+    ) {
+        members.observe(&frame);
+        match audience {
+            Audience::Users(users) => {
+                for user in users {
+                    self.add(user, &frame);
+                }
             }
-        }
-        Audience::Members {
-            conversation_id,
-            except,
-            also,
-        } => {
-            if !hub.has_connections() {
-                return;
-            }
-            let Some(list) = members.get(conversations, conversation_id).await else {
-                return;
-            };
-            for &user in list.iter().chain(also.iter()) {
-                if Some(user) != except {
-                    hub.deliver_to(user, frame);
+            Audience::Members {
+                conversation_id,
+                except,
+                also,
+            } => {
+                if !hub.has_connections() {
+                    return;
+                }
+                let Some(list) = members.get(conversations, conversation_id).await else {
+                    return;
+                };
+                for &user in list.iter().chain(also.iter()) {
+                    if Some(user) != except {
+                        self.add(user, &frame);
+                    }
                 }
             }
         }
+    }
+
+    fn add(&mut self, user: Uuid, frame: &Outbound) {
+        self.frames.entry(user).or_default().push(frame.clone());
+    }
+
+    fn flush(&mut self, hub: &Inner) {
+        let mut deliveries = 0;
+        for (user, frames) in self.frames.drain() {
+            deliveries += frames.len();
+            hub.deliver_to(user, frames);
+        }
+        metrics::counter!("palaver_fanout_deliveries_total").increment(deliveries as u64);
     }
 }
 
@@ -463,7 +510,7 @@ async fn announce_presence(
             transition.at,
         )));
         for contact in contacts {
-            hub.deliver_to(contact.as_uuid(), &frame);
+            hub.deliver_to(contact.as_uuid(), vec![frame.clone()]);
         }
     }
 }

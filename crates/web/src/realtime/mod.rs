@@ -10,6 +10,7 @@ mod hub;
 #[cfg(test)]
 mod hub_tests;
 mod inbox;
+mod pipeline;
 mod presence;
 mod route;
 
