@@ -30,7 +30,9 @@ use palaver_persistence::{
 };
 use palaver_security::{BcryptHasher, GovernorSendLimiter, JwtIssuer, RandomSecrets, SystemClock};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
-use palaver_web::{AppState, GatewaySettings, Hub, HubPorts, HubSettings, WebSettings};
+use palaver_web::{
+    AppState, GatewaySettings, Hub, HubPorts, HubSettings, RepositoryAudiences, WebSettings,
+};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -82,7 +84,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         Arc::new(SqlConversationRepository::new(&database));
     let hub = Hub::start(
         HubPorts {
-            conversations: conversations.clone(),
+            audiences: Arc::new(RepositoryAudiences(conversations.clone())),
             users: users.clone(),
             bus: cluster_bus(settings).await?,
         },

@@ -12,6 +12,7 @@ mod routes;
 mod state;
 
 pub use error::ApiError;
-pub use realtime::{ClusterPresence, GatewaySettings, Hub, HubPorts, HubSettings};
+pub use palaver_realtime::{ClusterPresence, Hub, HubPorts, HubSettings, RepositoryAudiences};
+pub use realtime::GatewaySettings;
 pub use routes::configure;
 pub use state::{AppState, WebSettings};

@@ -2,13 +2,8 @@
 //! use-cases, and forwards what the hub offers, keeping every conversation's events in
 //! order and without duplicates (a gap is filled from the event log before going on).
 
-use super::CloseCode;
+use super::close_reason;
 use super::commands::{self, Command, Incoming};
-use super::delivered::Delivered;
-use super::envelope::{Effect, EventPosition};
-use super::frames;
-use super::hub::{Delivery, Hub, Outbound, Registration};
-use super::inbox::{Inbox, Overflow};
 use super::pipeline::{Answered, Pipeline};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -19,6 +14,11 @@ use palaver_application::messages::SendMessageInput;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::{ConversationId, Message, Notification};
 use palaver_domain::ports::Notifier;
+use palaver_realtime::frames;
+use palaver_realtime::{
+    CloseCode, Delivered, Delivery, Effect, EventPosition, Hub, Inbox, Outbound, Overflow,
+    Registration,
+};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -59,7 +59,7 @@ enum Write {
 
 impl From<Overflow> for Stop {
     fn from(overflow: Overflow) -> Self {
-        Stop::Close(overflow.into())
+        Stop::Close(CloseCode::from(overflow))
     }
 }
 
@@ -133,7 +133,8 @@ impl Connection {
             // period, and then the connection is dropped.
             let session = self.session;
             actix_web::rt::spawn(async move {
-                let _ = tokio::time::timeout(CLOSE_GRACE, session.close(Some(code.into()))).await;
+                let _ = tokio::time::timeout(CLOSE_GRACE, session.close(Some(close_reason(code))))
+                    .await;
             });
         }
     }
@@ -225,7 +226,7 @@ impl Connection {
             Some(Ok(AggregatedMessage::Text(text))) => self.on_command(&text).await,
             Some(Ok(AggregatedMessage::Binary(_))) => {
                 let error = ApiError::bad_request("frames must be JSON text, not binary");
-                self.send(frames::error(None, &error)).await
+                self.send(frames::error(None, error.fields())).await
             }
             Some(Ok(AggregatedMessage::Ping(bytes))) => self.write(Write::Pong(bytes)).await,
             Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
@@ -246,7 +247,7 @@ impl Connection {
         let Incoming { client_id, command } = match commands::parse_command(text) {
             Ok(incoming) => incoming,
             Err(rejected) => {
-                let frame = frames::error(rejected.client_id.as_deref(), &rejected.error);
+                let frame = frames::error(rejected.client_id.as_deref(), rejected.error.fields());
                 return self.send(frame).await;
             }
         };
@@ -306,7 +307,8 @@ impl Connection {
                 done.map(|message| frames::ack(client_id, message))
             }
         };
-        let frame = answer.unwrap_or_else(|error| frames::error(client_id, &error.into()));
+        let frame =
+            answer.unwrap_or_else(|error| frames::error(client_id, ApiError::from(error).fields()));
         self.send(frame).await
     }
 
@@ -325,7 +327,7 @@ impl Connection {
             Err(error) => {
                 let error = ApiError::from(error);
                 tracing::debug!(code = error.code(), %client_id, "message.send refused");
-                frames::error(Some(&client_id), &error)
+                frames::error(Some(&client_id), error.fields())
             }
         };
         self.send(frame).await
@@ -432,7 +434,7 @@ impl Connection {
                 Err(error) => {
                     let key = conversation_id.as_uuid().to_string();
                     let error = ApiError::from(error).with_detail("conversation_id", key.into());
-                    self.send(frames::error(client_id, &error)).await?;
+                    self.send(frames::error(client_id, error.fields())).await?;
                 }
             }
         }

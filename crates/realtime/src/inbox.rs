@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use tokio::sync::mpsc;
 
-pub(crate) struct Inbox {
+pub struct Inbox {
     queue: mpsc::Receiver<Delivery>,
     backlog: VecDeque<Delivery>,
     /// The most deliveries the backlog may hold: a bound on memory, whatever the client
@@ -22,7 +22,7 @@ pub(crate) struct Inbox {
 
 /// The backlog overflowed: the connection must close as too slow.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Overflow;
+pub struct Overflow;
 
 impl From<Overflow> for CloseCode {
     fn from(_: Overflow) -> Self {
@@ -87,7 +87,7 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::realtime::envelope::Frame;
+    use crate::envelope::Frame;
     use std::sync::Arc;
 
     fn frame(text: &str) -> Delivery {

@@ -12,10 +12,11 @@
 use super::envelope::{Audience, Effect, Envelope, Frame, PresenceReport};
 use super::presence::{ClusterPresence, Transition};
 use super::{CloseCode, frames};
+use crate::audiences::Audiences;
 use chrono::Utc;
 use palaver_domain::auth::{Actor, SessionId};
 use palaver_domain::conversation::Notification;
-use palaver_domain::ports::{ClusterBus, ConversationRepository, Notifier, UserRepository};
+use palaver_domain::ports::{ClusterBus, Notifier, UserRepository};
 use palaver_domain::user::UserId;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -32,11 +33,11 @@ const MEMBER_CACHE_LIMIT: usize = 50_000;
 const MEMBER_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// One frame the hub offers a connection, shared by every recipient.
-pub(crate) type Outbound = Arc<Frame>;
+pub type Outbound = Arc<Frame>;
 /// What the hub offers a connection at once: every frame for it from one round of the
 /// dispatcher (a burst from one group commit is one item of the bounded queue, not
 /// hundreds, so the queue's bound measures how far the client is behind, not batch size).
-pub(crate) type Delivery = Vec<Outbound>;
+pub type Delivery = Vec<Outbound>;
 
 /// One shard of the connection registry: each user's open connections on this node.
 type Shard = HashMap<Uuid, Vec<ConnectionEntry>>;
@@ -51,7 +52,7 @@ struct ConnectionEntry {
 
 /// What a new connection gets from the hub.
 #[derive(Debug)]
-pub(crate) struct Registration {
+pub struct Registration {
     pub id: u64,
     pub outbound: mpsc::Receiver<Delivery>,
     pub close: watch::Receiver<Option<CloseCode>>,
@@ -84,10 +85,9 @@ struct Inner {
     users: Arc<dyn UserRepository>,
 }
 
-/// The ports the hub reads: member lists and contacts to address frames, and where
-/// `last_seen_at` is kept.
+/// The ports the hub reads: who frames are for, and where `last_seen_at` is kept.
 pub struct HubPorts {
-    pub conversations: Arc<dyn ConversationRepository>,
+    pub audiences: Arc<dyn Audiences>,
     pub users: Arc<dyn UserRepository>,
     /// `None`: a single node, fanning out in process.
     pub bus: Option<Arc<dyn ClusterBus>>,
@@ -144,12 +144,12 @@ impl Hub {
         tokio::spawn(dispatch(
             hub.downgrade(),
             dispatcher_queue,
-            ports.conversations.clone(),
+            ports.audiences.clone(),
         ));
         tokio::spawn(announce_presence(
             hub.downgrade(),
             presence_queue,
-            ports.conversations,
+            ports.audiences,
         ));
         tokio::spawn(presence_heartbeat(
             hub.downgrade(),
@@ -168,7 +168,7 @@ impl Hub {
     }
 
     /// Adds a connection of `actor`, counting them online.
-    pub(crate) fn register(&self, actor: &Actor) -> Registration {
+    pub fn register(&self, actor: &Actor) -> Registration {
         let (outbound_tx, outbound) = mpsc::channel(self.inner.outbound_queue);
         let (close_tx, close) = watch::channel(None);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
@@ -198,7 +198,7 @@ impl Hub {
     }
 
     /// Removes a connection, counting the user offline after their last one.
-    pub(crate) fn unregister(&self, user: UserId, id: u64) {
+    pub fn unregister(&self, user: UserId, id: u64) {
         let key = user.as_uuid();
         let removed = {
             let mut shard = self.inner.lock_shard(key);
@@ -327,7 +327,7 @@ impl Inner {
 async fn dispatch(
     hub: std::sync::Weak<Inner>,
     mut queue: mpsc::UnboundedReceiver<Envelope>,
-    conversations: Arc<dyn ConversationRepository>,
+    audiences: Arc<dyn Audiences>,
 ) {
     let mut members = MemberCache::default();
     let mut envelopes = Vec::with_capacity(ROUND);
@@ -337,9 +337,9 @@ async fn dispatch(
         for envelope in envelopes.drain(..) {
             match envelope {
                 Envelope::Deliver { audience, frame } => {
-                    let (conversations, members) = (conversations.as_ref(), &mut members);
+                    let (audiences, members) = (audiences.as_ref(), &mut members);
                     round
-                        .address(&hub, members, conversations, audience, frame)
+                        .address(&hub, members, audiences, audience, frame)
                         .await;
                 }
                 Envelope::CloseSessions { user, sessions } => {
@@ -369,7 +369,7 @@ impl Round {
         &mut self,
         hub: &Inner,
         members: &mut MemberCache,
-        conversations: &dyn ConversationRepository,
+        audiences: &dyn Audiences,
         audience: Audience,
         frame: Outbound,
     ) {
@@ -388,7 +388,7 @@ impl Round {
                 if !hub.has_connections() {
                     return;
                 }
-                let Some(list) = members.get(conversations, conversation_id).await else {
+                let Some(list) = members.get(audiences, conversation_id).await else {
                     return;
                 };
                 for &user in list.iter().chain(also.iter()) {
@@ -449,7 +449,7 @@ impl MemberCache {
     /// and clients catch up with `sync` (or the gap filling of the next event).
     async fn get(
         &mut self,
-        conversations: &dyn ConversationRepository,
+        audiences: &dyn Audiences,
         conversation_id: Uuid,
     ) -> Option<Arc<[Uuid]>> {
         if let Some((list, read_at)) = self.lists.get(&conversation_id)
@@ -457,8 +457,8 @@ impl MemberCache {
         {
             return Some(list.clone());
         }
-        match conversations
-            .member_ids(super::envelope::conversation(conversation_id))
+        match audiences
+            .members(super::envelope::conversation(conversation_id))
             .await
         {
             Ok(ids) => {
@@ -484,7 +484,7 @@ impl MemberCache {
 async fn announce_presence(
     hub: std::sync::Weak<Inner>,
     mut transitions: mpsc::UnboundedReceiver<Transition>,
-    conversations: Arc<dyn ConversationRepository>,
+    audiences: Arc<dyn Audiences>,
 ) {
     while let Some(transition) = transitions.recv().await {
         let Some(hub) = hub.upgrade() else { return };
@@ -497,7 +497,7 @@ async fn announce_presence(
         if !hub.has_connections() {
             continue;
         }
-        let contacts = match conversations.contact_ids(user).await {
+        let contacts = match audiences.contacts(user).await {
             Ok(contacts) => contacts,
             Err(error) => {
                 tracing::warn!(%error, "cannot read a user's contacts; presence not announced");

@@ -44,7 +44,7 @@ async fn hub_with(
     users.expect_record_last_seen().returning(|_, _| Ok(()));
     let hub = Hub::start(
         HubPorts {
-            conversations: Arc::new(conversations),
+            audiences: Arc::new(crate::RepositoryAudiences(Arc::new(conversations))),
             users: Arc::new(users),
             bus: None,
         },

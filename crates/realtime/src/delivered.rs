@@ -6,25 +6,25 @@
 /// a `sync` from an older cursor, or a gap filled from the log, fills in below or between.
 /// Recording seq 1 on top of `[4]` gives `[1], [4]`: 2 and 3 stay unsent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Delivered {
+pub struct Delivered {
     runs: Vec<(i64, i64)>,
 }
 
 impl Delivered {
     /// Whether `seq` was sent.
     #[cfg(test)]
-    pub(crate) fn contains(&self, seq: i64) -> bool {
+    pub fn contains(&self, seq: i64) -> bool {
         let index = self.runs.partition_point(|&(_, last)| last < seq);
         self.runs.get(index).is_some_and(|&(first, _)| first <= seq)
     }
 
     /// The highest seq sent, if any.
-    pub(crate) fn last(&self) -> Option<i64> {
+    pub fn last(&self) -> Option<i64> {
         self.runs.last().map(|&(_, last)| last)
     }
 
     /// Records `seq` as sent; false if it already was.
-    pub(crate) fn insert(&mut self, seq: i64) -> bool {
+    pub fn insert(&mut self, seq: i64) -> bool {
         // The first run that ends at or after seq - 1: the only one seq may join or lie in.
         let index = self
             .runs
@@ -56,7 +56,7 @@ impl Delivered {
 
     /// The runs, lowest first (for tests and logs).
     #[cfg(test)]
-    pub(crate) fn runs(&self) -> &[(i64, i64)] {
+    pub fn runs(&self) -> &[(i64, i64)] {
         &self.runs
     }
 }
