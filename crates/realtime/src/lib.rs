@@ -14,6 +14,7 @@
 mod audiences;
 mod delivered;
 mod envelope;
+mod fanout;
 pub mod frames;
 mod hub;
 #[cfg(test)]
