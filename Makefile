@@ -16,8 +16,10 @@
 # each database server with each bus named. Those tests skip without a bus URL, but fail
 # instead when CI is set; `make test-sqlite` skips them on purpose (PALAVER_TEST_SKIP_CLUSTER).
 #
-# The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
-# docs/benchmarks.md for how to run it against a release build.
+# The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`.
+# `make bench` (scripts/bench.sh) builds release binaries and measures Palaver on SQLite and
+# on PostgreSQL against a bare broadcast baseline, writing the table into docs/benchmarks.md;
+# it needs taskset, psql and PostgreSQL at PALAVER_BENCH_POSTGRES_ADMIN_URL (see the script).
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
@@ -31,7 +33,7 @@ ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test test-sqlite test-servers test-bus build release lint fmt migrate-status
+.PHONY: run test test-sqlite test-servers test-bus build release bench lint fmt migrate-status
 
 run:
 	$(CARGO) run --bin palaver-server -- serve
@@ -78,6 +80,9 @@ build:
 
 release:
 	$(CARGO) build --release
+
+bench:
+	scripts/bench.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
