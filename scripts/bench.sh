@@ -17,7 +17,7 @@ TARGETS=${PALAVER_BENCH_TARGETS:-baseline sqlite postgres}
 DURATION=${PALAVER_BENCH_DURATION:-10}
 PORT=18080
 WORK=$(mktemp -d)
-trap 'kill "${SERVER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 # 10,000 idle sockets on each side need more than the default 1024 open files.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

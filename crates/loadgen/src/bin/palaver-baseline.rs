@@ -5,7 +5,8 @@
 //! `message.send` it gets an `ack` carrying the message's content, and everyone in the room
 //! (the sender too) gets a `message.created` with it: the frames palaver-loadgen counts,
 //! without the database. Each frame is serialised once and shared; each connection's
-//! writer sends what is queued and flushes once the queue is empty; TCP_NODELAY is set.
+//! writer sends what is queued and flushes once the queue is empty; TCP_NODELAY is set;
+//! read buffers are 4 KiB.
 
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// Each room's members: a connection id and its outbound queue.
 type RoomMap = HashMap<String, Vec<(u64, mpsc::UnboundedSender<Message>)>>;
@@ -49,7 +51,12 @@ async fn serve(tcp: TcpStream, rooms: Rooms, id: u64) {
             .to_owned();
         Ok(response)
     };
-    let Ok(socket) = tokio_tungstenite::accept_hdr_async(tcp, capture).await else {
+    // A small read buffer, as a lean server would have (tungstenite's default is 128 KiB
+    // per connection); the write buffer keeps its default, so that queued frames go out
+    // in one write at each flush.
+    let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+    let accepted = tokio_tungstenite::accept_hdr_async_with_config(tcp, capture, Some(config));
+    let Ok(socket) = accepted.await else {
         return;
     };
     let (mut sink, mut stream) = socket.split();
