@@ -28,8 +28,10 @@
 # `make test-web-cluster` runs them against two nodes behind nginx (needs nginx, psql,
 # PALAVER_TEST_POSTGRES_URL and PALAVER_TEST_REDIS_URL or PALAVER_TEST_NATS_URL).
 #
-# The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`; see
-# docs/benchmarks.md for how to run it against a release build.
+# The load generator (crates/loadgen, palaver-loadgen) is not part of `make test`.
+# `make bench` (scripts/bench.sh) builds release binaries and measures Palaver on SQLite and
+# on PostgreSQL against a bare broadcast baseline, writing the table into docs/benchmarks.md;
+# it needs taskset, psql and PostgreSQL at PALAVER_BENCH_POSTGRES_ADMIN_URL (see the script).
 
 CARGO ?= cargo
 # cargo-nextest runs each test in its own process, in parallel; plain cargo test works too.
@@ -52,7 +54,7 @@ ifneq ($(strip $(PALAVER_TEST_REDIS_URL)$(PALAVER_TEST_NATS_URL)),)
 TEST_TARGETS += test-bus
 endif
 
-.PHONY: run test check-ci-servers test-sqlite test-servers test-bus test-deploy fuzz build release lint fmt migrate-status \
+.PHONY: run test check-ci-servers test-sqlite test-servers test-bus test-deploy fuzz build release bench lint fmt migrate-status \
 	web web-deps test-web test-web-cluster
 
 run:
@@ -151,6 +153,9 @@ build:
 
 release:
 	$(CARGO) build --release
+
+bench:
+	scripts/bench.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -66,16 +66,20 @@ pub async fn open_all(
     ws_base: &str,
     rooms: &[Room],
     concurrency: usize,
+    baseline: bool,
 ) -> anyhow::Result<Vec<OpenSocket>> {
     let targets = rooms.iter().enumerate().flat_map(|(r, room)| {
-        room.members
-            .iter()
-            .enumerate()
-            .map(move |(i, member)| (r, i, member.token.as_str()))
+        room.members.iter().enumerate().map(move |(i, member)| {
+            let url = if baseline {
+                format!("{ws_base}/ws?room={}", room.id)
+            } else {
+                format!("{ws_base}/api/ws?access_token={}", member.token)
+            };
+            (r, i, url)
+        })
     });
     stream::iter(targets)
-        .map(|(room, index_in_room, token)| async move {
-            let url = format!("{ws_base}/api/ws?access_token={token}");
+        .map(|(room, index_in_room, url)| async move {
             Ok::<_, anyhow::Error>(OpenSocket {
                 stream: open(&url).await?,
                 room,
@@ -115,6 +119,8 @@ pub struct SenderPlan {
     /// Un-acked sends at most.
     pub window: usize,
     pub content_bytes: usize,
+    /// Send one message per interval (open loop) rather than keeping the window full.
+    pub interval: Option<std::time::Duration>,
 }
 
 impl SenderPlan {
@@ -180,8 +186,14 @@ pub async fn drive(
     let mut stats = Stats::default();
     let mut in_flight = 0usize;
     let mut number = 0u64;
+    let mut clock = plan.as_ref().and_then(|p| p.interval).map(|interval| {
+        let mut clock = tokio::time::interval(interval);
+        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        clock
+    });
     loop {
         if let Some(plan) = &plan
+            && plan.interval.is_none()
             && in_flight < plan.window
             && shared.phase() < Phase::Drain as u8
         {
@@ -203,6 +215,22 @@ pub async fn drive(
         let received = tokio::select! {
             biased;
             _ = stop.changed() => return stats,
+            _ = next_tick(&mut clock) => {
+                if let Some(plan) = &plan
+                    && in_flight < plan.window
+                    && shared.phase() < Phase::Drain as u8
+                {
+                    number += 1;
+                    let frame = plan.frame(number, shared.now_micros());
+                    if socket.send(Message::text(frame)).await.is_err() {
+                        stats.lost += 1;
+                        return stats;
+                    }
+                    in_flight += 1;
+                    stats.total_sent += 1;
+                }
+                continue;
+            }
             received = socket.next() => received,
         };
         let text = match received {
@@ -238,6 +266,16 @@ pub async fn drive(
             }
             _ => {}
         }
+    }
+}
+
+/// The clock's next tick; never, without a clock.
+async fn next_tick(clock: &mut Option<tokio::time::Interval>) {
+    match clock {
+        Some(clock) => {
+            clock.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }
 
@@ -294,6 +332,7 @@ mod tests {
             tag: "r0s0".into(),
             window: 1,
             content_bytes: 12,
+            interval: None,
         };
         let frame = plan.frame(5, 42);
         assert_eq!(

@@ -61,6 +61,14 @@ pub struct Options {
     /// How long to wait after the last send for acks and deliveries still on their way.
     #[arg(long, default_value_t = 3)]
     pub drain: u64,
+    /// Messages per second across all senders, sent on a clock (open loop) instead of
+    /// keeping `--in-flight` un-acked; `--in-flight` then only caps what is outstanding.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Against the bare broadcast baseline (`palaver-baseline`): no REST set-up; each
+    /// client joins its room with `/ws?room=`.
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -84,13 +92,23 @@ fn main() -> anyhow::Result<()> {
 async fn run(options: Options) -> anyhow::Result<()> {
     let base = options.url.trim_end_matches('/').to_owned();
     let started = Instant::now();
-    let rooms = setup::populate(&base, &options).await?;
+    let rooms = if options.baseline {
+        setup::baseline_rooms(&options)
+    } else {
+        setup::populate(&base, &options).await?
+    };
     let setup_time = started.elapsed();
 
     let rss_before = options.server_pid.and_then(procfs::rss_kib);
     let opening = Instant::now();
     let ws_base = setup::websocket_url(&base)?;
-    let sockets = client::open_all(&ws_base, &rooms, options.setup_concurrency).await?;
+    let sockets = client::open_all(
+        &ws_base,
+        &rooms,
+        options.setup_concurrency,
+        options.baseline,
+    )
+    .await?;
     let open_time = opening.elapsed();
     let connections = sockets.len();
     // Let the server finish whatever the connections set off (presence) before reading.
@@ -98,6 +116,11 @@ async fn run(options: Options) -> anyhow::Result<()> {
     let rss_after = options.server_pid.and_then(procfs::rss_kib);
 
     let shared = Arc::new(Shared::new());
+    let senders = (options.rooms * options.senders).max(1) as f64;
+    let interval = options
+        .rate
+        .filter(|rate| *rate > 0.0)
+        .map(|rate| Duration::from_secs_f64(senders / rate));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::with_capacity(connections);
     for socket in sockets {
@@ -106,6 +129,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
             tag: format!("r{}s{}", socket.room, socket.index_in_room),
             window: options.in_flight.max(1),
             content_bytes: options.content_bytes,
+            interval,
         });
         tasks.push(tokio::spawn(client::drive(
             socket.stream,

@@ -115,6 +115,29 @@ impl fmt::Display for Report<'_> {
             grouped(expected),
             t.lost
         )?;
+        // One line for scripts (make bench): counts per second, latencies in µs, KiB.
+        let rss = self.rss_before.zip(self.rss_after).map(|(before, after)| {
+            after.saturating_sub(before) as f64 / self.connections.max(1) as f64
+        });
+        let quantile = |h: &Histogram, q: f64| h.quantile(q).map_or(-1, |us| us as i64);
+        writeln!(
+            f,
+            "BENCH acks_per_s={:.0} deliveries_per_s={:.0} ack_p50_us={} ack_p99_us={} \
+             delivery_p50_us={} delivery_p99_us={} rss_kib_per_connection={:.1} \
+             acked={} delivered={} expected={} errors={} lost={}",
+            t.acks as f64 / seconds,
+            t.deliveries as f64 / seconds,
+            quantile(&t.ack_latency, 0.5),
+            quantile(&t.ack_latency, 0.99),
+            quantile(&t.delivery_latency, 0.5),
+            quantile(&t.delivery_latency, 0.99),
+            rss.unwrap_or(-1.0),
+            t.total_acks,
+            t.total_deliveries,
+            expected,
+            t.error_count(),
+            t.lost
+        )?;
         if !t.errors.is_empty() {
             let mut codes: Vec<_> = t.errors.iter().collect();
             codes.sort();

@@ -46,6 +46,21 @@ pub async fn populate(base: &str, options: &Options) -> anyhow::Result<Vec<Room>
         .await
 }
 
+/// Rooms of the bare baseline server: named, with no accounts behind them.
+pub fn baseline_rooms(options: &Options) -> Vec<Room> {
+    (0..options.rooms)
+        .map(|r| Room {
+            id: format!("room-{r}"),
+            members: (0..options.members)
+                .map(|_| Member {
+                    token: String::new(),
+                    user_id: String::new(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// A short tag that keeps this run's usernames apart from earlier runs'.
 fn run_tag() -> String {
     let nanos = std::time::SystemTime::now()

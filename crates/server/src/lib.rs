@@ -128,6 +128,9 @@ fn listen(
             .configure(palaver_web::operations(operations.clone()))
             .configure(palaver_web::configure(state.clone()))
     })
+    // Small frames (an ack, a live event) go out at once rather than waiting for the
+    // client's next packet (Nagle's algorithm with delayed ACKs).
+    .tcp_nodelay(true)
     .listen(listener)?
     .shutdown_timeout(settings.server.shutdown_timeout_secs)
     .disable_signals();

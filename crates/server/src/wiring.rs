@@ -31,7 +31,9 @@ use palaver_persistence::{
 };
 use palaver_security::{BcryptHasher, GovernorSendLimiter, JwtIssuer, RandomSecrets, SystemClock};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
-use palaver_web::{AppState, GatewaySettings, Hub, HubPorts, HubSettings, WebSettings};
+use palaver_web::{
+    AppState, GatewaySettings, Hub, HubPorts, HubSettings, RepositoryAudiences, WebSettings,
+};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -86,10 +88,9 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let mailer = mailer(settings)?;
     let conversations: Arc<dyn ConversationRepository> =
         Arc::new(SqlConversationRepository::new(&database));
-    let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::new(&database));
     let hub = Hub::start(
         HubPorts {
-            conversations: conversations.clone(),
+            audiences: Arc::new(RepositoryAudiences(conversations.clone())),
             users: users.clone(),
             bus: cluster_bus(settings).await?,
         },
@@ -104,6 +105,11 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let census: Arc<dyn ConnectionCensus> = hub.presence();
     let admin_directory: Arc<dyn AdminDirectory> = Arc::new(SqlAdminDirectory::new(&database));
     let notifier: Arc<dyn Notifier> = Arc::new(hub.clone());
+    // The message writer assigns seqs, so it announces new messages itself, in seq order.
+    let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::announcing_to(
+        &database,
+        notifier.clone(),
+    ));
     let leave_all =
         LeaveAllConversations::new(conversations.clone(), notifier.clone(), clock.clone());
 
@@ -222,7 +228,6 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         send_message: Arc::new(SendMessage::new(
             conversations.clone(),
             messages.clone(),
-            notifier.clone(),
             send_limiter(settings),
             clock.clone(),
         )),

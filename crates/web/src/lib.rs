@@ -16,6 +16,7 @@ pub use error::ApiError;
 pub use operations::{
     CorsPolicy, MetricsEndpoint, Operations, RequestId, apply_cors, operations, trace_request,
 };
-pub use realtime::{ClusterPresence, GatewaySettings, Hub, HubPorts, HubSettings};
+pub use palaver_realtime::{ClusterPresence, Hub, HubPorts, HubSettings, RepositoryAudiences};
+pub use realtime::GatewaySettings;
 pub use routes::configure;
 pub use state::{AppState, WebSettings};

@@ -1,4 +1,4 @@
-use crate::realtime::{GatewaySettings, Hub};
+use crate::realtime::GatewaySettings;
 use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, Refresh, Register,
     RequestPasswordReset,
@@ -17,6 +17,7 @@ use palaver_application::users::{
     UpdateProfile,
 };
 use palaver_domain::ports::DatabaseHealth;
+use palaver_realtime::Hub;
 use std::sync::Arc;
 
 /// Settings the HTTP layer itself needs.

@@ -314,6 +314,7 @@ async fn sends_over_the_rate_limit_get_rate_limited_with_retry_after() {
     for n in 1..=3 {
         client.send_json(frame(n)).await;
     }
+    // Sends in flight are answered as each completes, each with its own client_id.
     let mut answers = Vec::new();
     while answers.len() < 3 {
         let answer = client.next().await;
@@ -321,6 +322,7 @@ async fn sends_over_the_rate_limit_get_rate_limited_with_retry_after() {
             answers.push(answer);
         }
     }
+    answers.sort_by_key(|answer| answer["client_id"].as_str().map(str::to_owned));
     assert_eq!(answers[0]["type"], "ack", "{answers:?}");
     assert_eq!(answers[1]["type"], "ack", "{answers:?}");
     let limited = &answers[2];

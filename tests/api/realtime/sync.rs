@@ -293,3 +293,37 @@ async fn events_written_during_a_sync_are_neither_lost_nor_doubled() {
     let trailing = frames_before_marker(&server, &mut client, &ada, &conversation).await;
     assert!(trailing.is_empty(), "after the sync: {trailing:?}");
 }
+
+/// A live event arrives before the client syncs from an older cursor: the sync sends every
+/// event the connection has not sent, each once, and nothing it has.
+#[tokio::test]
+async fn a_sync_from_before_a_live_event_sends_every_earlier_event_once() {
+    let server = server().await;
+    let (ada, bob) = (server.register("ada").await, server.register("bob").await);
+    let conversation = server.create_conversation(&ada, "group", &[&bob]).await;
+    for n in 1..=3 {
+        send_rest(&server, &ada, &conversation, &format!("old {n}")).await;
+    }
+    for cursor in [0, 1] {
+        let mut client = server.connect(&bob).await;
+        let live = send_rest(&server, &ada, &conversation, "live").await;
+        let head = live["seq"].as_i64().unwrap();
+        let frame = client.next_of("message.created").await;
+        assert_eq!(frame["seq"], head, "the live event first: {frame}");
+        let id = format!("s-{cursor}");
+        client
+            .send_json(
+                json!({ "type": "sync", "client_id": id, "cursors": { &conversation: cursor } }),
+            )
+            .await;
+        let frames = until_synced(&mut client, &id).await;
+        let (synced, events) = frames.split_last().unwrap();
+        let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        let expected: Vec<i64> = (cursor + 1..head).collect();
+        assert_eq!(seqs, expected, "sync from {cursor} after live {head}");
+        assert_eq!(synced["cursors"][&conversation], head, "{synced}");
+        // Nothing more: the next change is the only frame before the marker.
+        let seen = frames_before_marker(&server, &mut client, &ada, &conversation).await;
+        assert!(seen.is_empty(), "after the sync from {cursor}: {seen:?}");
+    }
+}

@@ -1,13 +1,11 @@
 use crate::ApplicationError;
-use crate::conversations::{membership, publish};
+use crate::conversations::membership;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::{
     ClientId, ConversationId, ConversationKind, EventPayload, Message, MessageContent, MessageId,
     NewMessage,
 };
-use palaver_domain::ports::{
-    Clock, ConversationRepository, MessageRepository, Notifier, SendRateLimiter,
-};
+use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, SendRateLimiter};
 use palaver_domain::{RepositoryError, ValidationError};
 use std::sync::Arc;
 
@@ -28,10 +26,15 @@ pub struct Sent {
 
 /// Appends a message to a conversation. Idempotent by the sender's `client_id`: sending
 /// again, even concurrently, returns the first message and logs nothing new.
+///
+/// A new message costs one trip to the store: the store checks membership, role and
+/// conversation kind under the conversation's lock and catches a reused client id with its
+/// unique index, all inside the batch it writes, and hands the committed `message.created`
+/// to the notifier in seq order itself. The reads below run only on the rare paths (a reply,
+/// a sender over their rate, a resend), to answer exactly as before.
 pub struct SendMessage {
     conversations: Arc<dyn ConversationRepository>,
     messages: Arc<dyn MessageRepository>,
-    notifier: Arc<dyn Notifier>,
     limiter: Arc<dyn SendRateLimiter>,
     clock: Arc<dyn Clock>,
 }
@@ -40,14 +43,12 @@ impl SendMessage {
     pub fn new(
         conversations: Arc<dyn ConversationRepository>,
         messages: Arc<dyn MessageRepository>,
-        notifier: Arc<dyn Notifier>,
         limiter: Arc<dyn SendRateLimiter>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             conversations,
             messages,
-            notifier,
             limiter,
             clock,
         }
@@ -63,26 +64,15 @@ impl SendMessage {
         actor: &Actor,
         input: SendMessageInput,
     ) -> Result<Sent, ApplicationError> {
-        let (conversation, member) =
-            membership(self.conversations.as_ref(), input.conversation_id, actor).await?;
-        // A resend of a committed message answers with it even if the sender's role has
-        // changed since: the first send was allowed.
-        if let Some(client_id) = &input.client_id
-            && let Some(first) = self.earlier_send(actor, client_id, &input).await?
-        {
-            return Ok(first);
+        if let Err(retry_after) = self.limiter.check(actor.user_id) {
+            return self.over_rate(actor, &input, retry_after).await;
         }
-        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the owner and admins post in a channel",
-            ));
-        }
-        self.limiter
-            .check(actor.user_id)
-            .map_err(|retry_after| ApplicationError::RateLimited { retry_after })?;
         if let Some(reply_to) = input.reply_to_id {
             let replied = self.messages.find(reply_to).await?;
             if replied.is_none_or(|m| m.conversation_id != input.conversation_id) {
+                if let Some(first) = self.answer_before_sending(actor, &input).await? {
+                    return Ok(first);
+                }
                 return Err(ValidationError::new(
                     "reply_to_id",
                     "must be a message of this conversation",
@@ -103,23 +93,19 @@ impl SendMessage {
         metrics::histogram!("palaver_message_persist_seconds")
             .record(persisting.elapsed().as_secs_f64());
         match appended {
-            Ok(event) => {
-                metrics::counter!("palaver_messages_sent_total").increment(1);
-                let message = match &event.payload {
-                    EventPayload::MessageCreated { message } => message.clone(),
-                    _ => {
-                        return Err(ApplicationError::unexpected(
-                            "append logged no message.created",
-                        ));
-                    }
-                };
-                publish(self.notifier.as_ref(), vec![event]);
-                Ok(Sent {
-                    message,
-                    created: true,
-                })
-            }
-            // A concurrent send with the same client id won the race.
+            Ok(event) => match event.payload {
+                EventPayload::MessageCreated { message } => {
+                    metrics::counter!("palaver_messages_sent_total").increment(1);
+                    Ok(Sent {
+                        message,
+                        created: true,
+                    })
+                }
+                _ => Err(ApplicationError::unexpected(
+                    "append logged no message.created",
+                )),
+            },
+            // Sent before (a resend), or a concurrent send with the same client id won.
             Err(RepositoryError::Conflict { field: "client_id" }) => {
                 let client_id = input.client_id.as_ref().ok_or_else(|| {
                     ApplicationError::unexpected("client_id conflict without one")
@@ -130,9 +116,55 @@ impl SendMessage {
                         ApplicationError::unexpected("client_id conflict, first message gone")
                     })
             }
+            // A resend of a committed message answers with it even if the sender's role
+            // has changed since: the first send was allowed.
+            Err(RepositoryError::Forbidden(reason)) => match &input.client_id {
+                Some(client_id) => self
+                    .earlier_send(actor, client_id, &input)
+                    .await?
+                    .ok_or(ApplicationError::Forbidden(reason)),
+                None => Err(ApplicationError::Forbidden(reason)),
+            },
             Err(RepositoryError::NotFound) => Err(ApplicationError::NotFound("conversation")),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// The sender is over their rate: the answer that comes first (not a member, a resend,
+    /// not allowed to post), else `RateLimited`.
+    async fn over_rate(
+        &self,
+        actor: &Actor,
+        input: &SendMessageInput,
+        retry_after: std::time::Duration,
+    ) -> Result<Sent, ApplicationError> {
+        match self.answer_before_sending(actor, input).await? {
+            Some(first) => Ok(first),
+            None => Err(ApplicationError::RateLimited { retry_after }),
+        }
+    }
+
+    /// What answers a send before its rate or its reply are looked at, read from the
+    /// store: `NotFound` for a non-member, the first message for a resend, `Forbidden` for
+    /// a plain member of a channel; `None` if the send would go ahead.
+    async fn answer_before_sending(
+        &self,
+        actor: &Actor,
+        input: &SendMessageInput,
+    ) -> Result<Option<Sent>, ApplicationError> {
+        let (conversation, member) =
+            membership(self.conversations.as_ref(), input.conversation_id, actor).await?;
+        if let Some(client_id) = &input.client_id
+            && let Some(first) = self.earlier_send(actor, client_id, input).await?
+        {
+            return Ok(Some(first));
+        }
+        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
+            return Err(ApplicationError::Forbidden(
+                "only the owner and admins post in a channel",
+            ));
+        }
+        Ok(None)
     }
 
     async fn earlier_send(
@@ -176,8 +208,8 @@ mod tests {
         }
     }
 
-    /// A sender for `member` in `conversation` over `messages`, expected to announce nothing.
-    fn quiet_sender(
+    /// A sender for `member` in `conversation` over `messages`.
+    fn sender(
         conversation: &Conversation,
         member: &User,
         messages: MockMessageRepository,
@@ -185,13 +217,24 @@ mod tests {
         SendMessage::new(
             Arc::new(store_with(conversation, &[(member, MemberRole::Member)])),
             Arc::new(messages),
-            notifier_expecting(0),
             unlimited(),
             fixed_clock(),
         )
     }
 
-    /// A message store that has seen no client id before and appends with seq 11.
+    /// A message store whose append answers `error`, once.
+    fn refusing(error: RepositoryError) -> MockMessageRepository {
+        let mut messages = MockMessageRepository::new();
+        let error = std::sync::Mutex::new(Some(error));
+        messages
+            .expect_append()
+            .times(1)
+            .returning(move |_, _| Err(error.lock().unwrap().take().unwrap()));
+        messages
+    }
+
+    /// A message store that has seen no client id before and appends with seq 11 (the
+    /// store, not the use-case, announces the event).
     fn appending(
         conversation: &Conversation,
         sender: &User,
@@ -220,7 +263,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn members_of_groups_and_moderators_of_channels_post_with_one_event() {
+    async fn members_of_groups_and_moderators_of_channels_post_in_one_append() {
         let (owner, moderator, ann) = (user("own"), user("mod"), user("ann"));
         let roles = [
             (&owner, MemberRole::Owner),
@@ -238,7 +281,6 @@ mod tests {
             let send = SendMessage::new(
                 Arc::new(store_with(target, &roles)),
                 Arc::new(appending(target, who, 1)),
-                notifier_expecting_events(&["message.created"]),
                 unlimited(),
                 fixed_clock(),
             );
@@ -252,18 +294,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn plain_channel_members_and_strangers_are_refused() {
+    async fn plain_channel_members_and_strangers_are_refused_as_the_store_answers() {
         let (owner, ann, eve) = (user("own"), user("ann"), user("eve"));
         let channel = conversation(ConversationKind::Channel, Some(&owner));
-        let roles = [(&owner, MemberRole::Owner), (&ann, MemberRole::Member)];
-        for (who, not_found) in [(&ann, false), (&eve, true)] {
-            let send = SendMessage::new(
-                Arc::new(store_with(&channel, &roles)),
-                Arc::new(appending(&channel, who, 0)),
-                notifier_expecting(0),
-                unlimited(),
-                fixed_clock(),
-            );
+        let refusal = "only the owner and admins post in a channel";
+        for (who, answer) in [
+            (&ann, RepositoryError::Forbidden(refusal)),
+            (&eve, RepositoryError::NotFound),
+        ] {
+            let not_found = matches!(answer, RepositoryError::NotFound);
+            let send = sender(&channel, &owner, refusing(answer));
             let error = send
                 .execute(&actor_for(who), input(&channel, None))
                 .await
@@ -271,7 +311,40 @@ mod tests {
             if not_found {
                 assert!(matches!(error, ApplicationError::NotFound("conversation")));
             } else {
-                assert!(matches!(error, ApplicationError::Forbidden(_)));
+                assert!(matches!(error, ApplicationError::Forbidden(r) if r == refusal));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn over_their_rate_a_stranger_is_not_found_and_a_plain_channel_member_forbidden() {
+        let (owner, ann, eve) = (user("own"), user("ann"), user("eve"));
+        let channel = conversation(ConversationKind::Channel, Some(&owner));
+        let roles = [(&owner, MemberRole::Owner), (&ann, MemberRole::Member)];
+        for (who, not_found) in [(&ann, false), (&eve, true)] {
+            let mut limiter = palaver_domain::ports::MockSendRateLimiter::new();
+            limiter
+                .expect_check()
+                .returning(|_| Err(std::time::Duration::from_millis(10)));
+            let mut messages = MockMessageRepository::new();
+            messages
+                .expect_find_by_client_id()
+                .returning(|_, _| Ok(None));
+            messages.expect_append().never();
+            let send = SendMessage::new(
+                Arc::new(store_with(&channel, &roles)),
+                Arc::new(messages),
+                Arc::new(limiter),
+                fixed_clock(),
+            );
+            let error = send
+                .execute(&actor_for(who), input(&channel, Some("c-1")))
+                .await
+                .unwrap_err();
+            if not_found {
+                assert!(matches!(error, ApplicationError::NotFound("conversation")));
+            } else {
+                assert!(matches!(error, ApplicationError::Forbidden(_)), "{error:?}");
             }
         }
     }
@@ -289,7 +362,6 @@ mod tests {
         let send = SendMessage::new(
             Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
             Arc::new(appending(&group, &ann, 0)),
-            notifier_expecting(0),
             Arc::new(limiter),
             fixed_clock(),
         );
@@ -304,18 +376,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_resend_returns_the_first_message_and_logs_nothing() {
+    async fn a_resend_caught_by_the_store_returns_the_first_message() {
         let ann = user("ann");
         let group = conversation(ConversationKind::Group, None);
         let first = message(&group, &ann, 5);
-        let mut messages = MockMessageRepository::new();
+        let mut messages = refusing(RepositoryError::Conflict { field: "client_id" });
         let found = first.clone();
         messages
             .expect_find_by_client_id()
             .withf(|_, c| c.as_str() == "c-1")
+            .times(1)
             .returning(move |_, _| Ok(Some(found.clone())));
-        messages.expect_append().never();
-        let send = quiet_sender(&group, &ann, messages);
+        let send = sender(&group, &ann, messages);
         let sent = send
             .execute(&actor_for(&ann), input(&group, Some("c-1")))
             .await
@@ -330,40 +402,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn losing_a_concurrent_race_for_a_client_id_returns_the_winner() {
+    async fn a_resend_by_a_sender_who_may_no_longer_post_returns_the_first_message() {
         let ann = user("ann");
-        let group = conversation(ConversationKind::Group, None);
-        let winner = message(&group, &ann, 5);
-        let mut messages = MockMessageRepository::new();
-        let mut lookups = mockall::Sequence::new();
+        let channel = conversation(ConversationKind::Channel, None);
+        let first = message(&channel, &ann, 5);
+        let mut messages = refusing(RepositoryError::Forbidden("demoted"));
+        let found = first.clone();
         messages
             .expect_find_by_client_id()
             .times(1)
-            .in_sequence(&mut lookups)
-            .returning(|_, _| Ok(None));
-        messages
-            .expect_append()
-            .times(1)
-            .in_sequence(&mut lookups)
-            .returning(|_, _| Err(RepositoryError::Conflict { field: "client_id" }));
-        let found = winner.clone();
-        messages
-            .expect_find_by_client_id()
-            .times(1)
-            .in_sequence(&mut lookups)
             .returning(move |_, _| Ok(Some(found.clone())));
-        let send = quiet_sender(&group, &ann, messages);
-        let sent = send
-            .execute(&actor_for(&ann), input(&group, Some("c-1")))
+        let sent = sender(&channel, &ann, messages)
+            .execute(&actor_for(&ann), input(&channel, Some("c-1")))
             .await
             .unwrap();
         assert_eq!(
             sent,
             Sent {
-                message: winner,
+                message: first,
                 created: false
             }
         );
+        // Without an earlier message it stays forbidden.
+        let mut messages = refusing(RepositoryError::Forbidden("demoted"));
+        messages
+            .expect_find_by_client_id()
+            .returning(|_, _| Ok(None));
+        let error = sender(&channel, &ann, messages)
+            .execute(&actor_for(&ann), input(&channel, Some("c-2")))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ApplicationError::Forbidden("demoted")));
     }
 
     #[tokio::test]
@@ -373,13 +442,12 @@ mod tests {
             conversation(ConversationKind::Group, None),
             conversation(ConversationKind::Group, None),
         );
-        let mut messages = MockMessageRepository::new();
+        let mut messages = refusing(RepositoryError::Conflict { field: "client_id" });
         let other = message(&elsewhere, &ann, 1);
         messages
             .expect_find_by_client_id()
             .returning(move |_, _| Ok(Some(other.clone())));
-        messages.expect_append().never();
-        let send = quiet_sender(&group, &ann, messages);
+        let send = sender(&group, &ann, messages);
         assert!(matches!(
             send.execute(&actor_for(&ann), input(&group, Some("c-1")))
                 .await,
@@ -401,7 +469,7 @@ mod tests {
                 .expect_find()
                 .returning(move |_| Ok(replied.clone()));
             messages.expect_append().never();
-            let send = quiet_sender(&group, &ann, messages);
+            let send = sender(&group, &ann, messages);
             let mut request = input(&group, None);
             request.reply_to_id = Some(foreign.id);
             assert!(matches!(
@@ -424,7 +492,7 @@ mod tests {
             messages
                 .expect_append()
                 .returning(move |_, _| Err(answer.lock().unwrap().take().unwrap()));
-            let send = quiet_sender(&group, &ann, messages);
+            let send = sender(&group, &ann, messages);
             let error = send
                 .execute(&actor_for(&ann), input(&group, None))
                 .await

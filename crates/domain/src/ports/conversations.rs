@@ -199,6 +199,10 @@ pub trait MessageRepository: Send + Sync {
     /// conversation's lock the sender's membership is checked again: `NotFound` if the
     /// conversation is gone or the sender is no longer in it, `Forbidden` if it is a
     /// channel and the sender is no longer its owner or an admin.
+    ///
+    /// The store assigns the seq, so it also announces the committed `message.created` to
+    /// the `Notifier` it was built with, in seq order per conversation, before answering
+    /// (one ordered path: nothing downstream reorders); callers do not announce it again.
     async fn append(
         &self,
         message: &NewMessage,

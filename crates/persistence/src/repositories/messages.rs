@@ -11,7 +11,7 @@ use palaver_domain::conversation::{
     ClientId, ConversationEvent, ConversationId, EventPayload, Message, MessageContent, MessageId,
     NewMessage,
 };
-use palaver_domain::ports::{MessagePage, MessageRepository, SeqWindow};
+use palaver_domain::ports::{MessagePage, MessageRepository, Notifier, SeqWindow};
 use palaver_domain::user::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -19,6 +19,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 pub struct SqlMessageRepository {
@@ -28,11 +29,21 @@ pub struct SqlMessageRepository {
 
 impl SqlMessageRepository {
     /// Starts the writer that group-commits appends on the current tokio runtime; outside
-    /// one, each append is written in a transaction of its own.
+    /// one, each append is written in a transaction of its own. Committed appends are
+    /// announced to no one (see [`Self::announcing_to`]).
     pub fn new(database: &Database) -> Self {
         Self {
             db: database.connection.clone(),
-            appends: GroupCommit::start(database.connection.clone()),
+            appends: GroupCommit::start(database.connection.clone(), None),
+        }
+    }
+
+    /// Like [`Self::new`], and the writer hands each committed `message.created` to
+    /// `notifier`, batch by batch, in seq order per conversation, before answering.
+    pub fn announcing_to(database: &Database, notifier: Arc<dyn Notifier>) -> Self {
+        Self {
+            db: database.connection.clone(),
+            appends: GroupCommit::start(database.connection.clone(), Some(notifier)),
         }
     }
 

@@ -297,3 +297,177 @@ async fn concurrent_appends_with_failures_mixed_in_each_get_their_own_answer() {
         .count();
     assert_eq!(created, 31 * 5);
 }
+
+/// Makes the database itself refuse any message whose content is `poison`, with an error
+/// that is neither a constraint nor a missing row: a failure only the database sees.
+async fn poison_messages(chat: &Chat) {
+    use sea_orm::ConnectionTrait;
+    let db = chat.database.connect(1).await;
+    let statements: &[&str] = match chat.database.backend_name() {
+        "postgres" => &[
+            "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN \
+             IF NEW.content = 'poison' THEN RAISE EXCEPTION 'poisoned row'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON messages \
+             FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+        ],
+        "mysql" => &[
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON messages FOR EACH ROW \
+             BEGIN IF NEW.content = 'poison' THEN \
+             SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poisoned row'; END IF; END",
+        ],
+        _ => &["CREATE TRIGGER refuse_poison BEFORE INSERT ON messages \
+             WHEN NEW.content = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END"],
+    };
+    for statement in statements {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_row_the_database_refuses_fails_only_its_own_append() {
+    let (chat, [ada, bob, cyd]) = chat_with(["ada", "bob", "cyd"]).await;
+    let team = group(&chat, "Team", ada, &[bob]).await;
+    let other = group(&chat, "Other", cyd, &[bob]).await;
+    poison_messages(&chat).await;
+    let at = now();
+    let batch: Vec<(NewMessage, _)> = [
+        new_message(team.id, ada, "one", Some("a-1")),
+        new_message(other.id, cyd, "elsewhere", Some("c-1")),
+        new_message(team.id, bob, "poison", Some("b-1")),
+        new_message(team.id, ada, "two", Some("a-2")),
+        new_message(other.id, bob, "poison", None),
+        new_message(other.id, cyd, "still here", Some("c-2")),
+    ]
+    .into_iter()
+    .map(|message| (message, at))
+    .collect();
+    let results = chat.messages.append_batch(&batch).await;
+    let described: Vec<String> = results.iter().map(describe).collect();
+    assert_eq!(described[0], "seq 1");
+    assert_eq!(described[1], "seq 1");
+    assert!(described[2].starts_with("unexpected"), "{}", described[2]);
+    assert_eq!(described[3], "seq 2");
+    assert!(described[4].starts_with("unexpected"), "{}", described[4]);
+    assert_eq!(described[5], "seq 2");
+    for ((message, _), result) in batch.iter().zip(&results) {
+        let stored = chat.messages.find(message.id).await.unwrap();
+        assert_eq!(stored.is_some(), result.is_ok(), "{:?}", message.content);
+    }
+    assert_log_ends_at(&chat, team.id, 2).await;
+    assert_log_ends_at(&chat, other.id, 2).await;
+
+    // The same through the writer, with the poisoned appends racing good ones.
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let messages = chat.messages.clone();
+            let (room, sender) = if i % 2 == 0 {
+                (team.id, ada)
+            } else {
+                (other.id, cyd)
+            };
+            let text = if i % 5 == 3 {
+                "poison".to_owned()
+            } else {
+                format!("m{i}")
+            };
+            let message = new_message(room, sender, &text, Some(&format!("w-{i}")));
+            tokio::spawn(async move { (text, messages.append(&message, now()).await) })
+        })
+        .collect();
+    let mut good = 0;
+    for task in tasks {
+        let (text, result) = task.await.unwrap();
+        if text == "poison" {
+            assert!(
+                matches!(result, Err(RepositoryError::Unexpected(_))),
+                "{}",
+                describe(&result)
+            );
+        } else {
+            result.unwrap();
+            good += 1;
+        }
+    }
+    assert_eq!(good, 32);
+    assert_log_ends_at(&chat, team.id, 2 + 16).await;
+    assert_log_ends_at(&chat, other.id, 2 + 16).await;
+}
+
+/// Records what the writer announces.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<(ConversationId, i64)>>);
+
+impl palaver_domain::ports::Notifier for Recorder {
+    fn notify(&self, notification: palaver_domain::conversation::Notification) {
+        if let palaver_domain::conversation::Notification::Event(event) = notification {
+            self.0
+                .lock()
+                .unwrap()
+                .push((event.conversation_id, event.seq));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_writer_announces_every_committed_append_once_in_seq_order() {
+    const TASKS: usize = 8;
+    const PER_TASK: usize = 40;
+    let (chat, [ada, bob]) = chat_with(["ada", "bob"]).await;
+    let rooms = [
+        group(&chat, "One", ada, &[bob]).await,
+        group(&chat, "Two", bob, &[ada]).await,
+    ];
+    poison_messages(&chat).await;
+    let recorder = Arc::new(Recorder::default());
+    let database = connect_with(&chat.database, 8).await;
+    let messages = Arc::new(SqlMessageRepository::announcing_to(
+        &database,
+        recorder.clone(),
+    ));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let messages = messages.clone();
+            let room = rooms[task % 2].id;
+            let sender = if task % 3 == 0 { ada } else { bob };
+            tokio::spawn(async move {
+                let mut committed = Vec::new();
+                for i in 0..PER_TASK {
+                    let text = if i % 7 == 6 {
+                        "poison".to_owned()
+                    } else {
+                        format!("t{task}-{i}")
+                    };
+                    let message = new_message(room, sender, &text, None);
+                    if let Ok(event) = messages.append(&message, now()).await {
+                        committed.push((room, event.seq));
+                    }
+                }
+                committed
+            })
+        })
+        .collect();
+    let mut committed = Vec::new();
+    for task in tasks {
+        committed.extend(task.await.unwrap());
+    }
+    let announced = recorder.0.lock().unwrap().clone();
+    for room in &rooms {
+        let heard: Vec<i64> = announced
+            .iter()
+            .filter(|(conversation, _)| *conversation == room.id)
+            .map(|(_, seq)| *seq)
+            .collect();
+        let count = committed.iter().filter(|(r, _)| *r == room.id).count();
+        assert_eq!(
+            heard,
+            (1..=count as i64).collect::<Vec<_>>(),
+            "in seq order, each once"
+        );
+    }
+    assert_eq!(
+        announced.len(),
+        committed.len(),
+        "refused appends are not announced"
+    );
+}

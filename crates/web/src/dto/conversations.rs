@@ -2,54 +2,18 @@
 //! (`/events`) and, later, over the WebSocket.
 
 use super::users::UserResponse;
-use super::{FieldErrors, rfc3339, rfc3339_opt};
+use super::{FieldErrors, rfc3339};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use palaver_application::conversations::{CreateConversationInput, MemberProfile};
 use palaver_domain::conversation::{
-    ClientId, Conversation, ConversationEvent, ConversationKind, ConversationName,
-    ConversationSummary, EventPayload, MemberRole, Message, MessageContent, MessageId,
+    ClientId, ConversationKind, ConversationName, ConversationSummary, MessageContent, MessageId,
 };
 use palaver_domain::user::{UserId, Viewer};
+pub use palaver_realtime::wire::{ConversationResponse, EventResponse, MessageResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Conversation)]
-pub struct ConversationResponse {
-    pub id: Uuid,
-    #[schema(value_type = crate::openapi::schemas::ConversationKindName)]
-    pub kind: &'static str,
-    pub name: Option<String>,
-    pub owner_id: Option<Uuid>,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "rfc3339")]
-    pub updated_at: DateTime<Utc>,
-    pub last_seq: i64,
-    pub member_count: u32,
-    /// The caller's role, when the caller is a member.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<crate::openapi::schemas::MemberRoleName>)]
-    pub my_role: Option<&'static str>,
-}
-
-impl ConversationResponse {
-    pub fn new(conversation: Conversation, my_role: Option<MemberRole>) -> Self {
-        Self {
-            id: conversation.id.as_uuid(),
-            kind: conversation.kind.as_str(),
-            name: conversation.name.map(|n| n.as_str().to_owned()),
-            owner_id: conversation.owner_id.map(|o| o.as_uuid()),
-            created_at: conversation.created_at,
-            updated_at: conversation.updated_at,
-            last_seq: conversation.last_seq,
-            member_count: conversation.member_count,
-            my_role: my_role.map(|r| r.as_str()),
-        }
-    }
-}
 
 /// An entry of `GET /api/conversations`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,43 +30,6 @@ impl From<ConversationSummary> for ConversationListItem {
             conversation: ConversationResponse::new(summary.conversation, Some(summary.my_role)),
             last_message: summary.last_message.map(MessageResponse::from),
             unread_count: summary.unread_count,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Message)]
-pub struct MessageResponse {
-    pub id: Uuid,
-    pub conversation_id: Uuid,
-    pub seq: i64,
-    /// `null` once the sender's account is deleted.
-    pub sender_id: Option<Uuid>,
-    /// `null` once the message is deleted.
-    pub content: Option<String>,
-    pub reply_to_id: Option<Uuid>,
-    pub client_id: Option<String>,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "rfc3339_opt")]
-    pub edited_at: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "rfc3339_opt")]
-    pub deleted_at: Option<DateTime<Utc>>,
-}
-
-impl From<Message> for MessageResponse {
-    fn from(message: Message) -> Self {
-        Self {
-            id: message.id.as_uuid(),
-            conversation_id: message.conversation_id.as_uuid(),
-            seq: message.seq,
-            sender_id: message.sender_id.map(|s| s.as_uuid()),
-            content: message.content.map(|c| c.as_str().to_owned()),
-            reply_to_id: message.reply_to_id.map(|r| r.as_uuid()),
-            client_id: message.client_id.map(|c| c.as_str().to_owned()),
-            created_at: message.created_at,
-            edited_at: message.edited_at,
-            deleted_at: message.deleted_at,
         }
     }
 }
@@ -129,124 +56,6 @@ impl MemberResponse {
     }
 }
 
-/// `{"type", "conversation_id", "seq", "created_at", ...payload}`.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Event)]
-pub struct EventResponse {
-    #[serde(rename = "type")]
-    #[schema(value_type = crate::openapi::schemas::EventType)]
-    pub kind: &'static str,
-    pub conversation_id: Uuid,
-    pub seq: i64,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(flatten)]
-    pub payload: EventBody,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum EventBody {
-    Message { message: MessageResponse },
-    MessageDeleted { message_id: Uuid },
-    Member { user_id: Uuid, role: &'static str },
-    MemberLeft { user_id: Uuid },
-    Conversation { conversation: ConversationResponse },
-}
-
-/// The payload fields an event adds beside `type`, `conversation_id`, `seq` and
-/// `created_at`, one object per variant of [`EventBody`]. `anyOf`, not the `oneOf` the
-/// derive would write: `member.joined` (`user_id`, `role`) also fits `member.left`.
-impl utoipa::PartialSchema for EventBody {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
-        use utoipa::openapi::{KnownFormat, Ref, SchemaFormat};
-        let uuid = || {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
-        };
-        let object = |fields: &[(&str, utoipa::openapi::RefOr<utoipa::openapi::Schema>)]| {
-            fields
-                .iter()
-                .fold(ObjectBuilder::new(), |object, (name, schema)| {
-                    object.property(*name, schema.clone()).required(*name)
-                })
-        };
-        let role = Ref::from_schema_name("MemberRoleName").into();
-        AnyOfBuilder::new()
-            .item(object(&[(
-                "message",
-                Ref::from_schema_name("Message").into(),
-            )]))
-            .item(object(&[("message_id", uuid().into())]))
-            .item(object(&[("user_id", uuid().into()), ("role", role)]))
-            .item(object(&[("user_id", uuid().into())]))
-            .item(object(&[(
-                "conversation",
-                Ref::from_schema_name("Conversation").into(),
-            )]))
-            .into()
-    }
-}
-
-impl ToSchema for EventBody {
-    fn schemas(
-        schemas: &mut Vec<(
-            String,
-            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        )>,
-    ) {
-        use crate::openapi::schemas::MemberRoleName;
-        use utoipa::PartialSchema;
-        for (name, schema) in [
-            ("Message", MessageResponse::schema()),
-            ("Conversation", ConversationResponse::schema()),
-            ("MemberRoleName", MemberRoleName::schema()),
-        ] {
-            schemas.push((name.to_owned(), schema));
-        }
-        MessageResponse::schemas(schemas);
-        ConversationResponse::schemas(schemas);
-    }
-}
-
-impl From<ConversationEvent> for EventResponse {
-    fn from(event: ConversationEvent) -> Self {
-        let kind = event.payload.type_name();
-        let payload = match event.payload {
-            EventPayload::MessageCreated { message } | EventPayload::MessageUpdated { message } => {
-                EventBody::Message {
-                    message: message.into(),
-                }
-            }
-            EventPayload::MessageDeleted { message_id } => EventBody::MessageDeleted {
-                message_id: message_id.as_uuid(),
-            },
-            EventPayload::MemberJoined { user_id, role }
-            | EventPayload::MemberUpdated { user_id, role } => EventBody::Member {
-                user_id: user_id.as_uuid(),
-                role: role.as_str(),
-            },
-            EventPayload::MemberLeft { user_id } => EventBody::MemberLeft {
-                user_id: user_id.as_uuid(),
-            },
-            EventPayload::ConversationUpdated { conversation } => EventBody::Conversation {
-                conversation: ConversationResponse::new(conversation, None),
-            },
-        };
-        Self {
-            kind,
-            conversation_id: event.conversation_id.as_uuid(),
-            seq: event.seq,
-            created_at: event.created_at,
-            payload,
-        }
-    }
-}
-
-/// A direct conversation takes exactly one other member and no name; a group or channel
-/// needs a name.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateConversationRequest {
     #[schema(value_type = crate::openapi::schemas::ConversationKindName)]
@@ -414,27 +223,6 @@ pub struct SeqPage<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use palaver_domain::conversation::ConversationId;
-
-    #[test]
-    fn events_render_with_their_type_and_payload_fields() {
-        let user = UserId::generate();
-        let event = ConversationEvent {
-            conversation_id: ConversationId::generate(),
-            seq: 7,
-            created_at: DateTime::from_timestamp(1_750_000_000, 0).unwrap(),
-            payload: EventPayload::MemberUpdated {
-                user_id: user,
-                role: MemberRole::Admin,
-            },
-        };
-        let json = serde_json::to_value(EventResponse::from(event)).unwrap();
-        assert_eq!(json["type"], "member.updated");
-        assert_eq!(json["seq"], 7);
-        assert_eq!(json["role"], "admin");
-        assert_eq!(json["user_id"], user.as_uuid().to_string());
-        assert_eq!(json["created_at"], "2025-06-15T15:06:40.000000Z");
-    }
 
     #[test]
     fn a_send_reports_every_bad_field() {

@@ -7,10 +7,9 @@ pub mod conversations;
 pub mod users;
 
 use crate::error::ApiError;
-use chrono::{DateTime, SecondsFormat, Utc};
 use palaver_application::page::Page;
 use palaver_domain::ValidationError;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// Collects every field's validation error so a client learns about all of them at once.
@@ -56,20 +55,7 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// RFC 3339 in UTC with a `Z`, as the contract asks.
-pub fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Micros, true))
-}
-
-pub fn rfc3339_opt<S: Serializer>(
-    time: &Option<DateTime<Utc>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match time {
-        Some(time) => rfc3339(time, serializer),
-        None => serializer.serialize_none(),
-    }
-}
+pub use palaver_realtime::wire::{rfc3339, rfc3339_opt};
 
 /// `{"items": [...], "next_cursor": "..." | null}`.
 #[derive(Debug, Serialize, ToSchema)]

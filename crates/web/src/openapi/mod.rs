@@ -67,7 +67,14 @@ use utoipa::{Modify, OpenApi};
         routes::admin::conversations,
         routes::admin::stats,
     ),
-    components(schemas(schemas::ErrorBody, schemas::ErrorFields, schemas::ErrorCode)),
+    components(schemas(
+        schemas::ErrorBody,
+        schemas::ErrorFields,
+        schemas::ErrorCode,
+        schemas::ConversationKindName,
+        schemas::MemberRoleName,
+        schemas::EventType
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts, sessions and passwords"),

@@ -41,7 +41,16 @@ pub(crate) async fn upgrade(
         state.hub.unregister(actor.user_id, registration.id);
         return Err(error.into());
     }
+    let span = tracing::info_span!(
+        "ws",
+        user_id = %actor.user_id.as_uuid(),
+        session_id = %actor.session_id.as_uuid(),
+        connection = registration.id,
+    );
     let connection = Connection::new(state.get_ref().clone(), actor, session, registration);
-    actix_web::rt::spawn(connection.run(stream));
+    actix_web::rt::spawn(tracing::Instrument::instrument(
+        connection.run(stream),
+        span,
+    ));
     Ok(response)
 }

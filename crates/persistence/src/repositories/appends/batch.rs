@@ -198,9 +198,11 @@ async fn bulk_in(
     Ok(events)
 }
 
-/// Each request in a savepoint of its own, in one transaction: an item that fails as a
-/// lone append would (`NotFound`, `Forbidden`, `Conflict`) is rolled back alone; any other
-/// failure fails the whole batch, as does the commit.
+/// Each request in a savepoint of its own, in one transaction: an item that fails, for any
+/// reason (not a member, a taken client id, a value the database refuses, any statement
+/// error tied to that row), is rolled back alone and answered with its own error; the rest
+/// commit. Only a failure of the transaction itself (beginning it or a savepoint, rolling
+/// a savepoint back, the commit) fails every item.
 async fn one_by_one(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Appended> {
     let txn = match db.begin().await {
         Ok(txn) => txn,
@@ -217,15 +219,11 @@ async fn one_by_one(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Ap
         };
         let ended = match append_in(&item, message, now).await {
             Ok(event) => item.commit().await.map(|()| Ok(event)),
-            Err(
-                error @ (RepositoryError::NotFound
-                | RepositoryError::Forbidden(_)
-                | RepositoryError::Conflict { .. }),
-            ) => item.rollback().await.map(|()| Err(error)),
             Err(error) => {
-                discard(item).await;
-                discard(txn).await;
-                return fail_all(requests.len(), error);
+                if matches!(error, RepositoryError::Unexpected(_)) {
+                    tracing::warn!(%error, "one message of a batch failed; the others go on");
+                }
+                item.rollback().await.map(|()| Err(error))
             }
         };
         match ended {

@@ -6,8 +6,13 @@
 //! Each caller still gets exactly what an append of its own would have given: the batch is
 //! first tried in bulk, and if anything in it would not go through as planned (a member
 //! gone, a client id taken, any statement failing), it is rolled back and written again
-//! item by item, each in a savepoint of its own, so that one item's failure rolls back only
-//! that item. A commit that fails fails every item of the batch.
+//! item by item, each in a savepoint of its own, so that one item's failure of any kind
+//! rolls back and fails only that item. A commit that fails fails every item of the batch.
+//!
+//! The writer is the one place that assigns seqs to messages, so it is also the one that
+//! announces them: after each commit it hands the batch's events to the notifier in batch
+//! order (which is seq order within each conversation), then answers the callers. Nothing
+//! downstream holds or reorders them.
 
 mod batch;
 
@@ -15,9 +20,12 @@ use crate::error::map_db_err;
 use batch::write_batch;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
+use palaver_domain::conversation::Notification;
 use palaver_domain::conversation::{ConversationEvent, NewMessage};
 use palaver_domain::error::Message;
+use palaver_domain::ports::Notifier;
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most appends written in one transaction.
@@ -39,18 +47,23 @@ struct Pending {
 pub(crate) struct GroupCommit {
     db: DatabaseConnection,
     queue: Option<mpsc::Sender<Pending>>,
+    notifier: Option<Arc<dyn Notifier>>,
 }
 
 impl GroupCommit {
     /// Starts the writer on the current tokio runtime. Outside one (nothing to run it on),
     /// every append is written in a transaction of its own.
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: DatabaseConnection, notifier: Option<Arc<dyn Notifier>>) -> Self {
         let queue = tokio::runtime::Handle::try_current().ok().map(|runtime| {
             let (queue, waiting) = mpsc::channel(QUEUE);
-            runtime.spawn(write_batches(db.clone(), waiting));
+            runtime.spawn(write_batches(db.clone(), waiting, notifier.clone()));
             queue
         });
-        Self { db, queue }
+        Self {
+            db,
+            queue,
+            notifier,
+        }
     }
 
     pub async fn append(&self, message: &NewMessage, now: DateTime<Utc>) -> Appended {
@@ -80,20 +93,28 @@ impl GroupCommit {
             .iter()
             .map(|(message, now)| (message, *now))
             .collect();
-        write_batch(&self.db, &requests).await
+        let results = write_batch(&self.db, &requests).await;
+        announce(self.notifier.as_deref(), &results);
+        results
     }
 
     async fn write_now(&self, message: &NewMessage, now: DateTime<Utc>) -> Appended {
-        write_batch(&self.db, &[(message, now)])
-            .await
-            .pop()
+        let results = write_batch(&self.db, &[(message, now)]).await;
+        announce(self.notifier.as_deref(), &results);
+        results
+            .into_iter()
+            .next()
             .unwrap_or_else(|| Err(map_db_err(sea_orm::DbErr::Custom("no result".into()))))
     }
 }
 
 /// The writer: takes whatever is queued, writes it, answers each caller; stops when every
 /// handle is gone.
-async fn write_batches(db: DatabaseConnection, mut waiting: mpsc::Receiver<Pending>) {
+async fn write_batches(
+    db: DatabaseConnection,
+    mut waiting: mpsc::Receiver<Pending>,
+    notifier: Option<Arc<dyn Notifier>>,
+) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let requests: Vec<(&NewMessage, DateTime<Utc>)> = batch
@@ -102,9 +123,19 @@ async fn write_batches(db: DatabaseConnection, mut waiting: mpsc::Receiver<Pendi
             .collect();
         let results = write_batch(&db, &requests).await;
         drop(requests);
+        announce(notifier.as_deref(), &results);
         for (pending, result) in batch.drain(..).zip(results) {
             // A caller that gave up waiting no longer hears; its message stands all the same.
             let _ = pending.answer.send(result);
         }
+    }
+}
+
+/// Hands the committed events of a batch to the notifier, in batch order: within each
+/// conversation that is seq order, as the batch assigned them.
+fn announce(notifier: Option<&dyn Notifier>, results: &[Appended]) {
+    let Some(notifier) = notifier else { return };
+    for event in results.iter().flatten() {
+        notifier.notify(Notification::Event(event.clone()));
     }
 }

@@ -7,21 +7,22 @@
 //! that stops reading lets the hub's queue fill and is closed.
 
 use super::CloseCode;
-use super::hub::Outbound;
+use super::hub::Delivery;
 use std::collections::VecDeque;
 use std::future::Future;
 use tokio::sync::mpsc;
 
-pub(crate) struct Inbox {
-    queue: mpsc::Receiver<Outbound>,
-    backlog: VecDeque<Outbound>,
-    /// The most frames the backlog may hold: a bound on memory, whatever the client does.
+pub struct Inbox {
+    queue: mpsc::Receiver<Delivery>,
+    backlog: VecDeque<Delivery>,
+    /// The most deliveries the backlog may hold: a bound on memory, whatever the client
+    /// does.
     limit: usize,
 }
 
 /// The backlog overflowed: the connection must close as too slow.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Overflow;
+pub struct Overflow;
 
 impl From<Overflow> for CloseCode {
     fn from(_: Overflow) -> Self {
@@ -30,7 +31,7 @@ impl From<Overflow> for CloseCode {
 }
 
 impl Inbox {
-    pub fn new(queue: mpsc::Receiver<Outbound>, limit: usize) -> Self {
+    pub fn new(queue: mpsc::Receiver<Delivery>, limit: usize) -> Self {
         Self {
             queue,
             backlog: VecDeque::new(),
@@ -40,7 +41,7 @@ impl Inbox {
 
     /// The next frame to send: the backlog first, in order, then the queue, waiting for it.
     /// `None` once the hub has let go of the connection.
-    pub async fn next(&mut self) -> Option<Outbound> {
+    pub async fn next(&mut self) -> Option<Delivery> {
         match self.backlog.pop_front() {
             Some(frame) => Some(frame),
             None => self.queue.recv().await,
@@ -48,7 +49,7 @@ impl Inbox {
     }
 
     /// The next frame if one is ready now.
-    pub fn try_next(&mut self) -> Option<Outbound> {
+    pub fn try_next(&mut self) -> Option<Delivery> {
         self.backlog
             .pop_front()
             .or_else(|| self.queue.try_recv().ok())
@@ -74,7 +75,7 @@ impl Inbox {
         }
     }
 
-    fn stash(&mut self, frame: Outbound) -> Result<(), Overflow> {
+    fn stash(&mut self, frame: Delivery) -> Result<(), Overflow> {
         if self.backlog.len() >= self.limit {
             return Err(Overflow);
         }
@@ -86,11 +87,11 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::realtime::envelope::Frame;
+    use crate::envelope::Frame;
     use std::sync::Arc;
 
-    fn frame(text: &str) -> Outbound {
-        Arc::new(Frame::plain(text.into()))
+    fn frame(text: &str) -> Delivery {
+        vec![Arc::new(Frame::plain(text.into()))]
     }
 
     #[tokio::test]
@@ -111,8 +112,8 @@ mod tests {
         inbox.take_ready().unwrap();
         sender.try_send(frame("4")).unwrap();
         let mut texts = Vec::new();
-        while let Some(frame) = inbox.try_next() {
-            texts.push(frame.text.to_string());
+        while let Some(delivery) = inbox.try_next() {
+            texts.extend(delivery.iter().map(|frame| frame.text.to_string()));
         }
         assert_eq!(texts, ["1", "2", "3", "4"]);
     }

@@ -1,8 +1,6 @@
 //! The frames the server sends, each rendered once to JSON text shared by every recipient.
 
-use crate::dto::conversations::{ConversationResponse, EventResponse, MessageResponse};
-use crate::dto::rfc3339;
-use crate::error::ApiError;
+use crate::wire::{ConversationResponse, EventResponse, MessageResponse, rfc3339};
 use bytestring::ByteString;
 use chrono::{DateTime, Utc};
 use palaver_domain::auth::SessionId;
@@ -23,15 +21,11 @@ fn render(frame: &impl Serialize) -> ByteString {
     }))
 }
 
-pub(crate) fn event(event: ConversationEvent) -> ByteString {
+pub fn event(event: ConversationEvent) -> ByteString {
     render(&EventResponse::from(event))
 }
 
-pub(crate) fn ready(
-    user_id: UserId,
-    session_id: SessionId,
-    heartbeat_interval_ms: u64,
-) -> ByteString {
+pub fn ready(user_id: UserId, session_id: SessionId, heartbeat_interval_ms: u64) -> ByteString {
     render(&json!({
         "type": "ready",
         "user_id": user_id.as_uuid(),
@@ -40,7 +34,7 @@ pub(crate) fn ready(
     }))
 }
 
-pub(crate) fn conversation_created(conversation: Conversation) -> ByteString {
+pub fn conversation_created(conversation: Conversation) -> ByteString {
     #[derive(Serialize)]
     struct Created {
         #[serde(rename = "type")]
@@ -53,18 +47,14 @@ pub(crate) fn conversation_created(conversation: Conversation) -> ByteString {
     })
 }
 
-pub(crate) fn conversation_deleted(conversation_id: ConversationId) -> ByteString {
+pub fn conversation_deleted(conversation_id: ConversationId) -> ByteString {
     render(&json!({
         "type": "conversation.deleted",
         "conversation_id": conversation_id.as_uuid(),
     }))
 }
 
-pub(crate) fn typing(
-    conversation_id: ConversationId,
-    user_id: UserId,
-    is_typing: bool,
-) -> ByteString {
+pub fn typing(conversation_id: ConversationId, user_id: UserId, is_typing: bool) -> ByteString {
     render(&json!({
         "type": "typing",
         "conversation_id": conversation_id.as_uuid(),
@@ -73,7 +63,7 @@ pub(crate) fn typing(
     }))
 }
 
-pub(crate) fn read(conversation_id: ConversationId, user_id: UserId, seq: i64) -> ByteString {
+pub fn read(conversation_id: ConversationId, user_id: UserId, seq: i64) -> ByteString {
     render(&json!({
         "type": "read",
         "conversation_id": conversation_id.as_uuid(),
@@ -82,7 +72,7 @@ pub(crate) fn read(conversation_id: ConversationId, user_id: UserId, seq: i64) -
     }))
 }
 
-pub(crate) fn presence(user_id: UserId, online: bool, last_seen_at: DateTime<Utc>) -> ByteString {
+pub fn presence(user_id: UserId, online: bool, last_seen_at: DateTime<Utc>) -> ByteString {
     #[derive(Serialize)]
     struct Presence {
         #[serde(rename = "type")]
@@ -101,7 +91,7 @@ pub(crate) fn presence(user_id: UserId, online: bool, last_seen_at: DateTime<Utc
 }
 
 /// Answers a command that succeeded; `message` is the message it created or changed.
-pub(crate) fn ack(client_id: Option<&str>, message: Option<Message>) -> ByteString {
+pub fn ack(client_id: Option<&str>, message: Option<Message>) -> ByteString {
     render(&json!({
         "type": "ack",
         "client_id": client_id,
@@ -109,22 +99,19 @@ pub(crate) fn ack(client_id: Option<&str>, message: Option<Message>) -> ByteStri
     }))
 }
 
-/// Answers a command that failed, in the error shape of the REST API, flattened.
-pub(crate) fn error(client_id: Option<&str>, error: &ApiError) -> ByteString {
-    let mut frame = error.fields();
+/// Answers a command that failed, in the error shape of the REST API, flattened: `fields`
+/// are its `code`, `message` and `details` (if any).
+pub fn error(client_id: Option<&str>, mut frame: Map<String, Value>) -> ByteString {
     frame.insert("type".into(), "error".into());
     frame.insert("client_id".into(), client_id.into());
     render(&Value::Object(frame))
 }
 
-pub(crate) fn pong(client_id: Option<&str>) -> ByteString {
+pub fn pong(client_id: Option<&str>) -> ByteString {
     render(&json!({ "type": "pong", "client_id": client_id }))
 }
 
-pub(crate) fn synced(
-    client_id: Option<&str>,
-    cursors: &HashMap<ConversationId, i64>,
-) -> ByteString {
+pub fn synced(client_id: Option<&str>, cursors: &HashMap<ConversationId, i64>) -> ByteString {
     let cursors: Map<String, Value> = cursors
         .iter()
         .map(|(id, seq)| (id.as_uuid().to_string(), (*seq).into()))

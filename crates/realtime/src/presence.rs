@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 /// A user's cluster-wide status changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Transition {
+pub struct Transition {
     pub user: Uuid,
     pub online: bool,
     pub at: DateTime<Utc>,
@@ -71,7 +71,7 @@ impl Table {
 
 /// Publishes a report to the other nodes; called with the table locked, so that reports
 /// leave in the order of the changes they describe (publishing only queues).
-pub(crate) type Publish<'a> = &'a dyn Fn(PresenceReport);
+pub type Publish<'a> = &'a dyn Fn(PresenceReport);
 
 /// The cluster's presence as this node sees it.
 #[derive(Debug)]
@@ -103,7 +103,7 @@ impl ClusterPresence {
 
     /// A connection opened on this node. Returns the report for the other nodes if it is
     /// the user's first here, and the transition if they were offline everywhere.
-    pub(crate) fn connected(
+    pub fn connected(
         &self,
         user: UserId,
         at: DateTime<Utc>,
@@ -126,7 +126,7 @@ impl ClusterPresence {
     }
 
     /// A connection closed on this node; the mirror of [`connected`](Self::connected).
-    pub(crate) fn disconnected(
+    pub fn disconnected(
         &self,
         user: UserId,
         at: DateTime<Utc>,
@@ -154,7 +154,7 @@ impl ClusterPresence {
     }
 
     /// Publishes this node's heartbeat: everyone connected to it.
-    pub(crate) fn publish_snapshot(&self, publish: Publish<'_>) {
+    pub fn publish_snapshot(&self, publish: Publish<'_>) {
         let table = self.lock();
         publish(PresenceReport::Snapshot {
             node: self.node,
@@ -163,7 +163,7 @@ impl ClusterPresence {
     }
 
     /// Applies another node's report; this node's own, echoed by the bus, are ignored.
-    pub(crate) fn apply(&self, report: PresenceReport, now: DateTime<Utc>) -> Vec<Transition> {
+    pub fn apply(&self, report: PresenceReport, now: DateTime<Utc>) -> Vec<Transition> {
         let mut table = self.lock();
         let mut transitions = Vec::new();
         match report {
@@ -219,7 +219,7 @@ impl ClusterPresence {
     }
 
     /// Forgets nodes not heard from within the timeout: they died without saying goodbye.
-    pub(crate) fn expire_silent_nodes(&self, now: DateTime<Utc>) -> Vec<Transition> {
+    pub fn expire_silent_nodes(&self, now: DateTime<Utc>) -> Vec<Transition> {
         let mut table = self.lock();
         let silent: Vec<Uuid> = table
             .remote

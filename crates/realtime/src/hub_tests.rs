@@ -44,7 +44,7 @@ async fn hub_with(
     users.expect_record_last_seen().returning(|_, _| Ok(()));
     let hub = Hub::start(
         HubPorts {
-            conversations: Arc::new(conversations),
+            audiences: Arc::new(crate::RepositoryAudiences(Arc::new(conversations))),
             users: Arc::new(users),
             bus: None,
         },
@@ -77,26 +77,59 @@ fn message_deleted_event(conversation_id: ConversationId, seq: i64) -> Notificat
     )
 }
 
-async fn next_text(registration: &mut Registration) -> String {
-    let frame = tokio::time::timeout(WAIT, registration.outbound.recv())
-        .await
-        .expect("a frame in time")
-        .expect("an open queue");
-    frame.text.to_string()
+/// A registration read one frame at a time (the hub offers several at once).
+struct Client {
+    registration: Registration,
+    pending: std::collections::VecDeque<String>,
 }
 
-fn nothing_queued(registration: &mut Registration) -> bool {
-    registration.outbound.try_recv().is_err()
+impl Client {
+    fn new(registration: Registration) -> Self {
+        Self {
+            registration,
+            pending: Default::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for Client {
+    type Target = Registration;
+    fn deref(&self) -> &Registration {
+        &self.registration
+    }
+}
+
+impl std::ops::DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut Registration {
+        &mut self.registration
+    }
+}
+
+async fn next_text(client: &mut Client) -> String {
+    while client.pending.is_empty() {
+        let delivery = tokio::time::timeout(WAIT, client.registration.outbound.recv())
+            .await
+            .expect("a frame in time")
+            .expect("an open queue");
+        client
+            .pending
+            .extend(delivery.iter().map(|frame| frame.text.to_string()));
+    }
+    client.pending.pop_front().unwrap_or_default()
+}
+
+fn nothing_queued(client: &mut Client) -> bool {
+    client.pending.is_empty() && client.registration.outbound.try_recv().is_err()
 }
 
 #[tokio::test]
 async fn an_event_reaches_every_connection_of_every_member_and_nobody_else() {
     let (ada, bob, eve) = (UserId::generate(), UserId::generate(), UserId::generate());
     let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada, bob])), 8).await;
-    let mut ada_phone = hub.register(&actor(ada));
-    let mut ada_laptop = hub.register(&actor(ada));
-    let mut bob_phone = hub.register(&actor(bob));
-    let mut eve_phone = hub.register(&actor(eve));
+    let mut ada_phone = Client::new(hub.register(&actor(ada)));
+    let mut ada_laptop = Client::new(hub.register(&actor(ada)));
+    let mut bob_phone = Client::new(hub.register(&actor(bob)));
+    let mut eve_phone = Client::new(hub.register(&actor(eve)));
     let conversation = ConversationId::generate();
 
     hub.notify(message_deleted_event(conversation, 1));
@@ -119,8 +152,8 @@ async fn an_event_reaches_every_connection_of_every_member_and_nobody_else() {
 async fn typing_skips_the_typist_and_read_reaches_everyone() {
     let (ada, bob) = (UserId::generate(), UserId::generate());
     let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada, bob])), 8).await;
-    let mut ada_phone = hub.register(&actor(ada));
-    let mut bob_phone = hub.register(&actor(bob));
+    let mut ada_phone = Client::new(hub.register(&actor(ada)));
+    let mut bob_phone = Client::new(hub.register(&actor(bob)));
     let conversation_id = ConversationId::generate();
     hub.notify(Notification::Typing {
         conversation_id,
@@ -143,8 +176,8 @@ async fn member_lists_are_cached_until_membership_changes() {
     let (ada, bob) = (UserId::generate(), UserId::generate());
     let members = Arc::new(Mutex::new(vec![ada]));
     let (hub, lookups) = hub_with(members.clone(), 16).await;
-    let mut ada_phone = hub.register(&actor(ada));
-    let mut bob_phone = hub.register(&actor(bob));
+    let mut ada_phone = Client::new(hub.register(&actor(ada)));
+    let mut bob_phone = Client::new(hub.register(&actor(bob)));
     let conversation = ConversationId::generate();
 
     hub.notify(message_deleted_event(conversation, 1));
@@ -193,8 +226,8 @@ async fn member_lists_are_cached_until_membership_changes() {
 async fn a_full_queue_closes_that_client_alone() {
     let (ada, bob) = (UserId::generate(), UserId::generate());
     let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada, bob])), 2).await;
-    let mut slow = hub.register(&actor(ada));
-    let mut fast = hub.register(&actor(bob));
+    let mut slow = Client::new(hub.register(&actor(ada)));
+    let mut fast = Client::new(hub.register(&actor(bob)));
     let conversation = ConversationId::generate();
     for seq in 1..=5 {
         hub.notify(message_deleted_event(conversation, seq));
@@ -213,8 +246,8 @@ async fn revoked_sessions_close_only_their_own_connections() {
     let ada = UserId::generate();
     let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada])), 8).await;
     let (phone, laptop) = (actor(ada), actor(ada));
-    let mut on_phone = hub.register(&phone);
-    let mut on_laptop = hub.register(&laptop);
+    let mut on_phone = Client::new(hub.register(&phone));
+    let mut on_laptop = Client::new(hub.register(&laptop));
     hub.notify(Notification::SessionsRevoked {
         user_id: ada,
         session_ids: vec![phone.session_id],
@@ -238,8 +271,8 @@ async fn presence_counts_devices_and_shutting_down_closes_everything() {
     use palaver_domain::ports::PresenceDirectory;
     let ada = UserId::generate();
     let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada])), 8).await;
-    let phone = hub.register(&actor(ada));
-    let mut laptop = hub.register(&actor(ada));
+    let phone = Client::new(hub.register(&actor(ada)));
+    let mut laptop = Client::new(hub.register(&actor(ada)));
     assert_eq!(hub.presence().online_users().await.unwrap(), vec![ada]);
     hub.unregister(ada, phone.id);
     assert_eq!(hub.presence().online_users().await.unwrap(), vec![ada]);
@@ -257,8 +290,8 @@ async fn an_event_that_overtakes_another_rereads_the_members() {
     let (ada, bob) = (UserId::generate(), UserId::generate());
     let members = Arc::new(Mutex::new(vec![ada, bob]));
     let (hub, lookups) = hub_with(members.clone(), 16).await;
-    let mut ada_phone = hub.register(&actor(ada));
-    let mut bob_phone = hub.register(&actor(bob));
+    let mut ada_phone = Client::new(hub.register(&actor(ada)));
+    let mut bob_phone = Client::new(hub.register(&actor(bob)));
     let conversation = ConversationId::generate();
     hub.notify(message_deleted_event(conversation, 1));
     next_text(&mut bob_phone).await;

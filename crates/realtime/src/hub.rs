@@ -9,31 +9,31 @@
 //! offers the shared frame to each connection's bounded queue without waiting: a full
 //! queue marks that client as too slow, and it alone is closed.
 
-use super::envelope::{Audience, Effect, Envelope, Frame, PresenceReport};
+use super::envelope::{Envelope, Frame, PresenceReport};
 use super::presence::{ClusterPresence, Transition};
-use super::sequencer::Sequencer;
 use super::{CloseCode, frames};
+use crate::audiences::Audiences;
 use chrono::Utc;
 use palaver_domain::auth::{Actor, SessionId};
 use palaver_domain::conversation::Notification;
-use palaver_domain::ports::{ClusterBus, ConversationRepository, Notifier, UserRepository};
+use palaver_domain::ports::{ClusterBus, Notifier, UserRepository};
 use palaver_domain::user::UserId;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 const SHARDS: usize = 32;
-/// Member lists kept at most; beyond that the cache starts over.
-const MEMBER_CACHE_LIMIT: usize = 50_000;
-/// How long a member list is trusted without a membership event.
-const MEMBER_CACHE_TTL: Duration = Duration::from_secs(60);
 
-/// What the hub offers a connection.
-pub(crate) type Outbound = Arc<Frame>;
+/// One frame the hub offers a connection, shared by every recipient.
+pub type Outbound = Arc<Frame>;
+/// What the hub offers a connection at once: every frame for it from one round of the
+/// dispatcher (a burst from one group commit is one item of the bounded queue, not
+/// hundreds, so the queue's bound measures how far the client is behind, not batch size).
+pub type Delivery = Vec<Outbound>;
 
 /// One shard of the connection registry: each user's open connections on this node.
 type Shard = HashMap<Uuid, Vec<ConnectionEntry>>;
@@ -42,15 +42,15 @@ type Shard = HashMap<Uuid, Vec<ConnectionEntry>>;
 struct ConnectionEntry {
     id: u64,
     session: SessionId,
-    outbound: mpsc::Sender<Outbound>,
+    outbound: mpsc::Sender<Delivery>,
     close: watch::Sender<Option<CloseCode>>,
 }
 
 /// What a new connection gets from the hub.
 #[derive(Debug)]
-pub(crate) struct Registration {
+pub struct Registration {
     pub id: u64,
-    pub outbound: mpsc::Receiver<Outbound>,
+    pub outbound: mpsc::Receiver<Delivery>,
     pub close: watch::Receiver<Option<CloseCode>>,
 }
 
@@ -67,7 +67,7 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     shards: Box<[Mutex<Shard>]>,
     hasher: RandomState,
     next_id: AtomicU64,
@@ -81,10 +81,9 @@ struct Inner {
     users: Arc<dyn UserRepository>,
 }
 
-/// The ports the hub reads: member lists and contacts to address frames, and where
-/// `last_seen_at` is kept.
+/// The ports the hub reads: who frames are for, and where `last_seen_at` is kept.
 pub struct HubPorts {
-    pub conversations: Arc<dyn ConversationRepository>,
+    pub audiences: Arc<dyn Audiences>,
     pub users: Arc<dyn UserRepository>,
     /// `None`: a single node, fanning out in process.
     pub bus: Option<Arc<dyn ClusterBus>>,
@@ -138,15 +137,15 @@ impl Hub {
             }))
             .await?;
         }
-        tokio::spawn(dispatch(
+        tokio::spawn(crate::fanout::dispatch(
             hub.downgrade(),
             dispatcher_queue,
-            ports.conversations.clone(),
+            ports.audiences.clone(),
         ));
         tokio::spawn(announce_presence(
             hub.downgrade(),
             presence_queue,
-            ports.conversations,
+            ports.audiences,
         ));
         tokio::spawn(presence_heartbeat(
             hub.downgrade(),
@@ -165,7 +164,7 @@ impl Hub {
     }
 
     /// Adds a connection of `actor`, counting them online.
-    pub(crate) fn register(&self, actor: &Actor) -> Registration {
+    pub fn register(&self, actor: &Actor) -> Registration {
         let (outbound_tx, outbound) = mpsc::channel(self.inner.outbound_queue);
         let (close_tx, close) = watch::channel(None);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
@@ -181,6 +180,7 @@ impl Hub {
                 close: close_tx,
             });
         self.inner.open.fetch_add(1, Ordering::Relaxed);
+        metrics::gauge!("palaver_ws_connections").increment(1.0);
         let publish = |report| self.inner.publish_presence(report);
         let transition = self
             .inner
@@ -195,7 +195,7 @@ impl Hub {
     }
 
     /// Removes a connection, counting the user offline after their last one.
-    pub(crate) fn unregister(&self, user: UserId, id: u64) {
+    pub fn unregister(&self, user: UserId, id: u64) {
         let key = user.as_uuid();
         let removed = {
             let mut shard = self.inner.lock_shard(key);
@@ -214,6 +214,7 @@ impl Hub {
         };
         if removed {
             self.inner.open.fetch_sub(1, Ordering::Relaxed);
+            metrics::gauge!("palaver_ws_connections").decrement(1.0);
             let publish = |report| self.inner.publish_presence(report);
             let transition = self.inner.presence.disconnected(user, Utc::now(), &publish);
             self.inner.announce(transition);
@@ -269,7 +270,7 @@ impl Inner {
     }
 
     /// Takes in another node's presence report and announces what it changed.
-    fn apply_presence(&self, report: PresenceReport) {
+    pub(crate) fn apply_presence(&self, report: PresenceReport) {
         for transition in self.presence.apply(report, Utc::now()) {
             self.announce(Some(transition));
         }
@@ -281,14 +282,21 @@ impl Inner {
         }
     }
 
-    /// Offers the frame to every connection of the user on this node.
-    fn deliver_to(&self, user: Uuid, frame: &Outbound) {
+    /// Offers the frames to every connection of the user on this node.
+    pub(crate) fn deliver_to(&self, user: Uuid, frames: Delivery) {
         let mut shard = self.lock_shard(user);
         let Some(entries) = shard.get_mut(&user) else {
             return;
         };
-        for entry in entries.iter() {
-            if let Err(mpsc::error::TrySendError::Full(_)) = entry.outbound.try_send(frame.clone())
+        let last = entries.len().saturating_sub(1);
+        let mut frames = Some(frames);
+        for (index, entry) in entries.iter().enumerate() {
+            let delivery = if index == last {
+                frames.take().unwrap_or_default()
+            } else {
+                frames.clone().unwrap_or_default()
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = entry.outbound.try_send(delivery)
                 && entry.close.send_replace(Some(CloseCode::Policy)).is_none()
             {
                 tracing::info!(%user, connection = entry.id, "closing a client too slow to keep up");
@@ -296,7 +304,7 @@ impl Inner {
         }
     }
 
-    fn close_sessions(&self, user: Uuid, sessions: Option<&[Uuid]>) {
+    pub(crate) fn close_sessions(&self, user: Uuid, sessions: Option<&[Uuid]>) {
         let shard = self.lock_shard(user);
         for entry in shard.get(&user).into_iter().flatten() {
             if sessions.is_none_or(|s| s.contains(&entry.session.as_uuid())) {
@@ -305,148 +313,8 @@ impl Inner {
         }
     }
 
-    fn has_connections(&self) -> bool {
+    pub(crate) fn has_connections(&self) -> bool {
         self.open.load(Ordering::Relaxed) > 0
-    }
-}
-
-/// The dispatcher: one task per node, taking envelopes in the order they were routed, and
-/// each conversation's events in seq order (see [`Sequencer`]).
-async fn dispatch(
-    hub: std::sync::Weak<Inner>,
-    mut queue: mpsc::UnboundedReceiver<Envelope>,
-    conversations: Arc<dyn ConversationRepository>,
-) {
-    let mut members = MemberCache::default();
-    let mut sequencer = Sequencer::default();
-    loop {
-        let deadline = sequencer.deadline();
-        let envelope = tokio::select! {
-            envelope = queue.recv() => match envelope {
-                Some(envelope) => Some(envelope),
-                None => return,
-            },
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
-                if deadline.is_some() => None,
-        };
-        let Some(hub) = hub.upgrade() else { return };
-        let ready = match envelope {
-            None => sequencer.expire(tokio::time::Instant::now()),
-            Some(Envelope::Deliver { audience, frame }) => {
-                sequencer.admit(audience, frame, tokio::time::Instant::now())
-            }
-            Some(Envelope::CloseSessions { user, sessions }) => {
-                hub.close_sessions(user, sessions.as_deref());
-                continue;
-            }
-            Some(Envelope::Presence(report)) => {
-                hub.apply_presence(report);
-                continue;
-            }
-        };
-        for (audience, frame) in ready {
-            deliver(&hub, &mut members, conversations.as_ref(), audience, &frame).await;
-        }
-    }
-}
-
-/// Offers a frame to its audience's connections on this node.
-async fn deliver(
-    hub: &Inner,
-    members: &mut MemberCache,
-    conversations: &dyn ConversationRepository,
-    audience: Audience,
-    frame: &Outbound,
-) {
-    members.observe(frame);
-    match audience {
-        Audience::Users(users) => {
-            for user in users {
-                hub.deliver_to(user, frame);
-            }
-        }
-        Audience::Members {
-            conversation_id,
-            except,
-            also,
-        } => {
-            if !hub.has_connections() {
-                return;
-            }
-            let Some(list) = members.get(conversations, conversation_id).await else {
-                return;
-            };
-            for &user in list.iter().chain(also.iter()) {
-                if Some(user) != except {
-                    hub.deliver_to(user, frame);
-                }
-            }
-        }
-    }
-}
-
-/// Member lists by conversation, read from the database once and kept until membership
-/// may have changed: a membership event, an event that overtook one not seen yet (which
-/// might be a membership change), or [`MEMBER_CACHE_TTL`] for anything missed entirely
-/// (a bus outage).
-#[derive(Default)]
-struct MemberCache {
-    lists: HashMap<Uuid, (Arc<[Uuid]>, Instant)>,
-    /// The highest seq seen per conversation.
-    last_seq: HashMap<Uuid, i64>,
-}
-
-impl MemberCache {
-    fn observe(&mut self, frame: &Frame) {
-        if frame.effect != Effect::None
-            && let Some(conversation) = frame.conversation_id
-        {
-            self.lists.remove(&conversation);
-        }
-        if let Some(position) = frame.position {
-            if self.last_seq.len() >= MEMBER_CACHE_LIMIT {
-                self.lists.clear();
-                self.last_seq.clear();
-            }
-            let last = self.last_seq.entry(position.conversation_id).or_insert(0);
-            if position.seq > *last + 1 {
-                self.lists.remove(&position.conversation_id);
-            }
-            *last = (*last).max(position.seq);
-        }
-    }
-
-    /// The conversation's members. `None` if they cannot be read: the frame is skipped,
-    /// and clients catch up with `sync` (or the gap filling of the next event).
-    async fn get(
-        &mut self,
-        conversations: &dyn ConversationRepository,
-        conversation_id: Uuid,
-    ) -> Option<Arc<[Uuid]>> {
-        if let Some((list, read_at)) = self.lists.get(&conversation_id)
-            && read_at.elapsed() < MEMBER_CACHE_TTL
-        {
-            return Some(list.clone());
-        }
-        match conversations
-            .member_ids(super::envelope::conversation(conversation_id))
-            .await
-        {
-            Ok(ids) => {
-                if self.lists.len() >= MEMBER_CACHE_LIMIT {
-                    self.lists.clear();
-                    self.last_seq.clear();
-                }
-                let list: Arc<[Uuid]> = ids.iter().map(UserId::as_uuid).collect();
-                self.lists
-                    .insert(conversation_id, (list.clone(), Instant::now()));
-                Some(list)
-            }
-            Err(error) => {
-                tracing::warn!(%error, %conversation_id, "cannot read the members; frame not delivered live");
-                None
-            }
-        }
     }
 }
 
@@ -455,7 +323,7 @@ impl MemberCache {
 async fn announce_presence(
     hub: std::sync::Weak<Inner>,
     mut transitions: mpsc::UnboundedReceiver<Transition>,
-    conversations: Arc<dyn ConversationRepository>,
+    audiences: Arc<dyn Audiences>,
 ) {
     while let Some(transition) = transitions.recv().await {
         let Some(hub) = hub.upgrade() else { return };
@@ -468,7 +336,7 @@ async fn announce_presence(
         if !hub.has_connections() {
             continue;
         }
-        let contacts = match conversations.contact_ids(user).await {
+        let contacts = match audiences.contacts(user).await {
             Ok(contacts) => contacts,
             Err(error) => {
                 tracing::warn!(%error, "cannot read a user's contacts; presence not announced");
@@ -481,7 +349,7 @@ async fn announce_presence(
             transition.at,
         )));
         for contact in contacts {
-            hub.deliver_to(contact.as_uuid(), &frame);
+            hub.deliver_to(contact.as_uuid(), vec![frame.clone()]);
         }
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 /// Who a frame is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Audience {
+pub enum Audience {
     /// The conversation's members as they stand, plus `also` (a member who just left),
     /// without `except` (the typist).
     Members {
@@ -27,14 +27,14 @@ pub(crate) enum Audience {
 /// Where a conversation event sits in its log, so that each connection can keep every
 /// conversation in order and without duplicates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct EventPosition {
+pub struct EventPosition {
     pub conversation_id: Uuid,
     pub seq: i64,
 }
 
 /// What a frame changes besides being shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub(crate) enum Effect {
+pub enum Effect {
     #[default]
     None,
     /// The conversation's members changed: cached member lists are stale.
@@ -47,7 +47,7 @@ pub(crate) enum Effect {
 
 /// A rendered frame, shared by every recipient.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Frame {
+pub struct Frame {
     pub text: ByteString,
     pub position: Option<EventPosition>,
     pub effect: Effect,
@@ -56,7 +56,7 @@ pub(crate) struct Frame {
 
 /// One node's account of who is connected to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum PresenceReport {
+pub enum PresenceReport {
     /// A user's first connection to the node opened, or its last closed.
     Changed {
         node: Uuid,
@@ -71,7 +71,7 @@ pub(crate) enum PresenceReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Envelope {
+pub enum Envelope {
     Deliver {
         audience: Audience,
         frame: Arc<Frame>,
@@ -276,7 +276,7 @@ fn uuids(users: &[UserId]) -> Vec<Uuid> {
 }
 
 /// Conversation ids as the domain knows them.
-pub(crate) fn conversation(id: Uuid) -> ConversationId {
+pub fn conversation(id: Uuid) -> ConversationId {
     ConversationId::from_uuid(id)
 }
 

@@ -2,22 +2,23 @@
 //! use-cases, and forwards what the hub offers, keeping every conversation's events in
 //! order and without duplicates (a gap is filled from the event log before going on).
 
-use super::CloseCode;
+mod execute;
+mod stream;
+
+use super::close_reason;
 use super::commands::{self, Command, Incoming};
-use super::delivered::Delivered;
-use super::envelope::{Effect, EventPosition};
-use super::frames;
-use super::hub::{Hub, Outbound, Registration};
-use super::inbox::{Inbox, Overflow};
+use super::pipeline::{Answered, Pipeline};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError, Session};
 use bytestring::ByteString;
-use palaver_application::ApplicationError;
+use execute::execute;
 use palaver_application::messages::SendMessageInput;
 use palaver_domain::auth::Actor;
-use palaver_domain::conversation::{ConversationId, Message, Notification};
+use palaver_domain::conversation::{ConversationId, Notification};
 use palaver_domain::ports::Notifier;
+use palaver_realtime::frames;
+use palaver_realtime::{CloseCode, Delivered, Hub, Inbox, Overflow, Registration};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -58,7 +59,7 @@ enum Write {
 
 impl From<Overflow> for Stop {
     fn from(overflow: Overflow) -> Self {
-        Stop::Close(overflow.into())
+        Stop::Close(CloseCode::from(overflow))
     }
 }
 
@@ -94,6 +95,12 @@ pub(crate) struct Connection {
     delivered: HashMap<Uuid, Delivered>,
     /// Conversations the user is typing in.
     typing: HashMap<ConversationId, Typing>,
+    /// Sends in flight.
+    pipeline: Pipeline,
+    /// `palaver_ws_frames_sent_total`, looked up once per connection.
+    frames_sent: metrics::Counter,
+    /// `palaver_ws_frames_received_total`.
+    frames_received: metrics::Counter,
 }
 
 impl Connection {
@@ -114,12 +121,25 @@ impl Connection {
             inbox: Inbox::new(registration.outbound, BACKLOG_LIMIT),
             delivered: HashMap::new(),
             typing: HashMap::new(),
+            pipeline: Pipeline::default(),
+            frames_sent: metrics::counter!("palaver_ws_frames_sent_total"),
+            frames_received: metrics::counter!("palaver_ws_frames_received_total"),
         }
     }
 
     /// Serves the connection until it ends, then leaves the hub.
     pub(crate) async fn run(mut self, mut stream: AggregatedMessageStream) {
+        let opened = Instant::now();
+        tracing::info!("WebSocket opened");
         let stop = self.serve(&mut stream).await;
+        let duration_ms = u64::try_from(opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &stop {
+            Stop::Close(code) => {
+                let (code, reason) = code.code_and_reason();
+                tracing::info!(code, reason, duration_ms, "WebSocket closed");
+            }
+            Stop::Gone => tracing::info!(duration_ms, "WebSocket closed by the client"),
+        }
         for (conversation_id, _) in std::mem::take(&mut self.typing) {
             self.relay_typing_stopped(conversation_id);
         }
@@ -129,7 +149,8 @@ impl Connection {
             // period, and then the connection is dropped.
             let session = self.session;
             actix_web::rt::spawn(async move {
-                let _ = tokio::time::timeout(CLOSE_GRACE, session.close(Some(code.into()))).await;
+                let _ = tokio::time::timeout(CLOSE_GRACE, session.close(Some(close_reason(code))))
+                    .await;
             });
         }
     }
@@ -155,9 +176,12 @@ impl Connection {
                 _ = self.close.changed() => {
                     Err(Stop::Close((*self.close.borrow()).unwrap_or(CloseCode::GoingAway)))
                 }
-                inbound = stream.recv() => {
+                inbound = stream.recv(), if self.pipeline.has_room() => {
                     last_heard = Instant::now();
                     self.on_inbound(inbound).await
+                }
+                Some(answered) = self.pipeline.next(), if !self.pipeline.is_empty() => {
+                    self.answer(answered).await
                 }
                 frame = self.inbox.next() => match frame {
                     Some(frame) => self.forward_batch(frame).await,
@@ -188,6 +212,7 @@ impl Connection {
         // The socket is taking frames: what the hub queued meanwhile waits in the backlog,
         // so a busy but reading client is not taken for a slow one.
         self.inbox.take_ready()?;
+        self.frames_sent.increment(1);
         self.write(Write::Text(text)).await
     }
 
@@ -215,10 +240,13 @@ impl Connection {
     ) -> Result<(), Stop> {
         match inbound {
             None | Some(Ok(AggregatedMessage::Close(_))) => Err(Stop::Close(CloseCode::Normal)),
-            Some(Ok(AggregatedMessage::Text(text))) => self.on_command(&text).await,
+            Some(Ok(AggregatedMessage::Text(text))) => {
+                self.frames_received.increment(1);
+                self.on_command(&text).await
+            }
             Some(Ok(AggregatedMessage::Binary(_))) => {
                 let error = ApiError::bad_request("frames must be JSON text, not binary");
-                self.send(frames::error(None, &error)).await
+                self.send(frames::error(None, error.fields())).await
             }
             Some(Ok(AggregatedMessage::Ping(bytes))) => self.write(Write::Pong(bytes)).await,
             Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
@@ -239,8 +267,42 @@ impl Connection {
         let Incoming { client_id, command } = match commands::parse_command(text) {
             Ok(incoming) => incoming,
             Err(rejected) => {
-                let frame = frames::error(rejected.client_id.as_deref(), &rejected.error);
+                let frame = frames::error(rejected.client_id.as_deref(), rejected.error.fields());
                 return self.send(frame).await;
+            }
+        };
+        let command = match command {
+            Command::Send {
+                conversation_id,
+                content,
+                client_id: message_client_id,
+                reply_to_id: None,
+            } => {
+                let input = SendMessageInput {
+                    conversation_id,
+                    content,
+                    client_id: Some(message_client_id),
+                    reply_to_id: None,
+                };
+                let send_message = self.state.send_message.clone();
+                let started = self
+                    .pipeline
+                    .start(
+                        send_message,
+                        self.actor,
+                        input,
+                        client_id.unwrap_or_default(),
+                    )
+                    .await;
+                return match started {
+                    Some(answered) => self.answer(answered).await,
+                    None => Ok(()),
+                };
+            }
+            // Anything else waits for the sends before it.
+            command => {
+                self.drain_pipeline().await?;
+                command
             }
         };
         let client_id = client_id.as_deref();
@@ -265,19 +327,59 @@ impl Connection {
                 done.map(|message| frames::ack(client_id, message))
             }
         };
-        let frame = answer.unwrap_or_else(|error| frames::error(client_id, &error.into()));
+        let frame = answer.unwrap_or_else(|error| {
+            let error = ApiError::from(error);
+            tracing::info!(code = error.code(), client_id, "command failed");
+            frames::error(client_id, error.fields())
+        });
         self.send(frame).await
+    }
+
+    /// Answers a send that completed.
+    async fn answer(&mut self, answered: Answered) -> Result<(), Stop> {
+        let Answered {
+            client_id,
+            conversation_id,
+            result,
+        } = answered;
+        let frame = match result {
+            Ok(message) => {
+                self.after_send(conversation_id);
+                frames::ack(Some(&client_id), Some(message))
+            }
+            Err(error) => {
+                let error = ApiError::from(error);
+                tracing::info!(code = error.code(), %client_id, "message.send failed");
+                frames::error(Some(&client_id), error.fields())
+            }
+        };
+        self.send(frame).await
+    }
+
+    /// Answers every send in flight, as each completes.
+    async fn drain_pipeline(&mut self) -> Result<(), Stop> {
+        while !self.pipeline.is_empty() {
+            let next = self.pipeline.next();
+            if let Some(answered) = self.inbox.while_pending(next).await? {
+                self.answer(answered).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A sent message ends the typing that led up to it.
+    fn after_send(&mut self, conversation_id: ConversationId) {
+        if self.typing.remove(&conversation_id).is_some() {
+            self.relay_typing_stopped(conversation_id);
+        }
     }
 
     /// Keeps the typing state in step with a command that succeeded.
     fn after(&mut self, command: &Command) {
         match *command {
-            // A sent message ends the typing that led up to it.
             Command::Send {
                 conversation_id, ..
-            } if self.typing.remove(&conversation_id).is_some() => {
-                self.relay_typing_stopped(conversation_id);
-            }
+            } => self.after_send(conversation_id),
             Command::Typing {
                 conversation_id,
                 is_typing,
@@ -337,230 +439,5 @@ impl Connection {
             self.typing.remove(&conversation_id);
             self.relay_typing_stopped(conversation_id);
         }
-    }
-
-    /// Sends every event after each cursor, in order, then `synced`. Live events queued
-    /// meanwhile are forwarded afterwards; none is sent twice on this connection.
-    async fn sync(
-        &mut self,
-        client_id: Option<&str>,
-        cursors: Vec<(ConversationId, i64)>,
-    ) -> Result<(), Stop> {
-        let mut reached = HashMap::new();
-        for (conversation_id, after) in cursors {
-            match self.send_events_after(conversation_id, after, None).await? {
-                Ok(last) => {
-                    reached.insert(conversation_id, last);
-                }
-                Err(error) => {
-                    let key = conversation_id.as_uuid().to_string();
-                    let error = ApiError::from(error).with_detail("conversation_id", key.into());
-                    self.send(frames::error(client_id, &error)).await?;
-                }
-            }
-        }
-        self.send(frames::synced(client_id, &reached)).await
-    }
-
-    /// Sends the conversation's events after `after` from the log, up to `until` if
-    /// given, leaving out those this connection already sent. Returns the last seq read
-    /// (or `after` if there was none).
-    async fn send_events_after(
-        &mut self,
-        conversation_id: ConversationId,
-        mut after: i64,
-        until: Option<i64>,
-    ) -> Result<Result<i64, ApplicationError>, Stop> {
-        let key = conversation_id.as_uuid();
-        loop {
-            let read = self.state.list_events.execute(
-                &self.actor,
-                conversation_id,
-                after,
-                Some(EVENT_PAGE),
-            );
-            let page = match self.inbox.while_pending(read).await? {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            for event in page.events {
-                after = event.seq;
-                if self.delivered.get(&key).is_some_and(|d| d.covers(after)) {
-                    continue;
-                }
-                Delivered::record(&mut self.delivered, key, after);
-                self.send(frames::event(event)).await?;
-            }
-            if !page.has_more || until.is_some_and(|until| after >= until) {
-                return Ok(Ok(after));
-            }
-        }
-    }
-
-    /// Forwards a frame from the hub and whatever else is already waiting behind it.
-    async fn forward_batch(&mut self, first: Outbound) -> Result<(), Stop> {
-        self.forward(first).await?;
-        for _ in 1..FORWARD_BATCH {
-            match self.inbox.try_next() {
-                Some(frame) => self.forward(frame).await?,
-                None => break,
-            }
-        }
-        Ok(())
-    }
-
-    async fn forward(&mut self, frame: Outbound) -> Result<(), Stop> {
-        let Some(EventPosition {
-            conversation_id,
-            seq,
-        }) = frame.position
-        else {
-            return self.send_with_effect(&frame).await;
-        };
-        let id = ConversationId::from_uuid(conversation_id);
-        let known = self.delivered.get(&conversation_id).copied();
-        if let Some(known) = known
-            && seq > known.last + 1
-        {
-            // Something committed before this event has not reached us (yet): read it from
-            // the log first.
-            match self.fill_from_log(id, known.last, seq).await? {
-                Filled::Yes => {}
-                // The user may no longer read the conversation (removed by an event not
-                // seen yet): neither this event nor the ones before are theirs.
-                Filled::NotAllowed => {
-                    self.delivered.remove(&conversation_id);
-                    return Ok(());
-                }
-                // The gap stays for the client's sync: start a new run at this event, so
-                // that a sync from before it still sends what is missing.
-                Filled::Failed => {
-                    self.delivered.remove(&conversation_id);
-                }
-            }
-        }
-        if self
-            .delivered
-            .get(&conversation_id)
-            .is_some_and(|d| d.covers(seq))
-        {
-            return Ok(());
-        }
-        Delivered::record(&mut self.delivered, conversation_id, seq);
-        self.send_with_effect(&frame).await?;
-        if let Some(known) = known
-            && seq + 1 < known.first
-        {
-            // A late event from before the first one sent: what lies between comes from
-            // the log too, so that the run stays unbroken.
-            if self.fill_from_log(id, seq, known.first - 1).await? != Filled::Yes {
-                // Only this late event is known to be sent: a new run starts with it.
-                self.delivered.insert(
-                    conversation_id,
-                    Delivered {
-                        first: seq,
-                        last: seq,
-                    },
-                );
-            }
-        }
-        Ok(())
-    }
-
-    async fn fill_from_log(
-        &mut self,
-        conversation_id: ConversationId,
-        after: i64,
-        until: i64,
-    ) -> Result<Filled, Stop> {
-        Ok(
-            match self
-                .send_events_after(conversation_id, after, Some(until))
-                .await?
-            {
-                Ok(_) => Filled::Yes,
-                Err(ApplicationError::NotFound(_) | ApplicationError::Forbidden(_)) => {
-                    Filled::NotAllowed
-                }
-                Err(error) => {
-                    tracing::warn!(%error, %conversation_id, "filling a gap from the event log failed");
-                    Filled::Failed
-                }
-            },
-        )
-    }
-
-    async fn send_with_effect(&mut self, frame: &Outbound) -> Result<(), Stop> {
-        self.send(frame.text.clone()).await?;
-        match (frame.effect, frame.conversation_id) {
-            (Effect::Left(user), Some(conversation)) if user == self.actor.user_id.as_uuid() => {
-                self.delivered.remove(&conversation);
-            }
-            (Effect::ConversationGone, Some(conversation)) => {
-                self.delivered.remove(&conversation);
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-/// Runs a command through its use-case; the message it touched goes into the `ack`.
-async fn execute(
-    state: &AppState,
-    actor: &Actor,
-    command: &Command,
-) -> Result<Option<Message>, ApplicationError> {
-    match command {
-        Command::Send {
-            conversation_id,
-            content,
-            client_id,
-            reply_to_id,
-        } => {
-            let input = SendMessageInput {
-                conversation_id: *conversation_id,
-                content: content.clone(),
-                client_id: Some(client_id.clone()),
-                reply_to_id: *reply_to_id,
-            };
-            Ok(Some(
-                state.send_message.execute(actor, input).await?.message,
-            ))
-        }
-        Command::Edit {
-            message_id,
-            content,
-        } => Ok(Some(
-            state
-                .edit_message
-                .execute(actor, *message_id, content.clone())
-                .await?,
-        )),
-        Command::Delete { message_id } => {
-            state.delete_message.execute(actor, *message_id).await?;
-            Ok(None)
-        }
-        Command::Read {
-            conversation_id,
-            seq,
-        } => {
-            state
-                .mark_read
-                .execute(actor, *conversation_id, *seq)
-                .await?;
-            Ok(None)
-        }
-        Command::Typing {
-            conversation_id,
-            is_typing,
-        } => {
-            state
-                .set_typing
-                .execute(actor, *conversation_id, *is_typing)
-                .await?;
-            Ok(None)
-        }
-        Command::Ping | Command::Sync { .. } => Ok(None),
     }
 }
