@@ -1,3 +1,4 @@
+use palaver_domain::conversation::policy::Refusal;
 use palaver_domain::error::BoxError;
 use palaver_domain::{RepositoryError, ValidationError};
 
@@ -42,6 +43,12 @@ pub enum ApplicationError {
 impl ApplicationError {
     pub fn unexpected(error: impl Into<BoxError>) -> Self {
         Self::Unexpected(error.into())
+    }
+}
+
+impl From<Refusal> for ApplicationError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Forbidden(refusal.0)
     }
 }
 

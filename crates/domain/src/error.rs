@@ -35,6 +35,12 @@ pub enum RepositoryError {
     Unexpected(#[source] BoxError),
 }
 
+impl From<crate::conversation::policy::Refusal> for RepositoryError {
+    fn from(refusal: crate::conversation::policy::Refusal) -> Self {
+        Self::Forbidden(refusal.0)
+    }
+}
+
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl RepositoryError {

@@ -1,9 +1,9 @@
 use crate::ApplicationError;
 use crate::conversations::{membership, publish};
 use palaver_domain::auth::Actor;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{
-    ClientId, ConversationId, ConversationKind, EventPayload, Message, MessageContent, MessageId,
-    NewMessage,
+    ClientId, ConversationId, EventPayload, Message, MessageContent, MessageId, NewMessage,
 };
 use palaver_domain::ports::{
     Clock, ConversationRepository, MessageRepository, Notifier, SendRateLimiter,
@@ -72,11 +72,7 @@ impl SendMessage {
         {
             return Ok(first);
         }
-        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the owner and admins post in a channel",
-            ));
-        }
+        policy::may_post(conversation.kind, member.role)?;
         self.limiter
             .check(actor.user_id)
             .map_err(|retry_after| ApplicationError::RateLimited { retry_after })?;
@@ -158,7 +154,7 @@ mod tests {
     use super::*;
     use crate::test_support::conversations::*;
     use crate::test_support::*;
-    use palaver_domain::conversation::{Conversation, MemberRole};
+    use palaver_domain::conversation::{Conversation, ConversationKind, MemberRole};
     use palaver_domain::ports::MockMessageRepository;
     use palaver_domain::user::User;
 

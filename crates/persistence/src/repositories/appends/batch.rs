@@ -321,10 +321,5 @@ async fn may_post(
 
 fn check_may_post(kind: ConversationKind, role: &str) -> Result<(), RepositoryError> {
     let role = MemberRole::parse(role).map_err(|e| corrupt("conversation_members", e))?;
-    if kind == ConversationKind::Channel && !matches!(role, MemberRole::Owner | MemberRole::Admin) {
-        return Err(RepositoryError::Forbidden(
-            "only the owner and admins post in a channel",
-        ));
-    }
-    Ok(())
+    Ok(palaver_domain::conversation::policy::may_post(kind, role)?)
 }
