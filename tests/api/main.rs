@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod conversations;
 mod errors;
+mod hygiene;
 mod messages;
 mod password_reset;
 mod realtime;
