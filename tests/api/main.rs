@@ -11,4 +11,5 @@ mod messages;
 mod password_reset;
 mod realtime;
 mod sessions;
+mod unavailable;
 mod users;

@@ -36,6 +36,9 @@ pub enum ApplicationError {
     Conflict { field: &'static str },
     #[error("too many requests; retry in {retry_after:?}")]
     RateLimited { retry_after: std::time::Duration },
+    /// A store or bus the use-case needs cannot be reached; worth retrying later.
+    #[error("unavailable: {0}")]
+    Unavailable(#[source] BoxError),
     #[error("unexpected failure: {0}")]
     Unexpected(#[source] BoxError),
 }
@@ -58,6 +61,7 @@ impl From<RepositoryError> for ApplicationError {
             RepositoryError::Conflict { field } => Self::Conflict { field },
             RepositoryError::NotFound => Self::NotFound("record"),
             RepositoryError::Forbidden(why) => Self::Forbidden(why),
+            RepositoryError::Unavailable(source) => Self::Unavailable(source),
             RepositoryError::Unexpected(source) => Self::Unexpected(source),
         }
     }

@@ -30,7 +30,11 @@ pub enum RepositoryError {
     /// changed since the use-case looked); the reason is for the client.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
-    /// Anything else: the store is down, a query failed, data is corrupt.
+    /// The store cannot be reached: its server is down, the database is gone, the pool
+    /// cannot connect. Worth retrying later.
+    #[error("repository unavailable: {0}")]
+    Unavailable(#[source] BoxError),
+    /// Anything else: a query failed, data is corrupt.
     #[error("repository failure: {0}")]
     Unexpected(#[source] BoxError),
 }

@@ -248,6 +248,9 @@ fn fail_all(count: usize, error: RepositoryError) -> Vec<Appended> {
         RepositoryError::Conflict { field } => RepositoryError::Conflict { field },
         RepositoryError::NotFound => RepositoryError::NotFound,
         RepositoryError::Forbidden(reason) => RepositoryError::Forbidden(reason),
+        RepositoryError::Unavailable(cause) => {
+            RepositoryError::Unavailable(Box::new(Message(cause.to_string())))
+        }
         RepositoryError::Unexpected(cause) => {
             RepositoryError::unexpected(Message(cause.to_string()))
         }
