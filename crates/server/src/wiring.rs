@@ -255,9 +255,7 @@ fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
     let mail = &settings.mail;
     Ok(match mail.transport {
         // Mail bodies carry reset tokens: only development and test logs may show them.
-        MailTransport::Log if matches!(settings.environment.as_str(), "development" | "test") => {
-            Arc::new(LogMailer::revealing())
-        }
+        MailTransport::Log if !settings.is_production() => Arc::new(LogMailer::revealing()),
         MailTransport::Log => Arc::new(LogMailer::redacting()),
         MailTransport::Smtp => {
             let smtp = &mail.smtp;

@@ -3,6 +3,10 @@
 //! from the config directory (`PALAVER_CONFIG_DIR`, else `config`) when present, then
 //! `PALAVER__SECTION__KEY` environment variables.
 
+mod environment;
+
+pub use environment::Environment;
+
 use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -27,7 +31,7 @@ pub struct Settings {
     pub realtime: RealtimeSettings,
     /// `PALAVER_ENV`, not read from the files.
     #[serde(skip)]
-    pub environment: String,
+    pub environment: Environment,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,6 +169,10 @@ pub enum SettingsError {
         "PALAVER_ENV=production needs PALAVER__AUTH__JWT_SECRET set to a secret of your own of at least {MIN_PRODUCTION_SECRET_BYTES} bytes; refusing to start with the development secret"
     )]
     DevelopmentSecretInProduction,
+    #[error(
+        "PALAVER__AUTH__JWT_SECRET is {length} bytes long; production needs at least {MIN_PRODUCTION_SECRET_BYTES} (e.g. `openssl rand -base64 48`)"
+    )]
+    SecretTooShort { length: usize },
     #[error("invalid configuration: {0}")]
     Invalid(String),
 }
@@ -198,8 +206,9 @@ impl Settings {
     }
 
     pub fn load_from(sources: Sources) -> Result<Self, SettingsError> {
+        let environment = Environment::parse(&sources.environment)?;
         let default_file = sources.config_dir.join("default.toml");
-        let env_file = sources.config_dir.join(&sources.environment);
+        let env_file = sources.config_dir.join(environment.as_str());
         let variables = sources
             .variables
             .into_iter()
@@ -216,13 +225,13 @@ impl Settings {
             )
             .build()?;
         let mut settings: Settings = config.try_deserialize()?;
-        settings.environment = sources.environment;
+        settings.environment = environment;
         settings.validate()?;
         Ok(settings)
     }
 
     pub fn is_production(&self) -> bool {
-        self.environment == "production"
+        self.environment == Environment::Production
     }
 
     /// The checks for a process that serves or changes a live deployment, on top of those
@@ -230,10 +239,16 @@ impl Settings {
     /// 32 bytes. Tools that never touch tokens (migrations) skip it.
     pub fn check_ready_to_serve(&self) -> Result<(), SettingsError> {
         let secret = self.auth.jwt_secret.expose();
-        if self.is_production()
-            && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < MIN_PRODUCTION_SECRET_BYTES)
-        {
+        if !self.is_production() {
+            return Ok(());
+        }
+        if secret == DEVELOPMENT_JWT_SECRET {
             return Err(SettingsError::DevelopmentSecretInProduction);
+        }
+        if secret.len() < MIN_PRODUCTION_SECRET_BYTES {
+            return Err(SettingsError::SecretTooShort {
+                length: secret.len(),
+            });
         }
         Ok(())
     }
@@ -316,9 +331,17 @@ mod tests {
         }
     }
 
+    /// The compiled-in defaults alone: no config directory to add to them.
+    fn built_in_only() -> Sources {
+        Sources {
+            config_dir: PathBuf::from("/nonexistent/palaver-config"),
+            ..sources("development", &[])
+        }
+    }
+
     #[test]
     fn defaults_match_the_contract() {
-        let settings = Settings::load_from(sources("nonexistent-env", &[])).unwrap();
+        let settings = Settings::load_from(built_in_only()).unwrap();
         assert_eq!(settings.server.bind, "127.0.0.1:8080");
         assert!(settings.database.url.expose().starts_with("sqlite://data/"));
         assert!(settings.database.migrate_on_start);
@@ -361,10 +384,21 @@ mod tests {
             &[("PALAVER__AUTH__JWT_SECRET", "short")],
         ))
         .unwrap();
-        assert!(matches!(
-            short.check_ready_to_serve(),
-            Err(SettingsError::DevelopmentSecretInProduction)
-        ));
+        let refused = short.check_ready_to_serve();
+        assert!(
+            matches!(refused, Err(SettingsError::SecretTooShort { length: 5 })),
+            "{refused:?}"
+        );
+        let message = refused.unwrap_err().to_string();
+        assert!(
+            message.contains("5 bytes") && !message.contains("development"),
+            "{message}"
+        );
+
+        // Any spelling of production is production; a typo is no environment at all.
+        let shouting = Settings::load_from(sources("PRODUCTION", &[])).unwrap();
+        assert!(shouting.check_ready_to_serve().is_err());
+        assert!(Settings::load_from(sources("prodcution", &[])).is_err());
 
         let own = "a-real-production-secret-with-enough-bytes";
         let ok = Settings::load_from(sources("production", &[("PALAVER__AUTH__JWT_SECRET", own)]))
@@ -412,7 +446,7 @@ mod tests {
     fn the_config_dirs_default_toml_overrides_the_built_in_defaults() {
         let dir = TempConfigDir::with_default_toml("[server]\nbind = \"127.0.0.1:9\"\n");
         let settings = Settings::load_from(Sources {
-            environment: "nonexistent-env".into(),
+            environment: "development".into(),
             config_dir: dir.0.clone(),
             variables: Vec::new(),
         })
@@ -489,7 +523,7 @@ mod tests {
                 "{key}"
             );
         }
-        let defaults = Settings::load_from(sources("nonexistent-env", &[])).unwrap();
+        let defaults = Settings::load_from(built_in_only()).unwrap();
         assert_eq!(
             (defaults.limits.sends_per_second, defaults.limits.send_burst),
             (10, 30)
