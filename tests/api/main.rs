@@ -11,5 +11,6 @@ mod messages;
 mod password_reset;
 mod realtime;
 mod sessions;
+mod throttling;
 mod unavailable;
 mod users;

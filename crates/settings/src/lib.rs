@@ -4,8 +4,10 @@
 //! `PALAVER__SECTION__KEY` environment variables.
 
 mod environment;
+mod throttle;
 
 pub use environment::Environment;
+pub use throttle::ThrottleSettings;
 
 use serde::Deserialize;
 use std::fmt;
@@ -26,6 +28,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub mail: MailSettings,
     pub limits: LimitSettings,
+    pub throttle: ThrottleSettings,
     pub log: LogSettings,
     pub pubsub: PubSubSettings,
     pub realtime: RealtimeSettings,
@@ -307,6 +310,7 @@ impl Settings {
                 "realtime.outbound_queue must be at least 1 and realtime.max_frame_bytes at least 1024".into(),
             ));
         }
+        self.throttle.validate()?;
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid(
                 "database.max_connections must be at least 1".into(),
@@ -336,6 +340,36 @@ mod tests {
         Sources {
             config_dir: PathBuf::from("/nonexistent/palaver-config"),
             ..sources("development", &[])
+        }
+    }
+
+    #[test]
+    fn throttle_limits_and_trusted_proxies_are_read_and_checked() {
+        let defaults = Settings::load_from(built_in_only()).unwrap();
+        assert_eq!(defaults.throttle.login_per_account, 10);
+        assert!(defaults.throttle.trusted_proxies.is_empty());
+        let proxies = Settings::load_from(sources(
+            "development",
+            &[("PALAVER__THROTTLE__TRUSTED_PROXIES", "10.0.0.1, ::1")],
+        ))
+        .unwrap();
+        assert_eq!(
+            proxies.throttle.trusted_proxies,
+            [
+                "10.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        for (key, value) in [
+            ("PALAVER__THROTTLE__TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("PALAVER__THROTTLE__LOGIN_PER_ACCOUNT", "0"),
+            ("PALAVER__THROTTLE__RESET_WINDOW_SECS", "0"),
+            ("PALAVER__THROTTLE__LOGIN_WINDOW_SECS", "999999"),
+        ] {
+            assert!(
+                Settings::load_from(sources("development", &[(key, value)])).is_err(),
+                "{key}={value}"
+            );
         }
     }
 
