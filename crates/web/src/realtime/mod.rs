@@ -5,6 +5,7 @@ mod commands;
 mod connection;
 mod delivered;
 mod envelope;
+mod frame_guard;
 mod frames;
 mod hub;
 #[cfg(test)]
