@@ -58,16 +58,26 @@ fn unreachable_by_code(error: &dyn sqlx::error::DatabaseError) -> bool {
 }
 
 /// SQLSTATE class 08 (connection exception), 57P01-57P03 (the server shut down or is
-/// starting), 3D000 (the database does not exist), 53300 (too many connections).
+/// starting), 3D000 (the database does not exist), 53300 (too many connections), 42P01
+/// (a table is missing: every statement is the migrated schema's own, so the database
+/// was dropped or replaced under the server).
 fn postgres_unreachable(sqlstate: &str) -> bool {
     sqlstate.starts_with("08")
-        || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "3D000" | "53300")
+        || matches!(
+            sqlstate,
+            "57P01" | "57P02" | "57P03" | "3D000" | "53300" | "42P01"
+        )
 }
 
-/// 1040 too many connections, 1049 unknown database, 1053 server shutdown, 1927 connection
-/// killed, 2002/2003 cannot connect, 2006 server gone away, 2013 connection lost.
+/// 1040 too many connections, 1049 unknown database, 1053 server shutdown, 1146 no such
+/// table (as 42P01 above: MariaDB keeps a dropped database current on open connections),
+/// 1927 connection killed, 2002/2003 cannot connect, 2006 server gone away, 2013
+/// connection lost.
 fn mysql_unreachable(errno: u16) -> bool {
-    matches!(errno, 1040 | 1049 | 1053 | 1927 | 2002 | 2003 | 2006 | 2013)
+    matches!(
+        errno,
+        1040 | 1049 | 1053 | 1146 | 1927 | 2002 | 2003 | 2006 | 2013
+    )
 }
 
 /// SQLITE_IOERR (10) and its extended codes, SQLITE_CANTOPEN (14), SQLITE_NOTADB (26) and
@@ -146,13 +156,13 @@ mod tests {
         for code in ["08006", "08001", "57P01", "3D000", "53300"] {
             assert!(postgres_unreachable(code), "{code}");
         }
-        for code in ["23505", "42P01", "22021", "40001"] {
+        for code in ["23505", "42703", "22021", "40001"] {
             assert!(!postgres_unreachable(code), "{code}");
         }
         for errno in [1049, 2006, 2013] {
             assert!(mysql_unreachable(errno), "{errno}");
         }
-        for errno in [1062, 1146, 1213] {
+        for errno in [1062, 1064, 1213] {
             assert!(!mysql_unreachable(errno), "{errno}");
         }
         // IOERR_READ, CANTOPEN, READONLY_DBMOVED; then CONSTRAINT_UNIQUE, ERROR, BUSY.
