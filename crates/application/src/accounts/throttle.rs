@@ -109,10 +109,17 @@ impl Throttle {
     }
 }
 
+/// No username or email is longer; a longer login shares its prefix's count, so that
+/// a flood of huge made-up logins cannot grow the counters without bound.
+const MAX_COUNTED_LOGIN_CHARS: usize = 320;
+
 fn account_key(target: &LoginTarget<'_>) -> String {
     match target {
         LoginTarget::Account(user) => format!("login:account:{user}"),
-        LoginTarget::Unknown(login) => format!("login:unknown:{}", login.trim().to_lowercase()),
+        LoginTarget::Unknown(login) => {
+            let login: String = login.trim().chars().take(MAX_COUNTED_LOGIN_CHARS).collect();
+            format!("login:unknown:{}", login.to_lowercase())
+        }
     }
 }
 
@@ -207,6 +214,13 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[test]
+    fn keys_of_unknown_logins_are_bounded() {
+        let huge = "x".repeat(100_000);
+        let key = account_key(&LoginTarget::Unknown(&huge));
+        assert!(key.len() < 400, "{}", key.len());
     }
 
     #[tokio::test]
