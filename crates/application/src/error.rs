@@ -1,6 +1,6 @@
 use palaver_domain::conversation::policy::Refusal;
 use palaver_domain::error::BoxError;
-use palaver_domain::{RepositoryError, ValidationError};
+use palaver_domain::{RepositoryError, Taken, ValidationError};
 
 /// Why a caller could not be authenticated. All of these answer 401.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -32,8 +32,8 @@ pub enum ApplicationError {
     Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{field} is already taken")]
-    Conflict { field: &'static str },
+    #[error("{} is already taken", field.field())]
+    Conflict { field: Taken },
     #[error("too many requests; retry in {retry_after:?}")]
     RateLimited { retry_after: std::time::Duration },
     /// A store or bus the use-case needs cannot be reached; worth retrying later.

@@ -10,4 +10,4 @@ pub mod secret;
 pub mod text;
 pub mod user;
 
-pub use error::{RepositoryError, ValidationError};
+pub use error::{RepositoryError, Taken, ValidationError};

@@ -209,11 +209,11 @@ impl From<ApplicationError> for ApiError {
             ApplicationError::Forbidden(why) => Self::forbidden(why),
             ApplicationError::NotFound(what) => Self::not_found(format!("{what} not found")),
             ApplicationError::Conflict { field } => Self {
-                details: Some(json!({ "field": field })),
+                details: Some(json!({ "field": field.field() })),
                 ..Self::new(
                     StatusCode::CONFLICT,
                     "conflict",
-                    format!("{field} is already taken"),
+                    format!("{} is already taken", field.field()),
                 )
             },
             ApplicationError::RateLimited { retry_after } => Self::rate_limited(retry_after),
@@ -276,7 +276,9 @@ mod tests {
             (ApplicationError::Forbidden("no"), 403, "forbidden"),
             (ApplicationError::NotFound("user"), 404, "not_found"),
             (
-                ApplicationError::Conflict { field: "email" },
+                ApplicationError::Conflict {
+                    field: palaver_domain::Taken::Email,
+                },
                 409,
                 "conflict",
             ),

@@ -1,5 +1,6 @@
 use crate::ApplicationError;
 use crate::conversations::{membership, publish};
+use palaver_domain::Taken;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{
@@ -111,7 +112,9 @@ impl SendMessage {
                 })
             }
             // A concurrent send with the same client id won the race.
-            Err(RepositoryError::Conflict { field: "client_id" }) => {
+            Err(RepositoryError::Conflict {
+                field: Taken::ClientId,
+            }) => {
                 let client_id = input.client_id.as_ref().ok_or_else(|| {
                     ApplicationError::unexpected("client_id conflict without one")
                 })?;
@@ -140,7 +143,9 @@ impl SendMessage {
             return Ok(None);
         };
         if first.conversation_id != input.conversation_id {
-            return Err(ApplicationError::Conflict { field: "client_id" });
+            return Err(ApplicationError::Conflict {
+                field: Taken::ClientId,
+            });
         }
         Ok(Some(Sent {
             message: first,
@@ -336,7 +341,11 @@ mod tests {
             .expect_append()
             .times(1)
             .in_sequence(&mut lookups)
-            .returning(|_, _| Err(RepositoryError::Conflict { field: "client_id" }));
+            .returning(|_, _| {
+                Err(RepositoryError::Conflict {
+                    field: Taken::ClientId,
+                })
+            });
         let found = winner.clone();
         messages
             .expect_find_by_client_id()
@@ -374,7 +383,9 @@ mod tests {
         assert!(matches!(
             send.execute(&actor_for(&ann), input(&group, Some("c-1")))
                 .await,
-            Err(ApplicationError::Conflict { field: "client_id" })
+            Err(ApplicationError::Conflict {
+                field: Taken::ClientId
+            })
         ));
     }
 
