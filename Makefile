@@ -108,7 +108,7 @@ test-servers:
 			echo "== two-node cluster tests on $${url%%:*} with a $${bus%%:*} bus"; \
 			database=""; [ "$$url" = sqlite ] || database="PALAVER_TEST_DATABASE_URL=$$url"; \
 			env -u PALAVER_TEST_DATABASE_URL $$database \
-				$(TEST_RUNNER) -p palaver-server --test cluster $(IGNORED_ONLY) $${bus%%:*}_cluster::; \
+				$(TEST_RUNNER) -p palaver-server --test cluster --test cluster_throttle $(IGNORED_ONLY) $${bus%%:*}_cluster::; \
 		done; \
 	done
 

@@ -92,8 +92,25 @@ impl TestDatabase {
     }
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
+impl TestDatabase {
+    /// Removes the database while whoever uses it keeps running: the SQLite file's
+    /// directory is deleted, the server's database dropped (its connections ended).
+    pub fn remove_now(&self) {
+        if let Cleanup::Directory(dir) = &self.cleanup {
+            // Connections already open keep reading and writing a deleted file; what is
+            // left in its place is no database.
+            let file = dir.join("palaver.db");
+            let garbage = vec![0xA5_u8; 64 * 1024];
+            std::fs::write(&file, &garbage).ok();
+            for sidecar in ["palaver.db-wal", "palaver.db-shm"] {
+                std::fs::write(dir.join(sidecar), &garbage).ok();
+            }
+            return;
+        }
+        self.remove();
+    }
+
+    fn remove(&self) {
         match &self.cleanup {
             Cleanup::Directory(dir) => {
                 std::fs::remove_dir_all(dir).ok();
@@ -106,6 +123,12 @@ impl Drop for TestDatabase {
                 dropped.join().ok();
             }
         }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        self.remove();
     }
 }
 

@@ -27,7 +27,7 @@ pub struct TestServer {
     client: reqwest::Client,
     server: RunningServer,
     mail: tokio::sync::Mutex<SmtpSink>,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// One HTTP answer: status, headers and the body parsed as JSON (`Null` when empty).
@@ -116,7 +116,7 @@ impl TestServer {
                 .unwrap(),
             server,
             mail: tokio::sync::Mutex::new(sink),
-            _database: database,
+            database,
         }
     }
 
@@ -140,6 +140,12 @@ impl TestServer {
         let ready = client.next().await;
         assert_eq!(ready["type"], "ready", "the first frame: {ready}");
         client
+    }
+
+    /// Removes the server's database under it (deletes the SQLite file, drops the
+    /// server's database), as an operator's mistake or a lost disk would.
+    pub fn remove_database(&self) {
+        self.database.remove_now();
     }
 
     /// Stops the server gracefully, as SIGTERM does.

@@ -1,5 +1,6 @@
+use palaver_domain::conversation::policy::Refusal;
 use palaver_domain::error::BoxError;
-use palaver_domain::{RepositoryError, ValidationError};
+use palaver_domain::{RepositoryError, Taken, ValidationError};
 
 /// Why a caller could not be authenticated. All of these answer 401.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -31,10 +32,13 @@ pub enum ApplicationError {
     Forbidden(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{field} is already taken")]
-    Conflict { field: &'static str },
+    #[error("{} is already taken", field.field())]
+    Conflict { field: Taken },
     #[error("too many requests; retry in {retry_after:?}")]
     RateLimited { retry_after: std::time::Duration },
+    /// A store or bus the use-case needs cannot be reached; worth retrying later.
+    #[error("unavailable: {0}")]
+    Unavailable(#[source] BoxError),
     #[error("unexpected failure: {0}")]
     Unexpected(#[source] BoxError),
 }
@@ -45,12 +49,19 @@ impl ApplicationError {
     }
 }
 
+impl From<Refusal> for ApplicationError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Forbidden(refusal.0)
+    }
+}
+
 impl From<RepositoryError> for ApplicationError {
     fn from(error: RepositoryError) -> Self {
         match error {
             RepositoryError::Conflict { field } => Self::Conflict { field },
             RepositoryError::NotFound => Self::NotFound("record"),
             RepositoryError::Forbidden(why) => Self::Forbidden(why),
+            RepositoryError::Unavailable(source) => Self::Unavailable(source),
             RepositoryError::Unexpected(source) => Self::Unexpected(source),
         }
     }

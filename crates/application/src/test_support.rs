@@ -12,6 +12,30 @@ use palaver_domain::secret::SecretToken;
 use palaver_domain::user::{PasswordHash, Role, User, UserId, Username};
 use std::sync::Arc;
 
+/// A throttle that lets everything through (its own tests are in accounts/throttle.rs).
+pub fn generous_throttle() -> crate::accounts::Throttle {
+    let mut counter = palaver_domain::ports::MockAttemptCounter::new();
+    counter.expect_hit().returning(|_, _| {
+        Ok(palaver_domain::ports::AttemptCount {
+            attempts: 1,
+            resets_in: std::time::Duration::from_secs(60),
+        })
+    });
+    counter.expect_clear().returning(|_| Ok(()));
+    let window = std::time::Duration::from_secs(60);
+    crate::accounts::Throttle::new(
+        Arc::new(counter),
+        crate::accounts::ThrottleLimits {
+            login_per_account: 10,
+            login_per_address: 10,
+            login_window: window,
+            reset_per_email: 10,
+            reset_per_address: 10,
+            reset_window: window,
+        },
+    )
+}
+
 pub const ACCESS_TOKEN: &str = "signed.access.token";
 pub const REFRESH_TTL_DAYS: i64 = 30;
 

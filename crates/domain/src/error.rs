@@ -17,12 +17,41 @@ impl ValidationError {
     }
 }
 
+/// What a write found already taken, so that callers react by kind, not by text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Taken {
+    Username,
+    Email,
+    /// The sender already used this client_id (for a message elsewhere, or in flight).
+    ClientId,
+    /// The two users already have their direct conversation.
+    DirectConversation,
+    /// The user still belongs to conversations (deleting them must wait).
+    Memberships,
+    /// Some other unique key; a bug or a race the caller cannot name.
+    Record,
+}
+
+impl Taken {
+    /// The input field the client named it by.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::Email => "email",
+            Self::ClientId => "client_id",
+            Self::DirectConversation => "member_ids",
+            Self::Memberships => "memberships",
+            Self::Record => "record",
+        }
+    }
+}
+
 /// Failures a repository reports. Adapters map their own errors onto these.
 #[derive(Debug, thiserror::Error)]
 pub enum RepositoryError {
-    /// A uniqueness rule was broken; `field` names the value that is already taken.
-    #[error("{field} is already taken")]
-    Conflict { field: &'static str },
+    /// A uniqueness rule was broken; `field` says what is already taken.
+    #[error("{} is already taken", field.field())]
+    Conflict { field: Taken },
     /// The row the operation needs does not exist (any more).
     #[error("not found")]
     NotFound,
@@ -30,9 +59,19 @@ pub enum RepositoryError {
     /// changed since the use-case looked); the reason is for the client.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
-    /// Anything else: the store is down, a query failed, data is corrupt.
+    /// The store cannot be reached: its server is down, the database is gone, the pool
+    /// cannot connect. Worth retrying later.
+    #[error("repository unavailable: {0}")]
+    Unavailable(#[source] BoxError),
+    /// Anything else: a query failed, data is corrupt.
     #[error("repository failure: {0}")]
     Unexpected(#[source] BoxError),
+}
+
+impl From<crate::conversation::policy::Refusal> for RepositoryError {
+    fn from(refusal: crate::conversation::policy::Refusal) -> Self {
+        Self::Forbidden(refusal.0)
+    }
 }
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

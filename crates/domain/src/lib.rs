@@ -7,6 +7,7 @@ pub mod error;
 mod id;
 pub mod ports;
 pub mod secret;
+pub mod text;
 pub mod user;
 
-pub use error::{RepositoryError, ValidationError};
+pub use error::{RepositoryError, Taken, ValidationError};

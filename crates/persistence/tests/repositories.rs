@@ -130,14 +130,18 @@ async fn usernames_are_unique_regardless_of_case_and_emails_are_unique() {
     same_name.email = None;
     assert!(matches!(
         repos.users.insert(&same_name).await,
-        Err(RepositoryError::Conflict { field: "username" })
+        Err(RepositoryError::Conflict {
+            field: palaver_domain::Taken::Username
+        })
     ));
 
     let mut same_email = user("bob");
     same_email.email = Some(EmailAddress::parse("ada@example.org").unwrap());
     assert!(matches!(
         repos.users.insert(&same_email).await,
-        Err(RepositoryError::Conflict { field: "email" })
+        Err(RepositoryError::Conflict {
+            field: palaver_domain::Taken::Email
+        })
     ));
 
     // Several users without an email are fine.
@@ -184,7 +188,9 @@ async fn patches_write_only_their_fields_and_conflict_and_miss_like_inserts() {
     };
     assert!(matches!(
         repos.users.apply_patch(bob.id, &rename("Ada"), later).await,
-        Err(RepositoryError::Conflict { field: "username" })
+        Err(RepositoryError::Conflict {
+            field: palaver_domain::Taken::Username
+        })
     ));
     let stored = repos
         .users

@@ -32,6 +32,7 @@ mod metrics;
 mod namespace;
 mod nats_bus;
 mod outbox;
+mod redis_attempts;
 mod redis_bus;
 mod task;
 mod url;
@@ -39,10 +40,11 @@ mod url;
 pub use error::BusError;
 pub use namespace::Namespace;
 pub use nats_bus::NatsBus;
+pub use redis_attempts::RedisAttemptCounter;
 pub use redis_bus::RedisBus;
 
 use palaver_domain::error::BoxError;
-use palaver_domain::ports::ClusterBus;
+use palaver_domain::ports::{AttemptCounter, ClusterBus};
 use std::sync::Arc;
 use url::Scheme;
 
@@ -60,4 +62,17 @@ pub async fn connect(url: &str, namespace: &str) -> Result<Arc<dyn ClusterBus>, 
         Scheme::Nats => Arc::new(NatsBus::connect(url, namespace).await?),
     };
     Ok(bus)
+}
+
+/// Attempt counters every node shares, when the bus at `url` can hold them: Redis can;
+/// core NATS pub/sub cannot, so `None` there (each node then counts for itself).
+pub fn shared_attempt_counter(
+    url: &str,
+    namespace: &str,
+) -> Result<Option<Arc<dyn AttemptCounter>>, BoxError> {
+    let namespace = Namespace::parse(namespace)?;
+    Ok(match Scheme::of(url)? {
+        Scheme::Redis => Some(Arc::new(RedisAttemptCounter::new(url, &namespace)?)),
+        Scheme::Nats => None,
+    })
 }

@@ -4,7 +4,8 @@ use anyhow::Context;
 use chrono::Duration;
 use palaver_application::accounts::{
     Authenticate, ChangePassword, ConfirmPasswordReset, Login, Logout, PasswordResetSettings,
-    PurgeExpiredCredentials, Refresh, Register, RequestPasswordReset, SessionStarter,
+    PurgeExpiredCredentials, Refresh, Register, RequestPasswordReset, SessionStarter, Throttle,
+    ThrottleLimits,
 };
 use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::conversations::{
@@ -20,16 +21,19 @@ use palaver_application::users::{
     SetGlobalRole, UpdateProfile,
 };
 use palaver_domain::ports::{
-    AdminDirectory, Clock, ClusterBus, ConnectionCensus, ConversationRepository, Mailer,
-    MessageRepository, Notifier, PasswordHasher, PasswordResetRepository, PresenceDirectory,
-    SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer, UserRepository,
+    AdminDirectory, AttemptCounter, Clock, ClusterBus, ConnectionCensus, ConversationRepository,
+    Mailer, MessageRepository, Notifier, PasswordHasher, PasswordResetRepository,
+    PresenceDirectory, SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer,
+    UserRepository,
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
     ConnectSettings, Database, SqlAdminDirectory, SqlConversationRepository, SqlDatabaseHealth,
     SqlMessageRepository, SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
 };
-use palaver_security::{BcryptHasher, GovernorSendLimiter, JwtIssuer, RandomSecrets, SystemClock};
+use palaver_security::{
+    BcryptHasher, GovernorSendLimiter, JwtIssuer, MemoryAttemptCounter, RandomSecrets, SystemClock,
+};
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
 use palaver_web::{
     AppState, GatewaySettings, Hub, HubPorts, HubSettings, RepositoryAudiences, WebSettings,
@@ -124,6 +128,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         token_ttl: seconds(auth.password_reset_ttl_secs),
         link_prefix: Some(auth.password_reset_url.clone()).filter(|url| !url.is_empty()),
     };
+    let throttle = throttle(settings)?;
     let state = AppState {
         register: Arc::new(Register::new(
             users.clone(),
@@ -131,7 +136,12 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
             starter.clone(),
         )),
-        login: Arc::new(Login::new(users.clone(), hasher.clone(), starter.clone())),
+        login: Arc::new(Login::new(
+            users.clone(),
+            hasher.clone(),
+            starter.clone(),
+            throttle.clone(),
+        )),
         refresh: Arc::new(Refresh::new(users.clone(), starter, notifier.clone())),
         logout: Arc::new(Logout::new(
             sessions.clone(),
@@ -151,6 +161,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             mailer,
             clock.clone(),
             reset_settings,
+            throttle,
         )),
         confirm_password_reset: Arc::new(ConfirmPasswordReset::new(
             resets.clone(),
@@ -261,6 +272,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         },
         settings: WebSettings {
             max_body_bytes: settings.server.max_body_bytes,
+            trusted_proxies: settings.throttle.trusted_proxies.clone(),
         },
     };
     Ok(Components {
@@ -275,9 +287,7 @@ fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
     let mail = &settings.mail;
     Ok(match mail.transport {
         // Mail bodies carry reset tokens: only development and test logs may show them.
-        MailTransport::Log if matches!(settings.environment.as_str(), "development" | "test") => {
-            Arc::new(LogMailer::revealing())
-        }
+        MailTransport::Log if !settings.is_production() => Arc::new(LogMailer::revealing()),
         MailTransport::Log => Arc::new(LogMailer::redacting()),
         MailTransport::Smtp => {
             let smtp = &mail.smtp;
@@ -307,6 +317,34 @@ fn send_limiter(settings: &Settings) -> Arc<dyn SendRateLimiter> {
     Arc::new(GovernorSendLimiter::new(
         at_least_one(settings.limits.sends_per_second),
         at_least_one(settings.limits.send_burst),
+    ))
+}
+
+/// Login and password-reset throttling, counted in Redis when the cluster bus is one (so
+/// the limits hold cluster-wide), in this node's memory otherwise.
+fn throttle(settings: &Settings) -> anyhow::Result<Throttle> {
+    let url = settings.pubsub.url.expose();
+    let shared = if url.is_empty() {
+        None
+    } else {
+        palaver_pubsub::shared_attempt_counter(url, &settings.pubsub.namespace)
+            .map_err(|error| anyhow::anyhow!("attempt counters on the cluster bus: {error}"))?
+    };
+    let counter: Arc<dyn AttemptCounter> = match shared {
+        Some(counter) => counter,
+        None => Arc::new(MemoryAttemptCounter::new()),
+    };
+    let limits = &settings.throttle;
+    Ok(Throttle::new(
+        counter,
+        ThrottleLimits {
+            login_per_account: limits.login_per_account,
+            login_per_address: limits.login_per_address,
+            login_window: std::time::Duration::from_secs(limits.login_window_secs),
+            reset_per_email: limits.reset_per_email,
+            reset_per_address: limits.reset_per_address,
+            reset_window: std::time::Duration::from_secs(limits.reset_window_secs),
+        },
     ))
 }
 

@@ -139,6 +139,27 @@ async fn production_refuses_the_development_secret() {
     );
 }
 
+#[tokio::test]
+async fn an_unknown_environment_and_a_short_secret_are_refused_with_their_reason() {
+    let database = TestDatabase::create().await;
+    let mut typo = server_command(&database);
+    typo.env("PALAVER_ENV", "prodution").arg("serve");
+    let output = run(typo);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PALAVER_ENV must be"), "{stderr}");
+
+    let mut short = server_command(&database);
+    short
+        .env("PALAVER_ENV", "Production")
+        .env("PALAVER__AUTH__JWT_SECRET", "short")
+        .arg("serve");
+    let output = run(short);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is 5 bytes long"), "{stderr}");
+}
+
 /// Sends `signal` (as `kill` names it) to a serving server and checks that it stops on
 /// its own, successfully, after logging a graceful stop for that signal.
 #[cfg(unix)]

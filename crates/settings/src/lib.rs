@@ -4,8 +4,13 @@
 //! `PALAVER__SECTION__KEY` environment variables.
 
 mod cors;
+mod environment;
+mod throttle;
 
 pub use cors::CorsOrigins;
+pub use environment::Environment;
+pub use throttle::ThrottleSettings;
+
 use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -25,12 +30,13 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub mail: MailSettings,
     pub limits: LimitSettings,
+    pub throttle: ThrottleSettings,
     pub log: LogSettings,
     pub pubsub: PubSubSettings,
     pub realtime: RealtimeSettings,
     /// `PALAVER_ENV`, not read from the files.
     #[serde(skip)]
-    pub environment: String,
+    pub environment: Environment,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -170,6 +176,10 @@ pub enum SettingsError {
         "PALAVER_ENV=production needs PALAVER__AUTH__JWT_SECRET set to a secret of your own of at least {MIN_PRODUCTION_SECRET_BYTES} bytes; refusing to start with the development secret"
     )]
     DevelopmentSecretInProduction,
+    #[error(
+        "PALAVER__AUTH__JWT_SECRET is {length} bytes long; production needs at least {MIN_PRODUCTION_SECRET_BYTES} (e.g. `openssl rand -base64 48`)"
+    )]
+    SecretTooShort { length: usize },
     #[error("invalid configuration: {0}")]
     Invalid(String),
 }
@@ -203,8 +213,9 @@ impl Settings {
     }
 
     pub fn load_from(sources: Sources) -> Result<Self, SettingsError> {
+        let environment = Environment::parse(&sources.environment)?;
         let default_file = sources.config_dir.join("default.toml");
-        let env_file = sources.config_dir.join(&sources.environment);
+        let env_file = sources.config_dir.join(environment.as_str());
         let variables = sources
             .variables
             .into_iter()
@@ -221,13 +232,13 @@ impl Settings {
             )
             .build()?;
         let mut settings: Settings = config.try_deserialize()?;
-        settings.environment = sources.environment;
+        settings.environment = environment;
         settings.validate()?;
         Ok(settings)
     }
 
     pub fn is_production(&self) -> bool {
-        self.environment == "production"
+        self.environment == Environment::Production
     }
 
     /// The checks for a process that serves or changes a live deployment, on top of those
@@ -235,10 +246,16 @@ impl Settings {
     /// 32 bytes. Tools that never touch tokens (migrations) skip it.
     pub fn check_ready_to_serve(&self) -> Result<(), SettingsError> {
         let secret = self.auth.jwt_secret.expose();
-        if self.is_production()
-            && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < MIN_PRODUCTION_SECRET_BYTES)
-        {
+        if !self.is_production() {
+            return Ok(());
+        }
+        if secret == DEVELOPMENT_JWT_SECRET {
             return Err(SettingsError::DevelopmentSecretInProduction);
+        }
+        if secret.len() < MIN_PRODUCTION_SECRET_BYTES {
+            return Err(SettingsError::SecretTooShort {
+                length: secret.len(),
+            });
         }
         Ok(())
     }
@@ -297,6 +314,7 @@ impl Settings {
                 "realtime.outbound_queue must be at least 1 and realtime.max_frame_bytes at least 1024".into(),
             ));
         }
+        self.throttle.validate()?;
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid(
                 "database.max_connections must be at least 1".into(),
@@ -321,9 +339,47 @@ mod tests {
         }
     }
 
+    /// The compiled-in defaults alone: no config directory to add to them.
+    fn built_in_only() -> Sources {
+        Sources {
+            config_dir: PathBuf::from("/nonexistent/palaver-config"),
+            ..sources("development", &[])
+        }
+    }
+
+    #[test]
+    fn throttle_limits_and_trusted_proxies_are_read_and_checked() {
+        let defaults = Settings::load_from(built_in_only()).unwrap();
+        assert_eq!(defaults.throttle.login_per_account, 10);
+        assert!(defaults.throttle.trusted_proxies.is_empty());
+        let proxies = Settings::load_from(sources(
+            "development",
+            &[("PALAVER__THROTTLE__TRUSTED_PROXIES", "10.0.0.1, ::1")],
+        ))
+        .unwrap();
+        assert_eq!(
+            proxies.throttle.trusted_proxies,
+            [
+                "10.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        for (key, value) in [
+            ("PALAVER__THROTTLE__TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("PALAVER__THROTTLE__LOGIN_PER_ACCOUNT", "0"),
+            ("PALAVER__THROTTLE__RESET_WINDOW_SECS", "0"),
+            ("PALAVER__THROTTLE__LOGIN_WINDOW_SECS", "999999"),
+        ] {
+            assert!(
+                Settings::load_from(sources("development", &[(key, value)])).is_err(),
+                "{key}={value}"
+            );
+        }
+    }
+
     #[test]
     fn defaults_match_the_contract() {
-        let settings = Settings::load_from(sources("nonexistent-env", &[])).unwrap();
+        let settings = Settings::load_from(built_in_only()).unwrap();
         assert_eq!(settings.server.bind, "127.0.0.1:8080");
         assert!(settings.database.url.expose().starts_with("sqlite://data/"));
         assert!(settings.database.migrate_on_start);
@@ -395,10 +451,21 @@ mod tests {
             &[("PALAVER__AUTH__JWT_SECRET", "short")],
         ))
         .unwrap();
-        assert!(matches!(
-            short.check_ready_to_serve(),
-            Err(SettingsError::DevelopmentSecretInProduction)
-        ));
+        let refused = short.check_ready_to_serve();
+        assert!(
+            matches!(refused, Err(SettingsError::SecretTooShort { length: 5 })),
+            "{refused:?}"
+        );
+        let message = refused.unwrap_err().to_string();
+        assert!(
+            message.contains("5 bytes") && !message.contains("development"),
+            "{message}"
+        );
+
+        // Any spelling of production is production; a typo is no environment at all.
+        let shouting = Settings::load_from(sources("PRODUCTION", &[])).unwrap();
+        assert!(shouting.check_ready_to_serve().is_err());
+        assert!(Settings::load_from(sources("prodcution", &[])).is_err());
 
         let own = "a-real-production-secret-with-enough-bytes";
         let ok = Settings::load_from(sources("production", &[("PALAVER__AUTH__JWT_SECRET", own)]))
@@ -446,7 +513,7 @@ mod tests {
     fn the_config_dirs_default_toml_overrides_the_built_in_defaults() {
         let dir = TempConfigDir::with_default_toml("[server]\nbind = \"127.0.0.1:9\"\n");
         let settings = Settings::load_from(Sources {
-            environment: "nonexistent-env".into(),
+            environment: "development".into(),
             config_dir: dir.0.clone(),
             variables: Vec::new(),
         })
@@ -523,7 +590,7 @@ mod tests {
                 "{key}"
             );
         }
-        let defaults = Settings::load_from(sources("nonexistent-env", &[])).unwrap();
+        let defaults = Settings::load_from(built_in_only()).unwrap();
         assert_eq!(
             (defaults.limits.sends_per_second, defaults.limits.send_burst),
             (10, 30)

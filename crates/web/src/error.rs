@@ -14,7 +14,13 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<Value>,
+    /// Headers the answer carries (`Retry-After`, `Allow`), set where the error is made.
+    /// Boxed: most errors carry none, and the error travels by value.
+    headers: Option<Box<header::HeaderMap>>,
 }
+
+/// How long a client should wait before retrying after a 503.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
@@ -23,7 +29,21 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            headers: None,
         }
+    }
+
+    fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers
+            .get_or_insert_with(Default::default)
+            .insert(name, value);
+        self
+    }
+
+    /// `Retry-After` in whole seconds, at least 1.
+    fn retry_after(self, wait: std::time::Duration) -> Self {
+        let seconds = wait.as_millis().div_ceil(1000).max(1);
+        self.with_header(header::RETRY_AFTER, HeaderValue::from(seconds as u64))
     }
 
     pub fn validation(errors: Vec<ValidationError>) -> Self {
@@ -59,13 +79,17 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(allowed: &str) -> Self {
-        Self {
+        let error = Self {
             details: Some(json!({ "allowed": allowed.split(", ").collect::<Vec<_>>() })),
             ..Self::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 format!("this route accepts {allowed}"),
             )
+        };
+        match HeaderValue::from_str(allowed) {
+            Ok(value) => error.with_header(header::ALLOW, value),
+            Err(_) => error,
         }
     }
 
@@ -92,13 +116,16 @@ impl ApiError {
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "too many messages; slow down",
+                "too many requests; slow down",
             )
         }
+        .retry_after(retry_after)
     }
 
+    /// 503 with a `Retry-After`: a store or bus the request needs cannot be reached.
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+            .retry_after(std::time::Duration::from_secs(UNAVAILABLE_RETRY_AFTER_SECS))
     }
 
     /// Logs the cause for the operator; the client learns nothing about it.
@@ -167,27 +194,8 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        if let Some(wait_ms) = self
-            .details
-            .as_ref()
-            .filter(|_| self.status == StatusCode::TOO_MANY_REQUESTS)
-            .and_then(|d| d.get("retry_after_ms"))
-            .and_then(Value::as_u64)
-        {
-            let seconds = wait_ms.div_ceil(1000).max(1);
-            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
-        }
-        if let Some(allowed) = self
-            .details
-            .as_ref()
-            .filter(|_| self.status == StatusCode::METHOD_NOT_ALLOWED)
-            .and_then(|d| d.get("allowed"))
-            .and_then(Value::as_array)
-        {
-            let allowed: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
-                response.insert_header((header::ALLOW, value));
-            }
+        for (name, value) in self.headers.iter().flat_map(|headers| headers.iter()) {
+            response.insert_header((name.clone(), value.clone()));
         }
         response.json(json!({ "error": body }))
     }
@@ -201,14 +209,18 @@ impl From<ApplicationError> for ApiError {
             ApplicationError::Forbidden(why) => Self::forbidden(why),
             ApplicationError::NotFound(what) => Self::not_found(format!("{what} not found")),
             ApplicationError::Conflict { field } => Self {
-                details: Some(json!({ "field": field })),
+                details: Some(json!({ "field": field.field() })),
                 ..Self::new(
                     StatusCode::CONFLICT,
                     "conflict",
-                    format!("{field} is already taken"),
+                    format!("{} is already taken", field.field()),
                 )
             },
             ApplicationError::RateLimited { retry_after } => Self::rate_limited(retry_after),
+            ApplicationError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "a store or bus is unavailable");
+                Self::unavailable("a service this request needs is unavailable; retry later")
+            }
             ApplicationError::Unexpected(cause) => Self::internal(cause.as_ref()),
         }
     }
@@ -264,16 +276,48 @@ mod tests {
             (ApplicationError::Forbidden("no"), 403, "forbidden"),
             (ApplicationError::NotFound("user"), 404, "not_found"),
             (
-                ApplicationError::Conflict { field: "email" },
+                ApplicationError::Conflict {
+                    field: palaver_domain::Taken::Email,
+                },
                 409,
                 "conflict",
             ),
             (ApplicationError::unexpected("boom"), 500, "internal"),
+            (
+                ApplicationError::Unavailable("db gone".into()),
+                503,
+                "unavailable",
+            ),
         ];
         for (error, status, code) in cases {
             let api = ApiError::from(error);
             assert_eq!(api.status_code().as_u16(), status);
             assert_eq!(api.code(), code);
         }
+    }
+
+    #[test]
+    fn waits_and_allowed_methods_travel_as_headers() {
+        let header_of = |error: ApiError, name| {
+            let response = error.error_response();
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let limited = ApiError::rate_limited(std::time::Duration::from_millis(1500));
+        assert_eq!(
+            header_of(limited, header::RETRY_AFTER).as_deref(),
+            Some("2")
+        );
+        let soon = ApiError::rate_limited(std::time::Duration::from_millis(1));
+        assert_eq!(header_of(soon, header::RETRY_AFTER).as_deref(), Some("1"));
+        let gone = ApiError::from(ApplicationError::Unavailable("db gone".into()));
+        assert_eq!(header_of(gone, header::RETRY_AFTER).as_deref(), Some("5"));
+        let wrong = ApiError::method_not_allowed("GET, POST");
+        assert_eq!(
+            header_of(wrong, header::ALLOW).as_deref(),
+            Some("GET, POST")
+        );
     }
 }

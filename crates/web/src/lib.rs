@@ -3,6 +3,7 @@
 //! [`Hub`] that implements the `Notifier` port. Use-cases come in through [`AppState`];
 //! nothing here touches the database except through ports.
 
+mod client_address;
 mod dto;
 mod error;
 mod extract;

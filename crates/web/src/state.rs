@@ -25,6 +25,8 @@ use std::sync::Arc;
 pub struct WebSettings {
     /// The largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Peers whose `X-Forwarded-For` names the client (for throttling by address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Everything the handlers use, built once at start-up and shared by every worker.

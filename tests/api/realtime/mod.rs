@@ -10,6 +10,7 @@ mod handshake;
 mod helpers;
 mod lifecycle;
 mod membership;
+mod oversized;
 mod pipelining;
 mod presence;
 mod sync;

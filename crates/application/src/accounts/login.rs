@@ -1,7 +1,9 @@
-use super::{AuthSession, SessionStarter};
+use super::throttle::LoginTarget;
+use super::{AuthSession, SessionStarter, Throttle};
 use crate::{ApplicationError, AuthFailure};
 use palaver_domain::ports::{PasswordHasher, UserRepository};
 use palaver_domain::user::{EmailAddress, Password, User, Username};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -9,6 +11,8 @@ pub struct LoginInput {
     /// A username or an email address.
     pub login: String,
     pub password: Password,
+    /// Where the attempt comes from, when known: attempts are throttled per address too.
+    pub client: Option<IpAddr>,
 }
 
 /// Checks a username (or email) and password and opens a session.
@@ -16,6 +20,7 @@ pub struct Login {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     sessions: SessionStarter,
+    throttle: Throttle,
 }
 
 impl Login {
@@ -23,19 +28,27 @@ impl Login {
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
         sessions: SessionStarter,
+        throttle: Throttle,
     ) -> Self {
         Self {
             users,
             hasher,
             sessions,
+            throttle,
         }
     }
 
     /// `Unauthorized(InvalidCredentials)` for an unknown user and a wrong password alike.
     /// An unknown user still costs one full password check, against a dummy hash, so the
-    /// two cases cannot be told apart by timing.
+    /// two cases cannot be told apart by timing. `RateLimited`, before any password is
+    /// checked, when the account or the client's address has tried too often.
     pub async fn execute(&self, input: LoginInput) -> Result<AuthSession, ApplicationError> {
         let user = self.find_user(&input.login).await?;
+        let target = match &user {
+            Some(user) => LoginTarget::Account(user.id),
+            None => LoginTarget::Unknown(&input.login),
+        };
+        self.throttle.login_attempt(&target, input.client).await?;
         let hash = match &user {
             Some(user) => user.password_hash.clone(),
             None => self.hasher.dummy_hash(),
@@ -46,7 +59,10 @@ impl Login {
             .await
             .map_err(ApplicationError::Unexpected)?;
         match user {
-            Some(user) if matches => self.sessions.start(user).await,
+            Some(user) if matches => {
+                self.throttle.login_succeeded(user.id).await;
+                self.sessions.start(user).await
+            }
             _ => Err(AuthFailure::InvalidCredentials.into()),
         }
     }
@@ -72,14 +88,52 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use palaver_domain::RepositoryError;
-    use palaver_domain::ports::{MockPasswordHasher, MockUserRepository};
+    use palaver_domain::ports::{
+        AttemptCount, MockAttemptCounter, MockPasswordHasher, MockUserRepository,
+    };
     use palaver_domain::user::PasswordHash;
 
     fn input(login: &str, password: &str) -> LoginInput {
         LoginInput {
             login: login.into(),
             password: Password::offered(password),
+            client: None,
         }
+    }
+
+    #[tokio::test]
+    async fn an_account_over_its_limit_is_refused_before_its_password_is_checked() {
+        let ada = user("ada");
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(move |_| Ok(Some(ada.clone())));
+        let mut counter = MockAttemptCounter::new();
+        counter.expect_hit().returning(|_, _| {
+            Ok(AttemptCount {
+                attempts: 11,
+                resets_in: std::time::Duration::from_secs(42),
+            })
+        });
+        let limits = crate::accounts::ThrottleLimits {
+            login_per_account: 10,
+            login_per_address: 100,
+            login_window: std::time::Duration::from_secs(60),
+            reset_per_email: 1,
+            reset_per_address: 1,
+            reset_window: std::time::Duration::from_secs(60),
+        };
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(0)),
+            starter_expecting_no_session(),
+            Throttle::new(Arc::new(counter), limits),
+        );
+        let refused = login.execute(input("ada", "correct horse")).await;
+        assert!(matches!(
+            refused,
+            Err(ApplicationError::RateLimited { retry_after }) if retry_after.as_secs() == 42
+        ));
     }
 
     /// A hasher whose only known password is "correct horse"; the dummy hash matches none.
@@ -108,6 +162,7 @@ mod tests {
             Arc::new(users),
             Arc::new(hasher(1)),
             starter_expecting_one_session(),
+            generous_throttle(),
         );
         let session = login.execute(input("Ada", "correct horse")).await.unwrap();
         assert_eq!(session.user.id, ada.id);
@@ -126,6 +181,7 @@ mod tests {
             Arc::new(users),
             Arc::new(hasher(1)),
             starter_expecting_one_session(),
+            generous_throttle(),
         );
         assert!(
             login
@@ -146,6 +202,7 @@ mod tests {
             Arc::new(users),
             Arc::new(hasher(1)),
             starter_expecting_no_session(),
+            generous_throttle(),
         );
         let error = login
             .execute(input("ada", "wrong horse"))
@@ -166,6 +223,7 @@ mod tests {
             Arc::new(users),
             Arc::new(hasher(1)),
             starter_expecting_no_session(),
+            generous_throttle(),
         );
         let error = login
             .execute(input("nobody", "correct horse"))
@@ -186,6 +244,7 @@ mod tests {
             Arc::new(users),
             Arc::new(hasher(2)),
             starter_expecting_no_session(),
+            generous_throttle(),
         );
         for odd in ["x", "not an@email"] {
             assert!(matches!(
@@ -207,6 +266,7 @@ mod tests {
             Arc::new(users),
             Arc::new(hasher(0)),
             starter_expecting_no_session(),
+            generous_throttle(),
         );
         assert!(matches!(
             login.execute(input("ada", "correct horse")).await,

@@ -11,6 +11,7 @@ mod register;
 mod request_password_reset;
 mod revocation;
 mod session_starter;
+mod throttle;
 
 pub use authenticate::Authenticate;
 pub use change_password::{ChangePassword, ChangePasswordInput};
@@ -23,3 +24,4 @@ pub use register::{Register, RegisterInput};
 pub use request_password_reset::{PasswordResetSettings, RequestPasswordReset};
 pub(crate) use revocation::announce_revoked;
 pub use session_starter::{AuthSession, SessionStarter};
+pub use throttle::{Throttle, ThrottleLimits};

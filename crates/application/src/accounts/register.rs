@@ -39,7 +39,7 @@ impl Register {
         }
     }
 
-    /// `Conflict { field: "username" | "email" }` when either is taken.
+    /// `Conflict` of `Taken::Username` or `Taken::Email` when either is taken.
     pub async fn execute(&self, input: RegisterInput) -> Result<AuthSession, ApplicationError> {
         let password_hash = self
             .hasher
@@ -123,9 +123,11 @@ mod tests {
     #[tokio::test]
     async fn a_taken_username_is_a_conflict_and_opens_no_session() {
         let mut users = MockUserRepository::new();
-        users
-            .expect_insert()
-            .returning(|_| Err(RepositoryError::Conflict { field: "username" }));
+        users.expect_insert().returning(|_| {
+            Err(RepositoryError::Conflict {
+                field: palaver_domain::Taken::Username,
+            })
+        });
         let register = Register::new(
             Arc::new(users),
             Arc::new(hasher()),
@@ -135,7 +137,9 @@ mod tests {
         let error = register.execute(input()).await.unwrap_err();
         assert!(matches!(
             error,
-            ApplicationError::Conflict { field: "username" }
+            ApplicationError::Conflict {
+                field: palaver_domain::Taken::Username
+            }
         ));
     }
 

@@ -1,3 +1,4 @@
+use super::Throttle;
 use crate::ApplicationError;
 use chrono::Duration;
 use palaver_domain::auth::PasswordResetRecord;
@@ -7,6 +8,7 @@ use palaver_domain::ports::{
 };
 use palaver_domain::secret::SecretToken;
 use palaver_domain::user::{EmailAddress, UserId};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -24,6 +26,7 @@ pub struct PasswordResetSettings {
 pub struct RequestPasswordReset {
     users: Arc<dyn UserRepository>,
     delivery: Arc<ResetDelivery>,
+    throttle: Throttle,
 }
 
 /// The part that runs after the answer: store a token, queue the mail.
@@ -43,9 +46,11 @@ impl RequestPasswordReset {
         mailer: Arc<dyn Mailer>,
         clock: Arc<dyn Clock>,
         settings: PasswordResetSettings,
+        throttle: Throttle,
     ) -> Self {
         Self {
             users,
+            throttle,
             delivery: Arc::new(ResetDelivery {
                 resets,
                 secrets,
@@ -58,7 +63,14 @@ impl RequestPasswordReset {
 
     /// Returns once the address is looked up; the rest happens on a background task, whose
     /// failures are logged for the operator. Must run inside a tokio runtime.
-    pub async fn execute(&self, email: EmailAddress) -> Result<(), ApplicationError> {
+    /// `RateLimited` when the address, or the client's, has asked too often: counted
+    /// whether or not the address has an account, so the answer tells nothing.
+    pub async fn execute(
+        &self,
+        email: EmailAddress,
+        client: Option<IpAddr>,
+    ) -> Result<(), ApplicationError> {
+        self.throttle.reset_request(&email, client).await?;
         let Some(user) = self.users.find_by_email(&email).await? else {
             return Ok(());
         };
@@ -197,8 +209,9 @@ mod tests {
         let request = RequestPasswordReset {
             users: users_knowing(true),
             delivery: Arc::new(delivery(resets(|| Ok(())), mailer, None)),
+            throttle: generous_throttle(),
         };
-        request.execute(email()).await.unwrap();
+        request.execute(email(), None).await.unwrap();
         let mail = tokio::time::timeout(StdDuration::from_secs(5), sent.recv())
             .await
             .expect("the mail is sent in the background")
@@ -214,8 +227,9 @@ mod tests {
         let request = RequestPasswordReset {
             users: users_knowing(false),
             delivery: Arc::new(delivery(Arc::new(resets), mailer, None)),
+            throttle: generous_throttle(),
         };
-        request.execute(email()).await.unwrap();
+        request.execute(email(), None).await.unwrap();
         tokio::task::yield_now().await;
         assert!(sent.try_recv().is_err());
     }
@@ -230,9 +244,10 @@ mod tests {
         let request = RequestPasswordReset {
             users: Arc::new(users),
             delivery: Arc::new(delivery(resets(|| Ok(())), mailer, None)),
+            throttle: generous_throttle(),
         };
         assert!(matches!(
-            request.execute(email()).await,
+            request.execute(email(), None).await,
             Err(ApplicationError::Unexpected(_))
         ));
     }

@@ -3,6 +3,7 @@
 
 use crate::ApplicationError;
 use palaver_domain::auth::Actor;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{
     Conversation, ConversationEvent, ConversationId, Member, Notification,
 };
@@ -31,15 +32,14 @@ pub(crate) async fn visible(
     id: ConversationId,
     actor: &Actor,
 ) -> Result<(Conversation, Option<Member>), ApplicationError> {
-    if !actor.is_admin() {
-        let (conversation, member) = membership(conversations, id, actor).await?;
-        return Ok((conversation, Some(member)));
+    let member = conversations.find_member(id, actor.user_id).await?;
+    if !policy::may_read(member.as_ref().map(|m| m.role), actor.is_admin()) {
+        return Err(ApplicationError::NotFound("conversation"));
     }
     let conversation = conversations
         .find(id)
         .await?
         .ok_or(ApplicationError::NotFound("conversation"))?;
-    let member = conversations.find_member(id, actor.user_id).await?;
     Ok((conversation, member))
 }
 

@@ -4,6 +4,7 @@ use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::ValidationError;
 use palaver_domain::auth::Actor;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{ConversationId, EventPayload, Notification};
 use palaver_domain::ports::{Clock, ConversationRepository, Notifier, UserRepository};
 use palaver_domain::user::UserId;
@@ -41,16 +42,7 @@ impl AddMembers {
         user_ids: Vec<UserId>,
     ) -> Result<Vec<UserId>, ApplicationError> {
         let (conversation, member) = membership(self.conversations.as_ref(), id, actor).await?;
-        if conversation.is_direct() {
-            return Err(ApplicationError::Forbidden(
-                "a direct conversation always has exactly its two members",
-            ));
-        }
-        if !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the owner and admins may add members",
-            ));
-        }
+        policy::may_add_members(conversation.kind, member.role)?;
         if user_ids.is_empty() || user_ids.len() > MAX_MEMBERS_PER_REQUEST {
             return Err(ValidationError::new(
                 "user_ids",

@@ -3,6 +3,7 @@ use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::ValidationError;
 use palaver_domain::auth::Actor;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{ConversationId, MemberRole};
 use palaver_domain::ports::{Clock, ConversationRepository, Notifier};
 use palaver_domain::user::UserId;
@@ -39,25 +40,16 @@ impl ChangeMemberRole {
         target: UserId,
         role: MemberRole,
     ) -> Result<(), ApplicationError> {
-        let (_, member) = membership(self.conversations.as_ref(), id, actor).await?;
-        if member.role != MemberRole::Owner {
-            return Err(ApplicationError::Forbidden(
-                "only the owner may change roles",
-            ));
-        }
+        let (conversation, member) = membership(self.conversations.as_ref(), id, actor).await?;
         if role == MemberRole::Owner {
             return Err(ValidationError::new("role", "must be \"admin\" or \"member\"").into());
-        }
-        if target == actor.user_id {
-            return Err(ApplicationError::Forbidden(
-                "the owner's role changes only when they leave",
-            ));
         }
         let target_member = self
             .conversations
             .find_member(id, target)
             .await?
             .ok_or(ApplicationError::NotFound("member"))?;
+        policy::may_change_role(conversation.kind, member.role, target_member.role)?;
         if target_member.role == role {
             return Ok(());
         }

@@ -2,7 +2,8 @@ use super::access::visible;
 use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
-use palaver_domain::conversation::{ConversationId, MemberRole, Notification};
+use palaver_domain::conversation::policy;
+use palaver_domain::conversation::{ConversationId, Notification};
 use palaver_domain::ports::{ConversationRepository, Notifier};
 use std::sync::Arc;
 
@@ -27,13 +28,11 @@ impl DeleteConversation {
     /// `NotFound` for non-members; `Forbidden` for anyone else but those above.
     pub async fn execute(&self, actor: &Actor, id: ConversationId) -> Result<(), ApplicationError> {
         let (conversation, member) = visible(self.conversations.as_ref(), id, actor).await?;
-        let allowed = actor.is_admin()
-            || member.is_some_and(|m| conversation.is_direct() || m.role == MemberRole::Owner);
-        if !allowed {
-            return Err(ApplicationError::Forbidden(
-                "only the owner may delete a conversation",
-            ));
-        }
+        policy::may_delete_conversation(
+            conversation.kind,
+            member.map(|m| m.role),
+            actor.is_admin(),
+        )?;
         let user_ids = self
             .conversations
             .delete(id)
@@ -52,7 +51,7 @@ mod tests {
     use super::*;
     use crate::test_support::conversations::*;
     use crate::test_support::*;
-    use palaver_domain::conversation::ConversationKind;
+    use palaver_domain::conversation::{ConversationKind, MemberRole};
 
     #[tokio::test]
     async fn the_owner_a_global_admin_or_a_direct_participant_deletes_once() {

@@ -1,6 +1,7 @@
 use super::announce;
 use crate::ApplicationError;
 use palaver_domain::RepositoryError;
+use palaver_domain::Taken;
 use palaver_domain::ports::{Clock, ConversationRepository, Notifier, UserRepository};
 use palaver_domain::user::UserId;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ impl LeaveAllConversations {
             match users.delete(user).await {
                 Ok(()) => return Ok(()),
                 Err(RepositoryError::Conflict {
-                    field: "memberships",
+                    field: Taken::Memberships,
                 }) => continue,
                 Err(RepositoryError::NotFound) => return Err(ApplicationError::NotFound("user")),
                 Err(other) => return Err(other.into()),
@@ -129,7 +130,7 @@ mod tests {
             .in_sequence(&mut attempts)
             .returning(|_| {
                 Err(RepositoryError::Conflict {
-                    field: "memberships",
+                    field: Taken::Memberships,
                 })
             });
         users

@@ -2,7 +2,8 @@ use super::access::{membership, publish};
 use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
-use palaver_domain::conversation::{ConversationId, MemberRole, Notification};
+use palaver_domain::conversation::policy;
+use palaver_domain::conversation::{ConversationId, Notification};
 use palaver_domain::ports::{Clock, ConversationRepository, Departure, Notifier};
 use palaver_domain::user::UserId;
 use std::sync::Arc;
@@ -37,27 +38,14 @@ impl RemoveMember {
         target: UserId,
     ) -> Result<(), ApplicationError> {
         let (conversation, member) = membership(self.conversations.as_ref(), id, actor).await?;
-        if conversation.is_direct() {
-            return Err(ApplicationError::Forbidden(
-                "a direct conversation cannot be left; delete it instead",
-            ));
-        }
+        policy::may_leave(conversation.kind)?;
         if target != actor.user_id {
             let target_member = self
                 .conversations
                 .find_member(id, target)
                 .await?
                 .ok_or(ApplicationError::NotFound("member"))?;
-            let allowed = match member.role {
-                MemberRole::Owner => true,
-                MemberRole::Admin => target_member.role == MemberRole::Member,
-                MemberRole::Member => false,
-            };
-            if !allowed {
-                return Err(ApplicationError::Forbidden(
-                    "owners remove anyone, admins remove plain members, members only leave",
-                ));
-            }
+            policy::may_remove_member(conversation.kind, member.role, target_member.role)?;
         }
         let departure = self
             .conversations
@@ -90,7 +78,7 @@ mod tests {
     use super::*;
     use crate::test_support::conversations::*;
     use crate::test_support::*;
-    use palaver_domain::conversation::{Conversation, ConversationKind, EventPayload};
+    use palaver_domain::conversation::{Conversation, ConversationKind, EventPayload, MemberRole};
     use palaver_domain::user::User;
 
     fn left(group: &Conversation, who: &User) -> Departure {

@@ -3,6 +3,7 @@ use super::access::{membership, publish};
 use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{Conversation, ConversationId, ConversationName, EventPayload};
 use palaver_domain::ports::{Clock, ConversationRepository, Notifier};
 use std::sync::Arc;
@@ -35,16 +36,7 @@ impl RenameConversation {
         name: ConversationName,
     ) -> Result<ConversationView, ApplicationError> {
         let (conversation, member) = membership(self.conversations.as_ref(), id, actor).await?;
-        if conversation.is_direct() {
-            return Err(ApplicationError::Forbidden(
-                "a direct conversation has no name",
-            ));
-        }
-        if !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the owner and admins may rename a conversation",
-            ));
-        }
+        policy::may_rename(conversation.kind, member.role)?;
         let my_role = Some(member.role);
         if conversation.name.as_ref() == Some(&name) {
             return Ok(ConversationView {

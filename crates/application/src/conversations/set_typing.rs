@@ -1,7 +1,8 @@
 use super::access::membership;
 use crate::ApplicationError;
 use palaver_domain::auth::Actor;
-use palaver_domain::conversation::{ConversationId, ConversationKind, Notification};
+use palaver_domain::conversation::policy;
+use palaver_domain::conversation::{ConversationId, Notification};
 use palaver_domain::ports::{ConversationRepository, Notifier};
 use std::sync::Arc;
 
@@ -32,11 +33,8 @@ impl SetTyping {
         is_typing: bool,
     ) -> Result<(), ApplicationError> {
         let (conversation, member) = membership(self.conversations.as_ref(), id, actor).await?;
-        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the owner and admins post, or type, in a channel",
-            ));
-        }
+        // Typing announces a post: whoever may not post may not type.
+        policy::may_post(conversation.kind, member.role)?;
         self.notifier.notify(Notification::Typing {
             conversation_id: id,
             user_id: actor.user_id,
@@ -52,7 +50,7 @@ mod tests {
     use crate::test_support::conversations::*;
     use crate::test_support::*;
     use palaver_domain::RepositoryError;
-    use palaver_domain::conversation::MemberRole;
+    use palaver_domain::conversation::{ConversationKind, MemberRole};
     use palaver_domain::ports::{MockConversationRepository, MockNotifier};
 
     #[tokio::test]

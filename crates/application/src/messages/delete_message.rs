@@ -4,6 +4,7 @@ use crate::conversations::publish;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::MessageId;
+use palaver_domain::conversation::policy;
 use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, Notifier};
 use std::sync::Arc;
 
@@ -41,11 +42,7 @@ impl DeleteMessage {
             actor,
         )
         .await?;
-        if message.sender_id != Some(actor.user_id) && !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the sender, the owner and admins may delete a message",
-            ));
-        }
+        policy::may_delete_message(member.role, message.sender_id == Some(actor.user_id))?;
         if message.is_deleted() {
             return Ok(());
         }

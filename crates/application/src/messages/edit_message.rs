@@ -3,6 +3,7 @@ use crate::ApplicationError;
 use crate::conversations::publish;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{EventPayload, Message, MessageContent, MessageId};
 use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, Notifier};
 use std::sync::Arc;
@@ -45,11 +46,7 @@ impl EditMessage {
             actor,
         )
         .await?;
-        if message.sender_id != Some(actor.user_id) {
-            return Err(ApplicationError::Forbidden(
-                "only the sender may edit a message",
-            ));
-        }
+        policy::may_edit_message(message.sender_id == Some(actor.user_id))?;
         if message.is_deleted() {
             return Err(ApplicationError::NotFound("message"));
         }

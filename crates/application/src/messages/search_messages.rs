@@ -4,6 +4,7 @@ use palaver_domain::ValidationError;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::{ConversationId, Message};
 use palaver_domain::ports::MessageRepository;
+use palaver_domain::text::SearchQuery;
 use std::sync::Arc;
 
 /// The longest search text accepted.
@@ -27,14 +28,7 @@ impl SearchMessages {
         conversation: Option<ConversationId>,
         page: PageRequest,
     ) -> Result<Page<Message>, ApplicationError> {
-        let text = query.trim();
-        if text.is_empty() || text.chars().count() > MAX_QUERY_LEN {
-            return Err(ValidationError::new(
-                "q",
-                format!("must be 1 to {MAX_QUERY_LEN} characters"),
-            )
-            .into());
-        }
+        let query = SearchQuery::parse(query, MAX_QUERY_LEN)?;
         let offset = match page.after.as_deref() {
             None => 0,
             Some(position) => position.parse::<u64>().map_err(|_| {
@@ -43,7 +37,13 @@ impl SearchMessages {
         };
         let items = self
             .messages
-            .search(actor.user_id, text, conversation, offset, page.limit + 1)
+            .search(
+                actor.user_id,
+                query.as_str(),
+                conversation,
+                offset,
+                page.limit + 1,
+            )
             .await?;
         Ok(Page::from_lookahead(items, page.limit, |_| {
             encode_cursor(&(offset + page.limit).to_string())

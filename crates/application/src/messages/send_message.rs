@@ -1,9 +1,10 @@
 use crate::ApplicationError;
 use crate::conversations::membership;
+use palaver_domain::Taken;
 use palaver_domain::auth::Actor;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{
-    ClientId, ConversationId, ConversationKind, EventPayload, Message, MessageContent, MessageId,
-    NewMessage,
+    ClientId, ConversationId, EventPayload, Message, MessageContent, MessageId, NewMessage,
 };
 use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, SendRateLimiter};
 use palaver_domain::{RepositoryError, ValidationError};
@@ -106,7 +107,9 @@ impl SendMessage {
                 )),
             },
             // Sent before (a resend), or a concurrent send with the same client id won.
-            Err(RepositoryError::Conflict { field: "client_id" }) => {
+            Err(RepositoryError::Conflict {
+                field: Taken::ClientId,
+            }) => {
                 let client_id = input.client_id.as_ref().ok_or_else(|| {
                     ApplicationError::unexpected("client_id conflict without one")
                 })?;
@@ -159,11 +162,7 @@ impl SendMessage {
         {
             return Ok(Some(first));
         }
-        if conversation.kind == ConversationKind::Channel && !member.role.is_moderator() {
-            return Err(ApplicationError::Forbidden(
-                "only the owner and admins post in a channel",
-            ));
-        }
+        policy::may_post(conversation.kind, member.role)?;
         Ok(None)
     }
 
@@ -181,7 +180,9 @@ impl SendMessage {
             return Ok(None);
         };
         if first.conversation_id != input.conversation_id {
-            return Err(ApplicationError::Conflict { field: "client_id" });
+            return Err(ApplicationError::Conflict {
+                field: Taken::ClientId,
+            });
         }
         Ok(Some(Sent {
             message: first,
@@ -195,7 +196,7 @@ mod tests {
     use super::*;
     use crate::test_support::conversations::*;
     use crate::test_support::*;
-    use palaver_domain::conversation::{Conversation, MemberRole};
+    use palaver_domain::conversation::{Conversation, ConversationKind, MemberRole};
     use palaver_domain::ports::MockMessageRepository;
     use palaver_domain::user::User;
 
@@ -380,7 +381,9 @@ mod tests {
         let ann = user("ann");
         let group = conversation(ConversationKind::Group, None);
         let first = message(&group, &ann, 5);
-        let mut messages = refusing(RepositoryError::Conflict { field: "client_id" });
+        let mut messages = refusing(RepositoryError::Conflict {
+            field: Taken::ClientId,
+        });
         let found = first.clone();
         messages
             .expect_find_by_client_id()
@@ -442,7 +445,9 @@ mod tests {
             conversation(ConversationKind::Group, None),
             conversation(ConversationKind::Group, None),
         );
-        let mut messages = refusing(RepositoryError::Conflict { field: "client_id" });
+        let mut messages = refusing(RepositoryError::Conflict {
+            field: Taken::ClientId,
+        });
         let other = message(&elsewhere, &ann, 1);
         messages
             .expect_find_by_client_id()
@@ -451,7 +456,9 @@ mod tests {
         assert!(matches!(
             send.execute(&actor_for(&ann), input(&group, Some("c-1")))
                 .await,
-            Err(ApplicationError::Conflict { field: "client_id" })
+            Err(ApplicationError::Conflict {
+                field: Taken::ClientId
+            })
         ));
     }
 

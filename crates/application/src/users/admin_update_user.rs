@@ -112,7 +112,12 @@ mod tests {
     async fn store_answers_map_onto_use_case_errors() {
         for (answer, check) in [
             (RepositoryError::NotFound, "not_found"),
-            (RepositoryError::Conflict { field: "email" }, "conflict"),
+            (
+                RepositoryError::Conflict {
+                    field: palaver_domain::Taken::Email,
+                },
+                "conflict",
+            ),
             (RepositoryError::unexpected("db down"), "unexpected"),
         ] {
             let update = AdminUpdateUser::new(
@@ -126,7 +131,12 @@ mod tests {
                 .unwrap_err();
             let matched = match check {
                 "not_found" => matches!(error, ApplicationError::NotFound("user")),
-                "conflict" => matches!(error, ApplicationError::Conflict { field: "email" }),
+                "conflict" => matches!(
+                    error,
+                    ApplicationError::Conflict {
+                        field: palaver_domain::Taken::Email
+                    }
+                ),
                 _ => matches!(error, ApplicationError::Unexpected(_)),
             };
             assert!(matched, "{check}: {error:?}");

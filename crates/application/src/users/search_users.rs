@@ -2,8 +2,8 @@ use super::UserProfile;
 use super::presence::with_presence;
 use crate::ApplicationError;
 use crate::page::{Page, PageRequest, encode_cursor};
-use palaver_domain::ValidationError;
 use palaver_domain::ports::{PresenceDirectory, UserRepository, UserSearch};
+use palaver_domain::text::SearchQuery;
 use std::sync::Arc;
 
 /// Lists users by username, optionally only those whose username, first or last name
@@ -26,18 +26,14 @@ impl SearchUsers {
         query: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<UserProfile>, ApplicationError> {
-        let text = query.map(str::trim).filter(|q| !q.is_empty());
-        if text.is_some_and(|q| q.chars().count() > MAX_QUERY_LEN) {
-            return Err(ValidationError::new(
-                "q",
-                format!("must be at most {MAX_QUERY_LEN} characters"),
-            )
-            .into());
-        }
+        let text = query
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| SearchQuery::parse(q, MAX_QUERY_LEN))
+            .transpose()?;
         let users = self
             .users
             .search(&UserSearch {
-                text: text.map(str::to_owned),
+                text: text.map(|q| q.as_str().to_owned()),
                 after_username: page.after,
                 limit: page.limit + 1,
             })

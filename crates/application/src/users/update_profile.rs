@@ -242,7 +242,9 @@ mod tests {
         let taken = update(users(
             ada.clone(),
             1,
-            Err(RepositoryError::Conflict { field: "username" }),
+            Err(RepositoryError::Conflict {
+                field: palaver_domain::Taken::Username,
+            }),
         ))
         .execute(
             &actor_for(&ada),
@@ -257,7 +259,9 @@ mod tests {
         .await;
         assert!(matches!(
             taken,
-            Err(ApplicationError::Conflict { field: "username" })
+            Err(ApplicationError::Conflict {
+                field: palaver_domain::Taken::Username
+            })
         ));
 
         let gone = update(users(ada.clone(), 1, Err(RepositoryError::NotFound)))

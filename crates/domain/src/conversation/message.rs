@@ -3,7 +3,8 @@ use crate::ValidationError;
 use crate::user::UserId;
 use chrono::{DateTime, Utc};
 
-/// What a message says: 1 to 4000 characters after trimming.
+/// What a message says: 1 to 4000 characters after trimming, no control characters but
+/// tab and newline.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessageContent(String);
 
@@ -18,6 +19,7 @@ impl MessageContent {
                 format!("must be 1 to {} characters after trimming", Self::MAX_LEN),
             ));
         }
+        crate::text::reject_control_characters("content", content)?;
         Ok(Self(content.to_owned()))
     }
 
@@ -94,6 +96,14 @@ mod tests {
         assert!(MessageContent::parse(" \n\t ").is_err());
         assert!(MessageContent::parse(&"é".repeat(4000)).is_ok());
         assert!(MessageContent::parse(&"é".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn content_keeps_tabs_and_newlines_but_no_other_control_character() {
+        assert!(MessageContent::parse("a\tb\nc").is_ok());
+        for bad in ["a\0b", "a\u{7}b", "a\rb"] {
+            assert_eq!(MessageContent::parse(bad).unwrap_err().field, "content");
+        }
     }
 
     #[test]

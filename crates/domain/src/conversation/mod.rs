@@ -2,6 +2,7 @@
 
 mod event;
 mod message;
+pub mod policy;
 mod values;
 
 pub use event::{ConversationEvent, EventPayload, Notification};

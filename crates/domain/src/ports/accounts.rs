@@ -26,7 +26,7 @@ pub struct UserSearch {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
-    /// Stores a new user. `Conflict { field: "username" | "email" }` when either is taken.
+    /// Stores a new user. `Conflict` of `Taken::Username` or `Taken::Email` when either is taken.
     async fn insert(&self, user: &User) -> Result<(), RepositoryError>;
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError>;
@@ -69,7 +69,7 @@ pub trait UserRepository: Send + Sync {
     async fn record_last_seen(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RepositoryError>;
 
     /// Deletes the user and, with them, their sessions and reset tokens. `NotFound` if
-    /// the user is already gone; `Conflict { field: "memberships" }` while they still
+    /// the user is already gone; `Conflict { field: Taken::Memberships }` while they still
     /// belong to a conversation (checked with the user's row locked, so nobody can add them
     /// meanwhile): they must leave first, with events, rather than vanish by cascade.
     async fn delete(&self, id: UserId) -> Result<(), RepositoryError>;

@@ -194,7 +194,7 @@ pub trait MessageRepository: Send + Sync {
     ) -> Result<Option<Message>, RepositoryError>;
 
     /// Gives the message the conversation's next seq, stores it and logs
-    /// `message.created`, in one transaction. `Conflict { field: "client_id" }` when the
+    /// `message.created`, in one transaction. `Conflict { field: Taken::ClientId }` when the
     /// sender used that client id before (nothing is written then). Under the
     /// conversation's lock the sender's membership is checked again: `NotFound` if the
     /// conversation is gone or the sender is no longer in it, `Forbidden` if it is a

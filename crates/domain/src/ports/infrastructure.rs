@@ -76,3 +76,25 @@ pub trait ClusterBus: Send + Sync {
     /// itself when the connection drops. Called once, before the first `publish`.
     async fn subscribe(&self, deliver: BusDelivery) -> Result<(), BoxError>;
 }
+
+/// Attempts counted under one key in the current fixed window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptCount {
+    /// Attempts in this window, the one just counted included.
+    pub attempts: u64,
+    /// How long until the window ends and the count starts again from zero.
+    pub resets_in: std::time::Duration,
+}
+
+/// Counts attempts (logins, password-reset requests) per key in fixed windows, for
+/// throttling. Shared by every node when the cluster has a bus that can hold counters
+/// (Redis); per node otherwise. `Err` when the counters cannot be reached.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AttemptCounter: Send + Sync {
+    /// Counts one attempt under `key`; a key's first attempt opens a window of `window`.
+    async fn hit(&self, key: &str, window: std::time::Duration) -> Result<AttemptCount, BoxError>;
+
+    /// Forgets the key's attempts (after a successful login).
+    async fn clear(&self, key: &str) -> Result<(), BoxError>;
+}

@@ -277,12 +277,14 @@ async fn delete_in(
         .map(Some)
 }
 
-/// The text as an FTS5 query: each whitespace-separated term quoted (inner quotes doubled),
-/// all of them required. Terms without a letter or digit would match nothing and are
-/// dropped, as PostgreSQL and MySQL drop them; `None` when no term is left.
+/// The text as an FTS5 query: each term quoted (inner quotes doubled), all of them
+/// required. Terms are split at whitespace and at control characters, which FTS5's parser
+/// cannot take even quoted (a NUL ends its string). Terms without a letter or digit would
+/// match nothing and are dropped, as PostgreSQL and MySQL drop them; `None` when no term
+/// is left.
 fn fts5_query(text: &str) -> Option<String> {
     let terms: Vec<String> = text
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|term| term.chars().any(char::is_alphanumeric))
         .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
         .collect();
@@ -438,6 +440,10 @@ mod tests {
             Some("\"NEAR(a\" AND \"b)\" AND \"OR\"")
         );
         assert_eq!(fts5_query(" \t\n"), None);
+        assert_eq!(
+            fts5_query("a\0b \u{1}\"").as_deref(),
+            Some("\"a\" AND \"b\"")
+        );
         assert_eq!(fts5_query("!!! ..."), None);
     }
 }

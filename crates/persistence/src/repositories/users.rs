@@ -5,10 +5,10 @@ use crate::error::{finish, map_db_err};
 use crate::mapping::{text, user_from_row, user_to_row};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use palaver_domain::RepositoryError;
 use palaver_domain::auth::SessionId;
 use palaver_domain::ports::{UserRepository, UserSearch};
 use palaver_domain::user::{EmailAddress, PasswordHash, User, UserId, UserPatch, Username};
+use palaver_domain::{RepositoryError, Taken};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
@@ -55,14 +55,55 @@ pub(super) fn contains_pattern(text: &str) -> LikeExpr {
     LikeExpr::new(escaped).escape('\\')
 }
 
+impl SqlUserRepository {
+    /// Which of a username and an email another account holds, after a write broke one
+    /// of their unique keys: asked of the table, not read from the error's text.
+    async fn taken(
+        &self,
+        username: Option<&Username>,
+        email: Option<&EmailAddress>,
+    ) -> Result<Taken, RepositoryError> {
+        if let Some(username) = username {
+            let holder = users::Entity::find()
+                .filter(users::Column::UsernameKey.eq(username.canonical()))
+                .one(&self.db)
+                .await
+                .map_err(map_db_err)?;
+            if holder.is_some() {
+                return Ok(Taken::Username);
+            }
+        }
+        if let Some(email) = email {
+            let holder = users::Entity::find()
+                .filter(users::Column::Email.eq(email.as_str()))
+                .one(&self.db)
+                .await
+                .map_err(map_db_err)?;
+            if holder.is_some() {
+                return Ok(Taken::Email);
+            }
+        }
+        // The holder was deleted since; the caller may simply retry.
+        Ok(Taken::Record)
+    }
+}
+
 #[async_trait]
 impl UserRepository for SqlUserRepository {
     async fn insert(&self, user: &User) -> Result<(), RepositoryError> {
-        users::Entity::insert(user_to_row(user))
+        let inserted = users::Entity::insert(user_to_row(user))
             .exec_without_returning(&self.db)
             .await
-            .map_err(map_db_err)?;
-        Ok(())
+            .map_err(map_db_err);
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(RepositoryError::Conflict { .. }) => Err(RepositoryError::Conflict {
+                field: self
+                    .taken(Some(&user.username), user.email.as_ref())
+                    .await?,
+            }),
+            Err(other) => Err(other),
+        }
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
@@ -128,7 +169,19 @@ impl UserRepository for SqlUserRepository {
         }
         let txn = self.db.begin().await.map_err(map_db_err)?;
         let result = patch_in(&txn, id, patch, now).await;
-        finish(txn, result).await
+        match finish(txn, result).await {
+            // Asked after the rollback: PostgreSQL answers nothing more in a failed
+            // transaction.
+            Err(RepositoryError::Conflict { .. }) => Err(RepositoryError::Conflict {
+                field: self
+                    .taken(
+                        patch.username.as_ref(),
+                        patch.email.as_ref().and_then(Option::as_ref),
+                    )
+                    .await?,
+            }),
+            other => other,
+        }
     }
 
     async fn change_password(
@@ -213,7 +266,7 @@ async fn delete_in(txn: &impl ConnectionTrait, id: UserId) -> Result<(), Reposit
         .is_some();
     if member_somewhere {
         return Err(RepositoryError::Conflict {
-            field: "memberships",
+            field: Taken::Memberships,
         });
     }
     users::Entity::delete_by_id(id.as_uuid())

@@ -35,7 +35,7 @@ fn describe(
 ) -> String {
     match result {
         Ok(event) => format!("seq {}", event.seq),
-        Err(RepositoryError::Conflict { field }) => format!("conflict on {field}"),
+        Err(RepositoryError::Conflict { field }) => format!("conflict on {}", field.field()),
         Err(RepositoryError::NotFound) => "not found".into(),
         Err(RepositoryError::Forbidden(reason)) => format!("forbidden: {reason}"),
         Err(other) => format!("unexpected: {other}"),
@@ -274,7 +274,12 @@ async fn concurrent_appends_with_failures_mixed_in_each_get_their_own_answer() {
                     assert_eq!(stored, Some(created_message(event.clone())));
                     twice_stored += usize::from(kind == "twice");
                 }
-                ("twice", Err(RepositoryError::Conflict { field: "client_id" })) => {}
+                (
+                    "twice",
+                    Err(RepositoryError::Conflict {
+                        field: palaver_domain::Taken::ClientId,
+                    }),
+                ) => {}
                 ("outsider", Err(RepositoryError::NotFound)) => {}
                 ("member", Err(RepositoryError::Forbidden(reason))) if *reason == FORBIDDEN => {}
                 _ => panic!("{kind}: unexpected {}", describe(&result)),

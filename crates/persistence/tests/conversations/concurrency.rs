@@ -100,7 +100,9 @@ async fn concurrent_appends_of_one_client_id_store_one_message() {
     for task in tasks {
         match task.await.unwrap() {
             Ok(event) => stored.push(created_message(event)),
-            Err(RepositoryError::Conflict { field: "client_id" }) => conflicts += 1,
+            Err(RepositoryError::Conflict {
+                field: palaver_domain::Taken::ClientId,
+            }) => conflicts += 1,
             Err(other) => panic!("unexpected {other:?}"),
         }
     }

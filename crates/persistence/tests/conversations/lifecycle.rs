@@ -232,7 +232,7 @@ async fn a_user_who_still_belongs_to_a_conversation_is_not_deleted() {
     assert!(matches!(
         chat.users.delete(bob).await,
         Err(RepositoryError::Conflict {
-            field: "memberships"
+            field: palaver_domain::Taken::Memberships
         })
     ));
     assert!(chat.users.find_by_id(bob).await.unwrap().is_some());

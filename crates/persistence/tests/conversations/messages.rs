@@ -98,6 +98,8 @@ async fn client_ids_differing_only_in_case_are_different() {
         chat.messages
             .append(&new_message(team.id, ada, "again", Some("ABC")), now())
             .await,
-        Err(RepositoryError::Conflict { field: "client_id" })
+        Err(RepositoryError::Conflict {
+            field: palaver_domain::Taken::ClientId
+        })
     ));
 }

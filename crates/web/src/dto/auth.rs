@@ -68,10 +68,11 @@ pub struct LoginRequest {
 }
 
 impl LoginRequest {
-    pub fn into_domain(self) -> LoginInput {
+    pub fn into_domain(self, client: Option<std::net::IpAddr>) -> LoginInput {
         LoginInput {
             login: self.username,
             password: Password::offered(&self.password),
+            client,
         }
     }
 }

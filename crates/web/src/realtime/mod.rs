@@ -4,6 +4,7 @@
 
 mod commands;
 mod connection;
+mod frame_guard;
 mod pipeline;
 mod route;
 

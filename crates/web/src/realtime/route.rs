@@ -1,12 +1,18 @@
 //! `GET /api/ws`: authenticates, upgrades, and hands the socket to a connection task.
 
 use super::connection::Connection;
+use super::frame_guard::FrameSizeGuard;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::Stream;
 use palaver_application::AuthFailure;
 use serde::Deserialize;
+use std::pin::Pin;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpgradeQuery {
@@ -27,9 +33,15 @@ pub(crate) async fn upgrade(
         (Err(failure), _) => return Err(failure.into()),
     };
     let actor = state.authenticate.execute(&token).await?;
+    let limit = state.gateway.max_frame_bytes;
+    // Frames declared over the limit are refused as their header arrives (1009).
+    let guarded: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+        Box::pin(FrameSizeGuard::new(body, limit));
+    let body = web::Payload::from_request(&request, &mut Payload::Stream { payload: guarded })
+        .await
+        .map_err(|error| ApiError::bad_request(error.to_string()))?;
     let (response, session, stream) = actix_ws::handle(&request, body)
         .map_err(|error| ApiError::bad_request(format!("expected a WebSocket upgrade: {error}")))?;
-    let limit = state.gateway.max_frame_bytes;
     let stream = stream
         .max_frame_size(limit)
         .aggregate_continuations()

@@ -1,3 +1,4 @@
+use crate::client_address::client_address;
 use crate::dto::auth::{
     ChangePasswordRequest, LoginRequest, PasswordResetConfirmRequest, PasswordResetRequest,
     RefreshRequest, RegisterRequest, SessionResponse,
@@ -5,7 +6,7 @@ use crate::dto::auth::{
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use palaver_domain::secret::SecretToken;
 
 #[utoipa::path(
@@ -43,9 +44,14 @@ pub async fn register(
 )]
 pub async fn login(
     state: web::Data<AppState>,
+    request: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = state.login.execute(body.into_inner().into_domain()).await?;
+    let client = client_address(&request, &state.settings.trusted_proxies);
+    let session = state
+        .login
+        .execute(body.into_inner().into_domain(client))
+        .await?;
     Ok(HttpResponse::Ok().json(SessionResponse::from(session)))
 }
 
@@ -126,10 +132,12 @@ pub async fn change_password(
 )]
 pub async fn request_password_reset(
     state: web::Data<AppState>,
+    request: HttpRequest,
     body: web::Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = body.into_inner().try_into_domain()?;
-    state.request_password_reset.execute(email).await?;
+    let client = client_address(&request, &state.settings.trusted_proxies);
+    state.request_password_reset.execute(email, client).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

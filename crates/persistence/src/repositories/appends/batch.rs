@@ -3,16 +3,16 @@
 
 use super::Appended;
 use crate::entities::{conversation_members as members, conversations, messages};
-use crate::error::{corrupt, discard, map_db_err, map_write_err};
+use crate::error::{corrupt, discard, map_db_err, map_insert_err};
 use crate::event_log::{IDS_PER_QUERY, log_event, log_events, next_seq};
 use crate::mapping::{message_from_new, message_to_row};
 use chrono::{DateTime, Utc};
-use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{
     ConversationEvent, ConversationId, ConversationKind, EventPayload, MemberRole, NewMessage,
 };
 use palaver_domain::error::Message;
 use palaver_domain::user::UserId;
+use palaver_domain::{RepositoryError, Taken};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
@@ -192,7 +192,7 @@ async fn bulk_in(
         messages::Entity::insert_many(chunk)
             .exec_without_returning(txn)
             .await
-            .map_err(map_write_err)?;
+            .map_err(map_insert_err(Taken::ClientId))?;
     }
     log_events(txn, &events).await?;
     Ok(events)
@@ -243,9 +243,12 @@ async fn one_by_one(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Ap
 /// `count` copies of one failure.
 fn fail_all(count: usize, error: RepositoryError) -> Vec<Appended> {
     let copy = |error: &RepositoryError| match error {
-        RepositoryError::Conflict { field } => RepositoryError::Conflict { field },
+        RepositoryError::Conflict { field } => RepositoryError::Conflict { field: *field },
         RepositoryError::NotFound => RepositoryError::NotFound,
         RepositoryError::Forbidden(reason) => RepositoryError::Forbidden(reason),
+        RepositoryError::Unavailable(cause) => {
+            RepositoryError::Unavailable(Box::new(Message(cause.to_string())))
+        }
         RepositoryError::Unexpected(cause) => {
             RepositoryError::unexpected(Message(cause.to_string()))
         }
@@ -272,7 +275,7 @@ pub(crate) async fn append_in(
     messages::Entity::insert(message_to_row(&stored))
         .exec_without_returning(txn)
         .await
-        .map_err(map_write_err)?;
+        .map_err(map_insert_err(Taken::ClientId))?;
     conversations::Entity::update_many()
         .col_expr(
             conversations::Column::LastMessageId,
@@ -319,10 +322,5 @@ async fn may_post(
 
 fn check_may_post(kind: ConversationKind, role: &str) -> Result<(), RepositoryError> {
     let role = MemberRole::parse(role).map_err(|e| corrupt("conversation_members", e))?;
-    if kind == ConversationKind::Channel && !matches!(role, MemberRole::Owner | MemberRole::Admin) {
-        return Err(RepositoryError::Forbidden(
-            "only the owner and admins post in a channel",
-        ));
-    }
-    Ok(())
+    Ok(palaver_domain::conversation::policy::may_post(kind, role)?)
 }

@@ -1,18 +1,19 @@
 //! Creating conversations (a direct one at most once per pair), renaming and deleting them.
 
 use super::listing::member_ids_in;
-use super::members::require_owner_or_admin;
+use super::members::require;
 use crate::entities::{conversation_members as members, conversations};
-use crate::error::{finish, map_db_err, map_write_err};
+use crate::error::{finish, map_db_err, map_insert_err, map_write_err};
 use crate::event_log::{lock_conversation, log_event, next_seq};
 use crate::mapping::{conversation_from_row, conversation_to_row, member_to_row};
 use chrono::{DateTime, Utc};
-use palaver_domain::RepositoryError;
+use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{
     Conversation, ConversationEvent, ConversationId, ConversationName, EventPayload, Member,
 };
 use palaver_domain::error::Message as ErrorText;
 use palaver_domain::user::UserId;
+use palaver_domain::{RepositoryError, Taken};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
@@ -52,7 +53,7 @@ pub(super) async fn find_or_create_direct(
                 return Ok((created, true));
             }
             Err(RepositoryError::Conflict {
-                field: "direct_key",
+                field: Taken::DirectConversation,
             }) => continue,
             Err(error) => return Err(error),
         }
@@ -110,7 +111,7 @@ async fn insert_conversation(
     )?)
     .exec_without_returning(txn)
     .await
-    .map_err(map_write_err)?;
+    .map_err(map_insert_err(Taken::DirectConversation))?;
     members::Entity::insert_many(members.iter().map(member_to_row))
         .exec_without_returning(txn)
         .await
@@ -141,13 +142,7 @@ async fn rename_in(
     // The seq (and with it the lock) first, so the role read next is the one that holds;
     // a refusal rolls the seq back.
     let seq = next_seq(txn, id, now).await?;
-    require_owner_or_admin(
-        txn,
-        id,
-        actor,
-        "only the owner and admins may rename a conversation",
-    )
-    .await?;
+    require(txn, id, actor, policy::may_rename).await?;
     conversations::Entity::update_many()
         .col_expr(conversations::Column::Name, Expr::value(name.as_str()))
         .filter(conversations::Column::Id.eq(id.as_uuid()))

@@ -9,8 +9,9 @@ use crate::event_log::{
 use crate::mapping::member_to_row;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
+use palaver_domain::conversation::policy::{self, Heir, Verdict};
 use palaver_domain::conversation::{
-    ConversationEvent, ConversationId, EventPayload, Member, MemberRole,
+    ConversationEvent, ConversationId, ConversationKind, EventPayload, Member, MemberRole,
 };
 use palaver_domain::ports::Departure;
 use palaver_domain::user::UserId;
@@ -59,37 +60,44 @@ pub(super) async fn remove_member(
     finish(txn, result).await
 }
 
-/// Checks the actor's role; call it under the conversation's lock. `NotFound` if they are
-/// not a member, `Forbidden(refusal)` unless they are its owner or an admin.
-pub(super) async fn require_owner_or_admin(
+/// Asks a rule of [`policy`] with the actor's standing as it is now; call it under the
+/// conversation's lock. `NotFound` if they are not a member, `Forbidden` when refused.
+pub(super) async fn require(
     txn: &impl ConnectionTrait,
     id: ConversationId,
     actor: UserId,
-    refusal: &'static str,
+    rule: fn(ConversationKind, MemberRole) -> Verdict,
 ) -> Result<(), RepositoryError> {
-    match role_of(txn, id, actor).await? {
-        None => Err(RepositoryError::NotFound),
-        Some(MemberRole::Owner | MemberRole::Admin) => Ok(()),
-        Some(MemberRole::Member) => Err(RepositoryError::Forbidden(refusal)),
-    }
+    let (kind, role) = standing(txn, id, actor)
+        .await?
+        .ok_or(RepositoryError::NotFound)?;
+    Ok(rule(kind, role)?)
 }
 
-/// The member's role as it stands, `None` if they are not a member; read under the
-/// conversation's lock, it cannot change before the transaction ends.
-async fn role_of(
+/// The conversation's kind and the member's role in it, `None` if they are not a member;
+/// read under the conversation's lock, neither can change before the transaction ends.
+pub(crate) async fn standing(
     txn: &impl ConnectionTrait,
     id: ConversationId,
     user: UserId,
-) -> Result<Option<MemberRole>, RepositoryError> {
-    let role: Option<String> = members::Entity::find_by_id((id.as_uuid(), user.as_uuid()))
+) -> Result<Option<(ConversationKind, MemberRole)>, RepositoryError> {
+    let found: Option<(String, String)> = members::Entity::find()
         .select_only()
+        .column(conversations::Column::Kind)
         .column(members::Column::Role)
+        .inner_join(conversations::Entity)
+        .filter(members::Column::ConversationId.eq(id.as_uuid()))
+        .filter(members::Column::UserId.eq(user.as_uuid()))
         .into_tuple()
         .one(txn)
         .await
         .map_err(map_db_err)?;
-    role.map(|r| MemberRole::parse(&r).map_err(|e| corrupt("conversation_members", e)))
-        .transpose()
+    let Some((kind, role)) = found else {
+        return Ok(None);
+    };
+    let kind = ConversationKind::parse(&kind).map_err(|e| corrupt("conversations", e))?;
+    let role = MemberRole::parse(&role).map_err(|e| corrupt("conversation_members", e))?;
+    Ok(Some((kind, role)))
 }
 
 /// Adds `delta` to the conversation's member count.
@@ -120,7 +128,7 @@ async fn add_members_in(
     // Whether the actor may add, and who is in already, can only be known under the lock;
     // the seqs are taken after.
     lock_conversation(txn, id).await?;
-    require_owner_or_admin(txn, id, actor, "only the owner and admins may add members").await?;
+    require(txn, id, actor, policy::may_add_members).await?;
     let mut existing: HashSet<Uuid> = HashSet::new();
     for chunk in users.chunks(IDS_PER_QUERY) {
         let ids: Vec<Uuid> = members::Entity::find()
@@ -187,20 +195,13 @@ async fn set_role_in(
     // The lock first: the roles read after it are the ones this change applies to, even if
     // the owner left (handing on) or was changed since the caller looked.
     let seq = next_seq(txn, id, now).await?;
-    if role_of(txn, id, actor).await? != Some(MemberRole::Owner) {
-        return Err(RepositoryError::Forbidden(
-            "only the owner may change roles",
-        ));
-    }
-    match role_of(txn, id, user).await? {
-        None => return Err(RepositoryError::NotFound),
-        Some(MemberRole::Owner) => {
-            return Err(RepositoryError::Forbidden(
-                "the owner's role changes only when they leave",
-            ));
-        }
-        Some(_) => {}
-    }
+    let (kind, actor_role) = standing(txn, id, actor)
+        .await?
+        .ok_or(RepositoryError::NotFound)?;
+    let (_, target_role) = standing(txn, id, user)
+        .await?
+        .ok_or(RepositoryError::NotFound)?;
+    policy::may_change_role(kind, actor_role, target_role)?;
     update_role(txn, id, user, role).await?;
     log_event(
         txn,
@@ -253,23 +254,16 @@ async fn remove_member_in(
     // The lock first: both roles read below hold until the transaction ends, and a refusal
     // rolls the seq back.
     let left_seq = next_seq(txn, id, now).await?;
-    let leaver = role_of(txn, id, user)
+    let (kind, leaver) = standing(txn, id, user)
         .await?
         .ok_or(RepositoryError::NotFound)?;
+    // Leaving is checked by the use-case only: deleting an account leaves every
+    // conversation, direct ones included.
     if actor != user {
-        let remover = role_of(txn, id, actor)
+        let (_, remover) = standing(txn, id, actor)
             .await?
             .ok_or(RepositoryError::NotFound)?;
-        let allowed = match remover {
-            MemberRole::Owner => true,
-            MemberRole::Admin => leaver == MemberRole::Member,
-            MemberRole::Member => false,
-        };
-        if !allowed {
-            return Err(RepositoryError::Forbidden(
-                "owners remove anyone, admins remove plain members, members only leave",
-            ));
-        }
+        policy::may_remove_member(kind, remover, leaver)?;
     }
     members::Entity::delete_by_id((id.as_uuid(), user.as_uuid()))
         .exec(txn)
@@ -295,13 +289,12 @@ async fn remove_member_in(
         payload: EventPayload::MemberLeft { user_id: user },
     }];
     if leaver == MemberRole::Owner {
-        let successor = longest_standing(txn, id, Some(MemberRole::Admin)).await?;
-        let successor = match successor {
-            Some(admin) => admin,
-            None => longest_standing(txn, id, None)
-                .await?
-                .ok_or_else(|| corrupt("conversation_members", "members vanished"))?,
-        };
+        let mut heirs = Vec::new();
+        for role in [MemberRole::Admin, MemberRole::Member] {
+            heirs.extend(senior_heir(txn, id, role).await?);
+        }
+        let successor = policy::next_owner(&heirs)
+            .ok_or_else(|| corrupt("conversation_members", "members vanished"))?;
         let seq = next_seq(txn, id, now).await?;
         update_role(txn, id, successor, MemberRole::Owner).await?;
         events.push(ConversationEvent {
@@ -318,25 +311,28 @@ async fn remove_member_in(
     Ok(Departure::Left { events })
 }
 
-/// The member who joined first (with this role, if given); ties go to the lower user id.
-async fn longest_standing(
+/// The first member of this role by [`policy::heir_order`] (joined first, then the lower
+/// user id), offered to [`policy::next_owner`], which chooses among the roles.
+async fn senior_heir(
     txn: &impl ConnectionTrait,
     id: ConversationId,
-    role: Option<MemberRole>,
-) -> Result<Option<UserId>, RepositoryError> {
-    let mut query = members::Entity::find()
+    role: MemberRole,
+) -> Result<Option<Heir>, RepositoryError> {
+    let found: Option<(Uuid, DateTime<Utc>)> = members::Entity::find()
         .select_only()
         .column(members::Column::UserId)
-        .filter(members::Column::ConversationId.eq(id.as_uuid()));
-    if let Some(role) = role {
-        query = query.filter(members::Column::Role.eq(role.as_str()));
-    }
-    let found: Option<Uuid> = query
+        .column(members::Column::JoinedAt)
+        .filter(members::Column::ConversationId.eq(id.as_uuid()))
+        .filter(members::Column::Role.eq(role.as_str()))
         .order_by_asc(members::Column::JoinedAt)
         .order_by_asc(members::Column::UserId)
         .into_tuple()
         .one(txn)
         .await
         .map_err(map_db_err)?;
-    Ok(found.map(UserId::from_uuid))
+    Ok(found.map(|(user, joined_at)| Heir {
+        user_id: UserId::from_uuid(user),
+        role,
+        joined_at,
+    }))
 }

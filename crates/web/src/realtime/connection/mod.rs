@@ -10,6 +10,7 @@ use super::commands::{self, Command, Incoming};
 use super::pipeline::{Answered, Pipeline};
 use crate::error::ApiError;
 use crate::state::AppState;
+use actix_web::error::PayloadError;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError, Session};
 use bytestring::ByteString;
 use execute::execute;
@@ -251,6 +252,15 @@ impl Connection {
             Some(Ok(AggregatedMessage::Ping(bytes))) => self.write(Write::Pong(bytes)).await,
             Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
             Some(Err(ProtocolError::Overflow)) => Err(Stop::Close(CloseCode::TooBig)),
+            // The frame guard's refusal of a frame declared too large, as actix-ws wraps it.
+            Some(Err(ProtocolError::Io(error)))
+                if error
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<PayloadError>())
+                    .is_some_and(|inner| matches!(inner, PayloadError::Overflow)) =>
+            {
+                Err(Stop::Close(CloseCode::TooBig))
+            }
             Some(Err(ProtocolError::Io(error)))
                 if error.to_string().contains("maximum continuation size") =>
             {
