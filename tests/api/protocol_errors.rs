@@ -235,3 +235,12 @@ async fn a_websocket_works_after_the_upgrade() {
         assert_eq!(pong["client_id"], json!(client_id));
     }
 }
+
+#[tokio::test]
+async fn a_head_that_never_ends_is_answered_in_the_error_shape() {
+    let server = TestServer::start().await;
+    // The request line arrives, the rest never does: the server gives up after its
+    // request timeout and says so.
+    let response = exchange(&server, b"GET /readyz HTTP/1.1\r\nHost: palaver\r\n").await;
+    response.assert_error(408, "validation_failed");
+}
