@@ -12,6 +12,7 @@ mod hygiene;
 mod messages;
 mod operations;
 mod password_reset;
+mod protocol_errors;
 mod realtime;
 mod sessions;
 mod throttling;

@@ -1,15 +1,16 @@
 //! The `palaver-server` binary's library half: wiring the adapters into the use-cases and
 //! serving them. Black-box tests start the real server through [`start`].
 
+mod error_shape;
 pub mod metrics_recorder;
 pub mod telemetry;
 mod wiring;
 
 pub use wiring::{Components, build};
 
+use actix_web::App;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer};
 use anyhow::Context;
 use palaver_application::accounts::PurgeExpiredCredentials;
 use palaver_settings::Settings;
@@ -119,25 +120,22 @@ fn listen(
         cors: palaver_web::CorsPolicy::new(settings.server.cors_origins.as_slice()),
     };
     // actix-server's own handling stops at once on SIGINT; ours stops gracefully on both.
-    // The request trace is outermost, so that every answer (CORS refusals too) carries
-    // X-Request-Id and is counted.
-    let mut server = HttpServer::new(move || {
+    // The request trace is outermost but for the note that the application owes a response
+    // (see error_shape), so that every answer (CORS refusals too) carries X-Request-Id and
+    // is counted.
+    let options = error_shape::ServerOptions {
+        workers: settings.server.workers,
+        shutdown_timeout_secs: settings.server.shutdown_timeout_secs,
+    };
+    let server = error_shape::serve(listener, &options, move || {
         App::new()
             .wrap(from_fn(palaver_web::apply_cors))
             .wrap(from_fn(palaver_web::trace_request))
+            .wrap(from_fn(error_shape::note_app_response))
             .configure(palaver_web::operations(operations.clone()))
             .configure(palaver_web::configure(state.clone()))
-    })
-    // Small frames (an ack, a live event) go out at once rather than waiting for the
-    // client's next packet (Nagle's algorithm with delayed ACKs).
-    .tcp_nodelay(true)
-    .listen(listener)?
-    .shutdown_timeout(settings.server.shutdown_timeout_secs)
-    .disable_signals();
-    if settings.server.workers > 0 {
-        server = server.workers(settings.server.workers);
-    }
-    Ok((address, server.run(), shutdown_signals))
+    })?;
+    Ok((address, server, shutdown_signals))
 }
 
 /// SIGINT and SIGTERM, registered up front so that one arriving before the watcher task

@@ -1,6 +1,9 @@
 use palaver_settings::{LogFormat, LogSettings};
 use std::io::IsTerminal;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 /// Who the logs are for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,11 +25,53 @@ pub fn init(settings: &LogSettings, audience: Audience) {
         .with_env_filter(filter)
         .with_ansi(std::io::stdout().is_terminal());
     let installed = match settings.format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => tracing::subscriber::set_global_default(
+            builder
+                .json()
+                .flatten_event(true)
+                .finish()
+                .with(QuietParserRefusals),
+        ),
+        LogFormat::Pretty => {
+            tracing::subscriber::set_global_default(builder.finish().with(QuietParserRefusals))
+        }
     };
     // A second init (tests starting several servers) keeps the first subscriber.
     drop(installed);
+}
+
+/// Drops actix-http's ERROR line for a request head it could not parse ("stream error:
+/// request parse error: ..."): that is the client's mistake, already answered 400 or 431 in
+/// the error shape, and anyone can fill an ERROR log with it. Its other errors (a failing
+/// response body, an I/O error) stay.
+struct QuietParserRefusals;
+
+const DISPATCHER_TARGET: &str = "actix_http::h1::dispatcher";
+
+impl<S: Subscriber> Layer<S> for QuietParserRefusals {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        let metadata = event.metadata();
+        if metadata.target() != DISPATCHER_TARGET || *metadata.level() != Level::ERROR {
+            return true;
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        !is_parser_refusal(&message.0)
+    }
+}
+
+fn is_parser_refusal(message: &str) -> bool {
+    message.starts_with("stream error: request parse error")
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
 }
 
 fn configured_filter(filter: &str, audience: Audience) -> String {
@@ -40,6 +85,15 @@ fn configured_filter(filter: &str, audience: Audience) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_parsers_refusals_are_dropped() {
+        assert!(is_parser_refusal(
+            "stream error: request parse error: invalid Header provided"
+        ));
+        assert!(!is_parser_refusal("stream error: I/O error: broken pipe"));
+        assert!(!is_parser_refusal("Response payload stream error: boom"));
+    }
 
     #[test]
     fn commands_quiet_the_migrations_only() {

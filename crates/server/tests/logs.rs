@@ -145,6 +145,44 @@ async fn a_request_id_comes_back_and_tags_the_log_lines_of_its_request() {
     assert!(other["span"]["user_id"].is_null(), "{other}");
 }
 
+#[tokio::test]
+async fn a_refused_request_head_is_no_error_in_the_log() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let database = TestDatabase::create().await;
+    let server = Serving::start(&database).await;
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: palaver\r\nnot a header\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    // The server closes the connection once it has answered and logged.
+    socket.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 400 "), "{answer:?}");
+
+    // A later request's line comes after anything logged for the refusal.
+    reqwest::Client::new()
+        .get(server.url("/healthz"))
+        .header("x-request-id", "after-the-refusal")
+        .send()
+        .await
+        .unwrap();
+    server
+        .wait_for_line(|line| line["span"]["request_id"] == "after-the-refusal")
+        .await;
+    let errors: Vec<String> = server
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line.contains(r#""level":"ERROR""#))
+        .cloned()
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
 /// A fresh SQLite database in a directory of its own; the command migrates it.
 fn fresh_sqlite_url() -> (std::path::PathBuf, String) {
     let directory = std::env::temp_dir().join(format!("palaver-logs-{}", uuid::Uuid::new_v4()));
