@@ -1,10 +1,10 @@
 use crate::ApplicationError;
 use crate::page::{Page, PageRequest, decode_time_cursor, encode_time_cursor};
 use crate::users::MAX_QUERY_LEN;
-use palaver_domain::ValidationError;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::{Conversation, ConversationId};
 use palaver_domain::ports::{AdminDirectory, AllConversationsQuery, CreatedCursor};
+use palaver_domain::text::SearchQuery;
 use std::sync::Arc;
 
 /// Every conversation on the server, newest first, optionally only those whose name
@@ -19,7 +19,7 @@ impl ListAllConversations {
     }
 
     /// `Forbidden` unless the actor is a global admin; `Validation` on `q` (over 100
-    /// characters) or a cursor this list did not issue.
+    /// characters, or holding control characters) or a cursor this list did not issue.
     pub async fn execute(
         &self,
         actor: &Actor,
@@ -31,14 +31,10 @@ impl ListAllConversations {
                 "only an admin may list every conversation",
             ));
         }
-        let text = query.map(str::trim).filter(|q| !q.is_empty());
-        if text.is_some_and(|q| q.chars().count() > MAX_QUERY_LEN) {
-            return Err(ValidationError::new(
-                "q",
-                format!("must be at most {MAX_QUERY_LEN} characters"),
-            )
-            .into());
-        }
+        let text = query
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| SearchQuery::parse(q, MAX_QUERY_LEN))
+            .transpose()?;
         let after = page
             .after
             .as_deref()
@@ -51,7 +47,7 @@ impl ListAllConversations {
         let found = self
             .directory
             .all_conversations(&AllConversationsQuery {
-                name_contains: text.map(str::to_lowercase),
+                name_contains: text.map(|q| q.as_str().to_lowercase()),
                 after,
                 limit: page.limit + 1,
             })
@@ -127,7 +123,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_overlong_query_and_a_foreign_cursor_are_validation_errors() {
+    async fn an_overlong_or_control_character_query_and_a_foreign_cursor_are_validation_errors() {
         let mut directory = MockAdminDirectory::new();
         directory.expect_all_conversations().never();
         let use_case = ListAllConversations::new(Arc::new(directory));
@@ -135,6 +131,8 @@ mod tests {
         let long = "x".repeat(MAX_QUERY_LEN + 1);
         let too_long = use_case.execute(&actor, Some(&long), page(None, 5)).await;
         assert!(matches!(too_long, Err(ApplicationError::Validation(e)) if e.field == "q"));
+        let nul = use_case.execute(&actor, Some("a\0b"), page(None, 5)).await;
+        assert!(matches!(nul, Err(ApplicationError::Validation(e)) if e.field == "q"));
         let foreign = crate::page::encode_cursor("not-a-time-cursor");
         let bad_cursor = use_case
             .execute(&actor, None, page(Some(&foreign), 5))

@@ -11,7 +11,7 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 pub struct AdminConversationsQuery {
     /// Only conversations whose name contains this text (any case); at most 100 characters.
-    #[param(max_length = 100)]
+    #[param(max_length = 100, pattern = r"^[^\u0000-\u0008\u000b-\u001f]*$")]
     pub q: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -115,7 +115,11 @@ pub struct ChangeMemberRoleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessageRequest {
     /// 1 to 4000 characters after trimming.
-    #[schema(min_length = 1, max_length = 4000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f]*[^\s\u0000-\u001f][^\u0000-\u0008\u000b-\u001f]*$"
+    )]
     pub content: String,
     /// The sender's own id for this message (use a UUID): sending it again returns the
     /// first message instead of a duplicate.
@@ -153,7 +157,11 @@ impl SendMessageRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EditMessageRequest {
     /// 1 to 4000 characters after trimming.
-    #[schema(min_length = 1, max_length = 4000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f]*[^\s\u0000-\u001f][^\u0000-\u0008\u000b-\u001f]*$"
+    )]
     pub content: String,
 }
 
@@ -191,7 +199,12 @@ pub struct EventsQuery {
 #[into_params(parameter_in = Query)]
 pub struct SearchMessagesQuery {
     /// The words to find.
-    #[param(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f]*[^\s\u0000-\u001f][^\u0000-\u0008\u000b-\u001f]*$"
+    )]
     pub q: Option<String>,
     /// Limits the search to one conversation.
     #[param(value_type = Option<crate::openapi::schemas::UuidText>)]

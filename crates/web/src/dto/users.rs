@@ -196,7 +196,7 @@ pub struct DeleteAccountRequest {
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Matches usernames and names; absent or blank lists everyone. At most 100 characters.
-    #[param(max_length = 100)]
+    #[param(max_length = 100, pattern = r"^[^\u0000-\u0008\u000b-\u001f]*$")]
     pub q: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

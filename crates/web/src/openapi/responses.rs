@@ -77,14 +77,37 @@ pub struct RateLimited;
 
 impl IntoResponses for RateLimited {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let mut limited = error("`rate_limited`: too many messages; wait `Retry-After` seconds");
-        limited.headers.insert(
-            "Retry-After".to_owned(),
-            HeaderBuilder::new()
-                .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                .description(Some("Seconds to wait, at least 1"))
-                .build(),
-        );
-        responses(vec![("429", limited)])
+        responses(vec![(
+            "429",
+            rate_limited("`rate_limited`: too many messages; wait `Retry-After` seconds"),
+        )])
     }
+}
+
+/// `429 rate_limited` with `Retry-After`, for login and password-reset requests, counted
+/// per account (or email) and per client address.
+pub struct Throttled;
+
+impl IntoResponses for Throttled {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses(vec![(
+            "429",
+            rate_limited(
+                "`rate_limited`: too many attempts for this account or address; wait \
+                 `Retry-After` seconds",
+            ),
+        )])
+    }
+}
+
+fn rate_limited(description: &str) -> Response {
+    let mut limited = error(description);
+    limited.headers.insert(
+        "Retry-After".to_owned(),
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::Integer))
+            .description(Some("Seconds to wait, at least 1"))
+            .build(),
+    );
+    limited
 }

@@ -39,6 +39,7 @@ pub async fn register(
     responses(
         (status = 200, description = "A new session", body = SessionResponse),
         (status = 401, description = "`unauthorized`: unknown user or wrong password, alike", body = crate::openapi::schemas::ErrorBody),
+        crate::openapi::responses::Throttled,
         crate::openapi::responses::JsonBodyErrors,
     ),
 )]
@@ -127,6 +128,7 @@ pub async fn change_password(
     request_body = PasswordResetRequest,
     responses(
         (status = 202, description = "Accepted, whether or not the address is known"),
+        crate::openapi::responses::Throttled,
         crate::openapi::responses::JsonBodyErrors,
     ),
 )]
