@@ -1,35 +1,19 @@
 //! The palaver-server binary as an operator runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
+mod binary;
+
+use binary::{free_port, wait_until_up};
 use palaver_migrations::testing::TestDatabase;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_palaver-server");
-const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
-
 fn server_command(database: &TestDatabase) -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env_clear()
-        .env("PALAVER_ENV", "test")
-        .env("PALAVER_CONFIG_DIR", CONFIG_DIR)
-        .env("PALAVER__DATABASE__URL", database.url())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
+    binary::command(database.url())
 }
 
 fn run(mut command: Command) -> Output {
     command.output().expect("running palaver-server")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct Serving(Child);
@@ -60,17 +44,8 @@ async fn serve(database: &TestDatabase, port: u16) -> Serving {
 /// Spawns `command` and waits until it answers /healthz on `port`.
 async fn spawn_serving(mut command: Command, port: u16) -> Serving {
     let child = Serving(command.spawn().expect("starting palaver-server"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
-            .await
-            .is_ok()
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("palaver-server did not come up on port {port}");
+    wait_until_up(port).await;
+    child
 }
 
 #[tokio::test]

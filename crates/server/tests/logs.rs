@@ -2,6 +2,8 @@
 //! operator commands that do not drown their answer in migration lines.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
+mod binary;
+
 use palaver_migrations::testing::TestDatabase;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -9,19 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_palaver-server");
-const CONFIG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config");
-
 fn command(database_url: &str) -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env_clear()
-        .env("PALAVER_ENV", "test")
-        .env("PALAVER_CONFIG_DIR", CONFIG_DIR)
-        .env("PALAVER__DATABASE__URL", database_url)
-        .env("PALAVER__LOG__FILTER", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = binary::command(database_url);
+    command.env("PALAVER__LOG__FILTER", "info");
     command
 }
 
@@ -34,11 +26,7 @@ struct Serving {
 
 impl Serving {
     async fn start(database: &TestDatabase) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = binary::free_port();
         let mut child = command(database.url())
             .arg("serve")
             .env("PALAVER__SERVER__BIND", format!("127.0.0.1:{port}"))
@@ -54,12 +42,9 @@ impl Serving {
                 collected.lock().unwrap().push(line);
             }
         });
+        // Built before waiting, so that a server that never comes up is still stopped.
         let serving = Self { child, lines, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(serving.url("/healthz")).await.is_err() {
-            assert!(Instant::now() < deadline, "palaver-server did not come up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        binary::wait_until_up(port).await;
         serving
     }
 
