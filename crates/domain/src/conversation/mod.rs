@@ -1,6 +1,7 @@
 //! Conversations, their members, messages and the per-conversation event log.
 
 mod event;
+pub mod mention;
 mod message;
 pub mod policy;
 mod values;
