@@ -21,6 +21,7 @@ mod hub;
 mod hub_tests;
 mod inbox;
 mod presence;
+mod stream;
 pub mod wire;
 
 pub use audiences::{Audiences, RepositoryAudiences};
@@ -29,6 +30,7 @@ pub use envelope::{Effect, EventPosition, Frame};
 pub use hub::{Delivery, Hub, HubPorts, HubSettings, Outbound, Registration};
 pub use inbox::{Inbox, Overflow};
 pub use presence::ClusterPresence;
+pub use stream::{ConnectionStream, EVENT_PAGE, LogPage, StreamIo};
 
 /// Why the server closes a connection, as the close code the client sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

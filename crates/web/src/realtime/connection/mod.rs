@@ -1,6 +1,7 @@
-//! One WebSocket connection: reads the client's commands, answers them through the
-//! use-cases, and forwards what the hub offers, keeping every conversation's events in
-//! order and without duplicates (a gap is filled from the event log before going on).
+//! One WebSocket connection, the actix-ws driver: reads the client's commands, answers
+//! them through the use-cases, and forwards what the hub offers through the connection's
+//! stream state in `palaver_realtime` (which keeps every conversation's events in order
+//! and without duplicates).
 
 mod execute;
 mod stream;
@@ -19,15 +20,12 @@ use palaver_domain::auth::Actor;
 use palaver_domain::conversation::{ConversationId, Notification};
 use palaver_domain::ports::Notifier;
 use palaver_realtime::frames;
-use palaver_realtime::{CloseCode, Delivered, Hub, Inbox, Overflow, Registration};
+use palaver_realtime::{CloseCode, ConnectionStream, Hub, Inbox, Overflow, Registration};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
-use uuid::Uuid;
 
-/// Events read per page while filling a gap or syncing.
-const EVENT_PAGE: u64 = 200;
 /// Frames forwarded from the queue before the connection looks at its socket again.
 const FORWARD_BATCH: usize = 256;
 /// The most frames a connection holds back while busy (see [`Inbox`]).
@@ -44,7 +42,7 @@ pub struct GatewaySettings {
 }
 
 /// Why the connection ends.
-enum Stop {
+pub(crate) enum Stop {
     /// Close with this code.
     Close(CloseCode),
     /// The client closed, or the socket is gone: nothing more to send.
@@ -73,16 +71,6 @@ struct Typing {
     relayed: Instant,
 }
 
-/// How filling a gap from the log went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Filled {
-    Yes,
-    /// The user may not read the conversation.
-    NotAllowed,
-    /// The log could not be read.
-    Failed,
-}
-
 pub(crate) struct Connection {
     state: AppState,
     hub: Hub,
@@ -92,8 +80,8 @@ pub(crate) struct Connection {
     id: u64,
     close: watch::Receiver<Option<CloseCode>>,
     inbox: Inbox,
-    /// Which events of each conversation this connection has sent.
-    delivered: HashMap<Uuid, Delivered>,
+    /// What this connection has sent of each conversation (see `palaver_realtime`).
+    stream: ConnectionStream,
     /// Conversations the user is typing in.
     typing: HashMap<ConversationId, Typing>,
     /// Sends in flight.
@@ -120,7 +108,7 @@ impl Connection {
             id: registration.id,
             close: registration.close,
             inbox: Inbox::new(registration.outbound, BACKLOG_LIMIT),
-            delivered: HashMap::new(),
+            stream: ConnectionStream::new(actor.user_id),
             typing: HashMap::new(),
             pipeline: Pipeline::default(),
             frames_sent: metrics::counter!("palaver_ws_frames_sent_total"),
