@@ -280,21 +280,6 @@ pub mod conversations {
         notifier.expect_notify().times(times).return_const(());
         Arc::new(notifier)
     }
-
-    /// A notifier that must hear exactly these event types, in this order, and nothing else.
-    pub fn notifier_expecting_events(types: &'static [&'static str]) -> Arc<MockNotifier> {
-        let mut notifier = MockNotifier::new();
-        let mut sequence = mockall::Sequence::new();
-        for expected in types {
-            notifier
-                .expect_notify()
-                .withf(move |n| matches!(n, Notification::Event(e) if e.payload.type_name() == *expected))
-                .times(1)
-                .in_sequence(&mut sequence)
-                .return_const(());
-        }
-        Arc::new(notifier)
-    }
 }
 
 /// Leaving conversations over a store where the user is in none.

@@ -1,6 +1,7 @@
 //! The SeaORM adapter: table entities (kept apart from the mapping code) and repository
 //! implementations of the domain's ports. No sea_orm type crosses this crate's API.
 
+mod announcer;
 mod credentials;
 mod database;
 mod entities;
@@ -10,6 +11,7 @@ mod health;
 mod mapping;
 mod repositories;
 
+pub use announcer::EventAnnouncer;
 pub use database::{Database, ExecutedStatement, PoolUsage};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;

@@ -75,8 +75,10 @@ impl FakeIo {
     /// A log holding seqs 1..=last of `conversation`.
     fn with_log(conversation: ConversationId, last: i64) -> Self {
         let mut io = Self::default();
-        io.log
-            .insert(conversation, (1..=last).map(|seq| event(conversation, seq)).collect());
+        io.log.insert(
+            conversation,
+            (1..=last).map(|seq| event(conversation, seq)).collect(),
+        );
         io
     }
 
@@ -118,14 +120,24 @@ async fn sync_from_zero_after_a_live_event_sends_every_earlier_seq_once() {
     let mut io = FakeIo::with_log(conversation, 4);
     let mut stream = ConnectionStream::new(user());
     // Seq 4 arrives live first: nothing was sent before, so there is no gap to fill.
-    stream.forward(&mut io, &live(event(conversation, 4))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 4)))
+        .await
+        .unwrap();
     assert_eq!(io.reads, 0);
     let reached = stream.sync_one(&mut io, conversation, 0).await.unwrap();
     assert_eq!(reached.unwrap(), 4);
     assert_eq!(io.seqs(), [4, 1, 2, 3]);
     // A second sync, or the live event again, sends nothing more.
-    stream.sync_one(&mut io, conversation, 0).await.unwrap().unwrap();
-    stream.forward(&mut io, &live(event(conversation, 4))).await.unwrap();
+    stream
+        .sync_one(&mut io, conversation, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 4)))
+        .await
+        .unwrap();
     assert_eq!(io.seqs(), [4, 1, 2, 3]);
 }
 
@@ -134,11 +146,17 @@ async fn sync_from_one_after_a_live_event_sends_what_lies_between() {
     let conversation = ConversationId::from_uuid(Uuid::now_v7());
     let mut io = FakeIo::with_log(conversation, 4);
     let mut stream = ConnectionStream::new(user());
-    stream.forward(&mut io, &live(event(conversation, 4))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 4)))
+        .await
+        .unwrap();
     let reached = stream.sync_one(&mut io, conversation, 1).await.unwrap();
     assert_eq!(reached.unwrap(), 4);
     assert_eq!(io.seqs(), [4, 2, 3]);
-    assert!(!stream.sent(conversation, 1), "below the cursor: the client has it");
+    assert!(
+        !stream.sent(conversation, 1),
+        "below the cursor: the client has it"
+    );
 }
 
 #[tokio::test]
@@ -147,9 +165,16 @@ async fn a_sync_then_the_live_events_it_raced_sends_each_once() {
     let mut io = FakeIo::with_log(conversation, 5);
     let mut stream = ConnectionStream::new(user());
     // The sync read the log up to 5; seqs 4 and 5 were also queued live meanwhile.
-    stream.sync_one(&mut io, conversation, 2).await.unwrap().unwrap();
+    stream
+        .sync_one(&mut io, conversation, 2)
+        .await
+        .unwrap()
+        .unwrap();
     for seq in [4, 5] {
-        stream.forward(&mut io, &live(event(conversation, seq))).await.unwrap();
+        stream
+            .forward(&mut io, &live(event(conversation, seq)))
+            .await
+            .unwrap();
     }
     assert_eq!(io.seqs(), [3, 4, 5]);
 }
@@ -160,7 +185,10 @@ async fn events_in_order_are_sent_without_reading_the_log() {
     let mut io = FakeIo::with_log(conversation, 3);
     let mut stream = ConnectionStream::new(user());
     for seq in 1..=3 {
-        stream.forward(&mut io, &live(event(conversation, seq))).await.unwrap();
+        stream
+            .forward(&mut io, &live(event(conversation, seq)))
+            .await
+            .unwrap();
     }
     assert_eq!(io.seqs(), [1, 2, 3]);
     assert_eq!(io.reads, 0, "no gap, no read");
@@ -171,13 +199,22 @@ async fn a_lost_event_is_filled_from_the_log_before_the_next_one() {
     let conversation = ConversationId::from_uuid(Uuid::now_v7());
     let mut io = FakeIo::with_log(conversation, 6);
     let mut stream = ConnectionStream::new(user());
-    stream.forward(&mut io, &live(event(conversation, 2))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 2)))
+        .await
+        .unwrap();
     // 3, 4 and 5 were lost on the way (a bus outage).
-    stream.forward(&mut io, &live(event(conversation, 6))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 6)))
+        .await
+        .unwrap();
     assert_eq!(io.seqs(), [2, 3, 4, 5, 6]);
     assert_eq!(io.reads, 1);
     // Late copies of the filled events are not sent again.
-    stream.forward(&mut io, &live(event(conversation, 4))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 4)))
+        .await
+        .unwrap();
     assert_eq!(io.seqs(), [2, 3, 4, 5, 6]);
 }
 
@@ -187,8 +224,14 @@ async fn a_long_gap_is_filled_page_by_page() {
     let last = i64::try_from(EVENT_PAGE).unwrap() * 2 + 10;
     let mut io = FakeIo::with_log(conversation, last);
     let mut stream = ConnectionStream::new(user());
-    stream.forward(&mut io, &live(event(conversation, 1))).await.unwrap();
-    stream.forward(&mut io, &live(event(conversation, last))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 1)))
+        .await
+        .unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, last)))
+        .await
+        .unwrap();
     assert_eq!(io.seqs(), (1..=last).collect::<Vec<_>>());
     assert_eq!(io.reads, 3);
 }
@@ -198,13 +241,23 @@ async fn a_gap_the_log_cannot_fill_is_left_for_the_next_sync() {
     let conversation = ConversationId::from_uuid(Uuid::now_v7());
     let mut io = FakeIo::with_log(conversation, 4);
     let mut stream = ConnectionStream::new(user());
-    stream.forward(&mut io, &live(event(conversation, 1))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 1)))
+        .await
+        .unwrap();
     io.down = true;
-    stream.forward(&mut io, &live(event(conversation, 4))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 4)))
+        .await
+        .unwrap();
     assert_eq!(io.seqs(), [1, 4]);
     assert!(!stream.sent(conversation, 2) && !stream.sent(conversation, 3));
     io.down = false;
-    stream.sync_one(&mut io, conversation, 1).await.unwrap().unwrap();
+    stream
+        .sync_one(&mut io, conversation, 1)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(io.seqs(), [1, 4, 2, 3]);
 }
 
@@ -213,11 +266,20 @@ async fn a_gap_the_user_may_not_read_drops_the_event() {
     let conversation = ConversationId::from_uuid(Uuid::now_v7());
     let mut io = FakeIo::with_log(conversation, 4);
     let mut stream = ConnectionStream::new(user());
-    stream.forward(&mut io, &live(event(conversation, 1))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 1)))
+        .await
+        .unwrap();
     io.refused.insert(conversation);
-    stream.forward(&mut io, &live(event(conversation, 4))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 4)))
+        .await
+        .unwrap();
     assert_eq!(io.seqs(), [1]);
-    assert!(!stream.sent(conversation, 1), "the conversation is forgotten");
+    assert!(
+        !stream.sent(conversation, 1),
+        "the conversation is forgotten"
+    );
 }
 
 #[tokio::test]
@@ -237,7 +299,10 @@ async fn leaving_forgets_the_conversation_so_a_return_starts_afresh() {
     let me = user();
     let mut io = FakeIo::with_log(conversation, 1);
     let mut stream = ConnectionStream::new(me);
-    stream.forward(&mut io, &live(event(conversation, 1))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 1)))
+        .await
+        .unwrap();
     let left = ConversationEvent {
         conversation_id: conversation,
         seq: 2,
@@ -248,7 +313,10 @@ async fn leaving_forgets_the_conversation_so_a_return_starts_afresh() {
     assert!(!stream.sent(conversation, 1) && !stream.sent(conversation, 2));
     // Back in later at seq 9: no gap from 2 to 9 to fill, since what lay between was not
     // theirs.
-    stream.forward(&mut io, &live(event(conversation, 9))).await.unwrap();
+    stream
+        .forward(&mut io, &live(event(conversation, 9)))
+        .await
+        .unwrap();
     assert_eq!(io.seqs(), [1, 2, 9]);
     assert_eq!(io.reads, 0);
 }

@@ -28,8 +28,9 @@ use palaver_domain::ports::{
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
-    ConnectSettings, Database, SqlAdminDirectory, SqlConversationRepository, SqlDatabaseHealth,
-    SqlMessageRepository, SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
+    ConnectSettings, Database, EventAnnouncer, SqlAdminDirectory, SqlConversationRepository,
+    SqlDatabaseHealth, SqlMessageRepository, SqlPasswordResetRepository, SqlSessionRepository,
+    SqlUserRepository,
 };
 use palaver_security::{
     BcryptHasher, GovernorSendLimiter, JwtIssuer, MemoryAttemptCounter, RandomSecrets, SystemClock,
@@ -109,11 +110,17 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let census: Arc<dyn ConnectionCensus> = hub.presence();
     let admin_directory: Arc<dyn AdminDirectory> = Arc::new(SqlAdminDirectory::new(&database));
     let notifier: Arc<dyn Notifier> = Arc::new(hub.clone());
-    // The message writer assigns seqs, so it announces new messages itself, in seq order.
+    // Whoever assigns seqs announces the events, in seq order per conversation: the message
+    // writer and the repositories that log edits, deletes and membership changes share one
+    // announcer. (The hub reads members through the plain repository above.)
+    let announcer = EventAnnouncer::new(notifier.clone());
     let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::announcing_to(
         &database,
-        notifier.clone(),
+        announcer.clone(),
     ));
+    let conversations: Arc<dyn ConversationRepository> = Arc::new(
+        SqlConversationRepository::announcing_to(&database, announcer),
+    );
     let leave_all =
         LeaveAllConversations::new(conversations.clone(), notifier.clone(), clock.clone());
 
@@ -205,7 +212,6 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         get_conversation: Arc::new(GetConversation::new(conversations.clone())),
         rename_conversation: Arc::new(RenameConversation::new(
             conversations.clone(),
-            notifier.clone(),
             clock.clone(),
         )),
         delete_conversation: Arc::new(DeleteConversation::new(
@@ -223,11 +229,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             notifier.clone(),
             clock.clone(),
         )),
-        change_member_role: Arc::new(ChangeMemberRole::new(
-            conversations.clone(),
-            notifier.clone(),
-            clock.clone(),
-        )),
+        change_member_role: Arc::new(ChangeMemberRole::new(conversations.clone(), clock.clone())),
         remove_member: Arc::new(RemoveMember::new(
             conversations.clone(),
             notifier.clone(),
@@ -246,13 +248,11 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         edit_message: Arc::new(EditMessage::new(
             conversations.clone(),
             messages.clone(),
-            notifier.clone(),
             clock.clone(),
         )),
         delete_message: Arc::new(DeleteMessage::new(
             conversations,
             messages.clone(),
-            notifier,
             clock.clone(),
         )),
         search_messages: Arc::new(SearchMessages::new(messages)),

@@ -4,10 +4,8 @@
 use crate::ApplicationError;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::policy;
-use palaver_domain::conversation::{
-    Conversation, ConversationEvent, ConversationId, Member, Notification,
-};
-use palaver_domain::ports::{ConversationRepository, Notifier};
+use palaver_domain::conversation::{Conversation, ConversationId, Member};
+use palaver_domain::ports::ConversationRepository;
 
 /// The conversation and the caller's membership in it; `NotFound` for non-members.
 pub(crate) async fn membership(
@@ -41,11 +39,4 @@ pub(crate) async fn visible(
         .await?
         .ok_or(ApplicationError::NotFound("conversation"))?;
     Ok((conversation, member))
-}
-
-/// Tells the real-time side about committed events, one notification each.
-pub(crate) fn publish(notifier: &dyn Notifier, events: Vec<ConversationEvent>) {
-    for event in events {
-        notifier.notify(Notification::Event(event));
-    }
 }

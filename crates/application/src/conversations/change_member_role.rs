@@ -1,30 +1,24 @@
-use super::access::{membership, publish};
+use super::access::membership;
 use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::ValidationError;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{ConversationId, MemberRole};
-use palaver_domain::ports::{Clock, ConversationRepository, Notifier};
+use palaver_domain::ports::{Clock, ConversationRepository};
 use palaver_domain::user::UserId;
 use std::sync::Arc;
 
 /// The owner makes a member an admin, or an admin a member again.
 pub struct ChangeMemberRole {
     conversations: Arc<dyn ConversationRepository>,
-    notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
 }
 
 impl ChangeMemberRole {
-    pub fn new(
-        conversations: Arc<dyn ConversationRepository>,
-        notifier: Arc<dyn Notifier>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(conversations: Arc<dyn ConversationRepository>, clock: Arc<dyn Clock>) -> Self {
         Self {
             conversations,
-            notifier,
             clock,
         }
     }
@@ -55,12 +49,11 @@ impl ChangeMemberRole {
         }
         // The store checks the roles again under the conversation's lock: the owner may
         // have left (and handed on) since the look above.
-        let event = self
-            .conversations
+        // It also announces the member.updated it logs, in seq order.
+        self.conversations
             .set_member_role(id, actor.user_id, target, role, self.clock.now())
             .await
             .map_err(not_found_as("member"))?;
-        publish(self.notifier.as_ref(), vec![event]);
         Ok(())
     }
 }
@@ -97,11 +90,7 @@ mod tests {
             })
             .times(1)
             .returning(move |_, _, _, _, _| Ok(promoted.clone()));
-        let change = ChangeMemberRole::new(
-            Arc::new(store),
-            notifier_expecting_events(&["member.updated"]),
-            fixed_clock(),
-        );
+        let change = ChangeMemberRole::new(Arc::new(store), fixed_clock());
         change
             .execute(&actor_for(&owner), group.id, ann.id, MemberRole::Admin)
             .await
@@ -117,7 +106,7 @@ mod tests {
             &[(&owner, MemberRole::Owner), (&ann, MemberRole::Admin)],
         );
         store.expect_set_member_role().never();
-        let change = ChangeMemberRole::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        let change = ChangeMemberRole::new(Arc::new(store), fixed_clock());
         change
             .execute(&actor_for(&owner), group.id, ann.id, MemberRole::Admin)
             .await
@@ -137,7 +126,7 @@ mod tests {
                 "only the owner may change roles",
             ))
         });
-        let change = ChangeMemberRole::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        let change = ChangeMemberRole::new(Arc::new(store), fixed_clock());
         assert!(matches!(
             change
                 .execute(&actor_for(&owner), group.id, ann.id, MemberRole::Member)
@@ -168,8 +157,7 @@ mod tests {
                 ],
             );
             store.expect_set_member_role().never();
-            let change =
-                ChangeMemberRole::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+            let change = ChangeMemberRole::new(Arc::new(store), fixed_clock());
             let error = change
                 .execute(&actor_for(who), group.id, target, role)
                 .await

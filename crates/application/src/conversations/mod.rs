@@ -15,7 +15,7 @@ mod remove_member;
 mod rename_conversation;
 mod set_typing;
 
-pub(crate) use access::{membership, publish};
+pub(crate) use access::membership;
 pub use add_members::AddMembers;
 pub use change_member_role::ChangeMemberRole;
 pub use create_conversation::{CreateConversation, CreateConversationInput, Created};

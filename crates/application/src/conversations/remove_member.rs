@@ -1,4 +1,4 @@
-use super::access::{membership, publish};
+use super::access::membership;
 use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
@@ -57,7 +57,8 @@ impl RemoveMember {
     }
 }
 
-/// Tells the real-time side what a departure changed.
+/// Tells the real-time side of a conversation the departure deleted. The events of a
+/// departure that left it standing were announced by the store, in seq order, at the commit.
 pub(crate) fn announce(
     notifier: &dyn Notifier,
     id: ConversationId,
@@ -65,7 +66,8 @@ pub(crate) fn announce(
     departure: Departure,
 ) {
     match departure {
-        Departure::Left { events } => publish(notifier, events),
+        // The store announced the departure's events, in seq order, at the commit.
+        Departure::Left { .. } => {}
         Departure::ConversationDeleted => notifier.notify(Notification::ConversationDeleted {
             conversation_id: id,
             user_ids: vec![leaver],
@@ -119,11 +121,7 @@ mod tests {
                 .withf(move |_, actor, user, _| *actor == actor_id && *user == target_id)
                 .times(1)
                 .returning(move |_, _, _, _| Ok(departure.clone()));
-            let remove = RemoveMember::new(
-                Arc::new(store),
-                notifier_expecting_events(&["member.left"]),
-                fixed_clock(),
-            );
+            let remove = RemoveMember::new(Arc::new(store), notifier_expecting(0), fixed_clock());
             remove
                 .execute(&actor_for(who), group.id, target.id)
                 .await
@@ -156,11 +154,7 @@ mod tests {
             .expect_remove_member()
             .times(1)
             .returning(move |_, _, _, _| Ok(handed_on.clone()));
-        let remove = RemoveMember::new(
-            Arc::new(store),
-            notifier_expecting_events(&["member.left", "member.updated"]),
-            fixed_clock(),
-        );
+        let remove = RemoveMember::new(Arc::new(store), notifier_expecting(0), fixed_clock());
         remove
             .execute(&actor_for(&owner), group.id, owner.id)
             .await

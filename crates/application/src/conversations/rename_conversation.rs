@@ -1,29 +1,23 @@
 use super::ConversationView;
-use super::access::{membership, publish};
+use super::access::membership;
 use crate::ApplicationError;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{Conversation, ConversationId, ConversationName, EventPayload};
-use palaver_domain::ports::{Clock, ConversationRepository, Notifier};
+use palaver_domain::ports::{Clock, ConversationRepository};
 use std::sync::Arc;
 
 /// Renames a group or channel: its owner and admins only.
 pub struct RenameConversation {
     conversations: Arc<dyn ConversationRepository>,
-    notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
 }
 
 impl RenameConversation {
-    pub fn new(
-        conversations: Arc<dyn ConversationRepository>,
-        notifier: Arc<dyn Notifier>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(conversations: Arc<dyn ConversationRepository>, clock: Arc<dyn Clock>) -> Self {
         Self {
             conversations,
-            notifier,
             clock,
         }
     }
@@ -56,7 +50,6 @@ impl RenameConversation {
                 ..conversation
             },
         };
-        publish(self.notifier.as_ref(), vec![event]);
         Ok(ConversationView {
             conversation: renamed,
             my_role,
@@ -103,11 +96,7 @@ mod tests {
                 })
                 .times(1)
                 .returning(move |_, _, _, _| Ok(event.clone()));
-            let rename = RenameConversation::new(
-                Arc::new(store),
-                notifier_expecting_events(&["conversation.updated"]),
-                fixed_clock(),
-            );
+            let rename = RenameConversation::new(Arc::new(store), fixed_clock());
             let result = rename
                 .execute(&actor_for(who), group.id, name())
                 .await
@@ -122,7 +111,7 @@ mod tests {
         let group = conversation(ConversationKind::Group, Some(&owner));
         let mut store = store_with(&group, &[(&owner, MemberRole::Owner)]);
         store.expect_rename().never();
-        let rename = RenameConversation::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+        let rename = RenameConversation::new(Arc::new(store), fixed_clock());
         let same = group.name.clone().unwrap();
         let view = rename
             .execute(&actor_for(&owner), group.id, same)
@@ -147,8 +136,7 @@ mod tests {
                 &[(&owner, MemberRole::Owner), (&plain, MemberRole::Member)],
             );
             store.expect_rename().never();
-            let rename =
-                RenameConversation::new(Arc::new(store), notifier_expecting(0), fixed_clock());
+            let rename = RenameConversation::new(Arc::new(store), fixed_clock());
             let error = rename
                 .execute(&actor_for(who), target.id, name())
                 .await

@@ -1,11 +1,10 @@
 use super::message_in_reach;
 use crate::ApplicationError;
-use crate::conversations::publish;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::MessageId;
 use palaver_domain::conversation::policy;
-use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, Notifier};
+use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository};
 use std::sync::Arc;
 
 /// The sender, or the conversation's owner or an admin, deletes a message. It stays as a
@@ -13,7 +12,6 @@ use std::sync::Arc;
 pub struct DeleteMessage {
     conversations: Arc<dyn ConversationRepository>,
     messages: Arc<dyn MessageRepository>,
-    notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
 }
 
@@ -21,13 +19,11 @@ impl DeleteMessage {
     pub fn new(
         conversations: Arc<dyn ConversationRepository>,
         messages: Arc<dyn MessageRepository>,
-        notifier: Arc<dyn Notifier>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             conversations,
             messages,
-            notifier,
             clock,
         }
     }
@@ -46,12 +42,11 @@ impl DeleteMessage {
         if message.is_deleted() {
             return Ok(());
         }
-        let event = self
-            .messages
+        // The store announces the message.deleted it logs, in seq order.
+        self.messages
             .delete(id, self.clock.now())
             .await
             .map_err(not_found_as("message"))?;
-        publish(self.notifier.as_ref(), event.into_iter().collect());
         Ok(())
     }
 }
@@ -102,7 +97,6 @@ mod tests {
                     ],
                 )),
                 Arc::new(messages_holding(message(&group, &ann, 3), 1, true)),
-                notifier_expecting_events(&["message.deleted"]),
                 fixed_clock(),
             );
             delete
@@ -125,7 +119,6 @@ mod tests {
             let delete = DeleteMessage::new(
                 Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
                 Arc::new(messages_holding(stored, deletes, false)),
-                notifier_expecting(0),
                 fixed_clock(),
             );
             delete
@@ -147,7 +140,6 @@ mod tests {
                     &[(&ann, MemberRole::Member), (&bob, MemberRole::Member)],
                 )),
                 Arc::new(messages_holding(message(&group, &ann, 3), 0, true)),
-                notifier_expecting(0),
                 fixed_clock(),
             );
             let error = delete

@@ -1,18 +1,16 @@
 use super::message_in_reach;
 use crate::ApplicationError;
-use crate::conversations::publish;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{EventPayload, Message, MessageContent, MessageId};
-use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, Notifier};
+use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository};
 use std::sync::Arc;
 
 /// The sender rewrites their message; `edited_at` is set and `message.updated` logged.
 pub struct EditMessage {
     conversations: Arc<dyn ConversationRepository>,
     messages: Arc<dyn MessageRepository>,
-    notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
 }
 
@@ -20,13 +18,11 @@ impl EditMessage {
     pub fn new(
         conversations: Arc<dyn ConversationRepository>,
         messages: Arc<dyn MessageRepository>,
-        notifier: Arc<dyn Notifier>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             conversations,
             messages,
-            notifier,
             clock,
         }
     }
@@ -63,7 +59,6 @@ impl EditMessage {
                 ));
             }
         };
-        publish(self.notifier.as_ref(), vec![event]);
         Ok(edited)
     }
 }
@@ -118,7 +113,6 @@ mod tests {
         let edit = EditMessage::new(
             Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
             Arc::new(messages_holding(message(&group, &ann, 3), &group, 1)),
-            notifier_expecting_events(&["message.updated"]),
             fixed_clock(),
         );
         let edited = edit
@@ -149,7 +143,6 @@ mod tests {
                     &[(&owner, MemberRole::Owner), (&ann, MemberRole::Member)],
                 )),
                 Arc::new(messages_holding(stored, &group, 0)),
-                notifier_expecting(0),
                 fixed_clock(),
             );
             let error = edit

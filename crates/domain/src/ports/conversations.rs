@@ -55,6 +55,15 @@ pub enum Departure {
     ConversationDeleted,
 }
 
+/// Conversations, their members and their event log.
+///
+/// One ordered path for events: the store assigns every seq, so it is also what announces
+/// each event it logs (`member.joined`, `member.left`, `member.updated`,
+/// `conversation.updated`) to the real-time side's `Notifier`, right after the commit and in
+/// seq order per conversation, together with the messages' events of the
+/// [`MessageRepository`] (they share one announcer). Callers never announce a logged event
+/// again; they announce only what has no seq (`conversation.created` for newcomers,
+/// `conversation.deleted`).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ConversationRepository: Send + Sync {
@@ -182,6 +191,9 @@ pub trait ConversationRepository: Send + Sync {
     ) -> Result<Vec<ConversationEvent>, RepositoryError>;
 }
 
+/// Messages. Like [`ConversationRepository`], the store announces every event it logs
+/// (`message.created`, `message.updated`, `message.deleted`) to the `Notifier` it was built
+/// with, after the commit and in seq order per conversation; callers do not.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait MessageRepository: Send + Sync {

@@ -47,6 +47,9 @@ pub trait DatabaseHealth: Send + Sync {
 
 /// Hears about every committed change, to push it to connected clients. Called after the
 /// commit, once per event; it must not block (the real-time hub queues and returns).
+/// Logged events (those with a seq) come from the store that assigned the seq, in seq
+/// order per conversation; use-cases notify only what has no seq (typing, reads, presence,
+/// `conversation.created`/`deleted`, revoked sessions).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Notifier: Send + Sync {
     fn notify(&self, notification: Notification);

@@ -1,4 +1,5 @@
 use super::appends::GroupCommit;
+use crate::announcer::EventAnnouncer;
 use crate::database::Database;
 use crate::entities::messages;
 use crate::error::{discard, finish, map_db_err};
@@ -11,7 +12,7 @@ use palaver_domain::conversation::{
     ClientId, ConversationEvent, ConversationId, EventPayload, Message, MessageContent, MessageId,
     NewMessage,
 };
-use palaver_domain::ports::{MessagePage, MessageRepository, Notifier, SeqWindow};
+use palaver_domain::ports::{MessagePage, MessageRepository, SeqWindow};
 use palaver_domain::user::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -25,6 +26,7 @@ use uuid::Uuid;
 pub struct SqlMessageRepository {
     db: DatabaseConnection,
     appends: GroupCommit,
+    announcer: Arc<EventAnnouncer>,
 }
 
 impl SqlMessageRepository {
@@ -32,18 +34,17 @@ impl SqlMessageRepository {
     /// one, each append is written in a transaction of its own. Committed appends are
     /// announced to no one (see [`Self::announcing_to`]).
     pub fn new(database: &Database) -> Self {
-        Self {
-            db: database.connection.clone(),
-            appends: GroupCommit::start(database.connection.clone(), None),
-        }
+        Self::announcing_to(database, EventAnnouncer::silent())
     }
 
-    /// Like [`Self::new`], and the writer hands each committed `message.created` to
-    /// `notifier`, batch by batch, in seq order per conversation, before answering.
-    pub fn announcing_to(database: &Database, notifier: Arc<dyn Notifier>) -> Self {
+    /// Like [`Self::new`], and every event this repository logs (a new message, an edit,
+    /// a delete) is announced through `announcer` right after its commit, in seq order
+    /// per conversation: the writer's batches and the edits and deletes alike.
+    pub fn announcing_to(database: &Database, announcer: Arc<EventAnnouncer>) -> Self {
         Self {
             db: database.connection.clone(),
-            appends: GroupCommit::start(database.connection.clone(), Some(notifier)),
+            appends: GroupCommit::start(database.connection.clone(), announcer.clone()),
+            announcer,
         }
     }
 
@@ -144,9 +145,12 @@ impl MessageRepository for SqlMessageRepository {
     ) -> Result<ConversationEvent, RepositoryError> {
         let row = self.find_row(id).await?.ok_or(RepositoryError::NotFound)?;
         let conversation = ConversationId::from_uuid(row.conversation_id);
+        let turn = self.announcer.turn(conversation).await;
         let txn = self.db.begin().await.map_err(map_db_err)?;
         let result = edit_in(&txn, conversation, id, content, now).await;
-        finish(txn, result).await
+        let event = finish(txn, result).await?;
+        turn.announce([&event]);
+        Ok(event)
     }
 
     async fn delete(
@@ -159,15 +163,18 @@ impl MessageRepository for SqlMessageRepository {
             return Ok(None);
         }
         let conversation = ConversationId::from_uuid(row.conversation_id);
+        let turn = self.announcer.turn(conversation).await;
         let txn = self.db.begin().await.map_err(map_db_err)?;
-        match delete_in(&txn, conversation, id, now).await {
+        let deleted = match delete_in(&txn, conversation, id, now).await {
             // Someone else deleted it meanwhile: give the seq back.
             Ok(None) => {
                 discard(txn).await;
-                Ok(None)
+                None
             }
-            result => finish(txn, result).await,
-        }
+            result => finish(txn, result).await?,
+        };
+        turn.announce(&deleted);
+        Ok(deleted)
     }
 
     async fn search(

@@ -9,7 +9,7 @@ use crate::fixtures::{
 use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{ConversationId, EventPayload, NewMessage};
 use palaver_domain::ports::{MessageRepository, SeqWindow};
-use palaver_persistence::SqlMessageRepository;
+use palaver_persistence::{EventAnnouncer, SqlMessageRepository};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -401,7 +401,7 @@ async fn a_row_the_database_refuses_fails_only_its_own_append() {
 
 /// Records what the writer announces.
 #[derive(Default)]
-struct Recorder(std::sync::Mutex<Vec<(ConversationId, i64)>>);
+pub(crate) struct Recorder(pub(crate) std::sync::Mutex<Vec<(ConversationId, i64)>>);
 
 impl palaver_domain::ports::Notifier for Recorder {
     fn notify(&self, notification: palaver_domain::conversation::Notification) {
@@ -428,7 +428,7 @@ async fn the_writer_announces_every_committed_append_once_in_seq_order() {
     let database = connect_with(&chat.database, 8).await;
     let messages = Arc::new(SqlMessageRepository::announcing_to(
         &database,
-        recorder.clone(),
+        EventAnnouncer::new(recorder.clone()),
     ));
     let tasks: Vec<_> = (0..TASKS)
         .map(|task| {

@@ -10,20 +10,20 @@
 //! rolls back and fails only that item. A commit that fails fails every item of the batch.
 //!
 //! The writer is the one place that assigns seqs to messages, so it is also the one that
-//! announces them: after each commit it hands the batch's events to the notifier in batch
-//! order (which is seq order within each conversation), then answers the callers. Nothing
-//! downstream holds or reorders them.
+//! announces them: it takes the turns of the batch's conversations (see
+//! [`crate::announcer`]) before writing, and after the commit hands the batch's events to
+//! the announcer in batch order (which is seq order within each conversation), then
+//! answers the callers. Nothing downstream holds or reorders them.
 
 mod batch;
 
+use crate::announcer::EventAnnouncer;
 use crate::error::map_db_err;
 use batch::write_batch;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
-use palaver_domain::conversation::Notification;
 use palaver_domain::conversation::{ConversationEvent, NewMessage};
 use palaver_domain::error::Message;
-use palaver_domain::ports::Notifier;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -47,22 +47,22 @@ struct Pending {
 pub(crate) struct GroupCommit {
     db: DatabaseConnection,
     queue: Option<mpsc::Sender<Pending>>,
-    notifier: Option<Arc<dyn Notifier>>,
+    announcer: Arc<EventAnnouncer>,
 }
 
 impl GroupCommit {
     /// Starts the writer on the current tokio runtime. Outside one (nothing to run it on),
     /// every append is written in a transaction of its own.
-    pub fn start(db: DatabaseConnection, notifier: Option<Arc<dyn Notifier>>) -> Self {
+    pub fn start(db: DatabaseConnection, announcer: Arc<EventAnnouncer>) -> Self {
         let queue = tokio::runtime::Handle::try_current().ok().map(|runtime| {
             let (queue, waiting) = mpsc::channel(QUEUE);
-            runtime.spawn(write_batches(db.clone(), waiting, notifier.clone()));
+            runtime.spawn(write_batches(db.clone(), waiting, announcer.clone()));
             queue
         });
         Self {
             db,
             queue,
-            notifier,
+            announcer,
         }
     }
 
@@ -93,14 +93,19 @@ impl GroupCommit {
             .iter()
             .map(|(message, now)| (message, *now))
             .collect();
+        let turns = self
+            .announcer
+            .turns(requests.iter().map(|(message, _)| message.conversation_id))
+            .await;
         let results = write_batch(&self.db, &requests).await;
-        announce(self.notifier.as_deref(), &results);
+        turns.announce(results.iter().flatten());
         results
     }
 
     async fn write_now(&self, message: &NewMessage, now: DateTime<Utc>) -> Appended {
+        let turn = self.announcer.turn(message.conversation_id).await;
         let results = write_batch(&self.db, &[(message, now)]).await;
-        announce(self.notifier.as_deref(), &results);
+        turn.announce(results.iter().flatten());
         results
             .into_iter()
             .next()
@@ -113,7 +118,7 @@ impl GroupCommit {
 async fn write_batches(
     db: DatabaseConnection,
     mut waiting: mpsc::Receiver<Pending>,
-    notifier: Option<Arc<dyn Notifier>>,
+    announcer: Arc<EventAnnouncer>,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -121,21 +126,15 @@ async fn write_batches(
             .iter()
             .map(|pending| (&pending.message, pending.now))
             .collect();
+        let turns = announcer
+            .turns(requests.iter().map(|(message, _)| message.conversation_id))
+            .await;
         let results = write_batch(&db, &requests).await;
         drop(requests);
-        announce(notifier.as_deref(), &results);
+        turns.announce(results.iter().flatten());
         for (pending, result) in batch.drain(..).zip(results) {
             // A caller that gave up waiting no longer hears; its message stands all the same.
             let _ = pending.answer.send(result);
         }
-    }
-}
-
-/// Hands the committed events of a batch to the notifier, in batch order: within each
-/// conversation that is seq order, as the batch assigned them.
-fn announce(notifier: Option<&dyn Notifier>, results: &[Appended]) {
-    let Some(notifier) = notifier else { return };
-    for event in results.iter().flatten() {
-        notifier.notify(Notification::Event(event.clone()));
     }
 }

@@ -6,6 +6,7 @@ mod listing;
 mod members;
 mod reads;
 
+use crate::announcer::EventAnnouncer;
 use crate::database::Database;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,15 +18,26 @@ use palaver_domain::conversation::{
 use palaver_domain::ports::{ConversationCursor, ConversationRepository, Departure, MemberCursor};
 use palaver_domain::user::UserId;
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 pub struct SqlConversationRepository {
     db: DatabaseConnection,
+    announcer: Arc<EventAnnouncer>,
 }
 
 impl SqlConversationRepository {
+    /// A repository whose logged events are announced to no one.
     pub fn new(database: &Database) -> Self {
+        Self::announcing_to(database, EventAnnouncer::silent())
+    }
+
+    /// Every event this repository logs (members joining, leaving or changing role, a
+    /// rename) is announced through `announcer` right after its commit, in seq order per
+    /// conversation.
+    pub fn announcing_to(database: &Database, announcer: Arc<EventAnnouncer>) -> Self {
         Self {
             db: database.connection.clone(),
+            announcer,
         }
     }
 }
@@ -98,7 +110,10 @@ impl ConversationRepository for SqlConversationRepository {
         name: &ConversationName,
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError> {
-        lifecycle::rename(&self.db, id, actor, name, now).await
+        let turn = self.announcer.turn(id).await;
+        let event = lifecycle::rename(&self.db, id, actor, name, now).await?;
+        turn.announce([&event]);
+        Ok(event)
     }
 
     async fn delete(&self, id: ConversationId) -> Result<Vec<UserId>, RepositoryError> {
@@ -112,7 +127,10 @@ impl ConversationRepository for SqlConversationRepository {
         users: &[UserId],
         now: DateTime<Utc>,
     ) -> Result<Vec<ConversationEvent>, RepositoryError> {
-        members::add_members(&self.db, id, actor, users, now).await
+        let turn = self.announcer.turn(id).await;
+        let events = members::add_members(&self.db, id, actor, users, now).await?;
+        turn.announce(&events);
+        Ok(events)
     }
 
     async fn set_member_role(
@@ -123,7 +141,10 @@ impl ConversationRepository for SqlConversationRepository {
         role: MemberRole,
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError> {
-        members::set_member_role(&self.db, id, actor, user, role, now).await
+        let turn = self.announcer.turn(id).await;
+        let event = members::set_member_role(&self.db, id, actor, user, role, now).await?;
+        turn.announce([&event]);
+        Ok(event)
     }
 
     async fn remove_member(
@@ -133,7 +154,13 @@ impl ConversationRepository for SqlConversationRepository {
         user: UserId,
         now: DateTime<Utc>,
     ) -> Result<Departure, RepositoryError> {
-        members::remove_member(&self.db, id, actor, user, now).await
+        let turn = self.announcer.turn(id).await;
+        let departure = members::remove_member(&self.db, id, actor, user, now).await?;
+        match &departure {
+            Departure::Left { events } => turn.announce(events),
+            Departure::ConversationDeleted => turn.announce([]),
+        }
+        Ok(departure)
     }
 
     async fn mark_read(
