@@ -191,7 +191,6 @@ pub mod conversations {
     use palaver_domain::conversation::{
         ClientId, Conversation, ConversationEvent, ConversationId, ConversationKind,
         ConversationName, EventPayload, Member, MemberRole, Message, MessageContent, MessageId,
-        Notification,
     };
     use palaver_domain::ports::{MockConversationRepository, MockNotifier};
     use palaver_domain::user::{User, UserId};

@@ -1,113 +1,288 @@
-//! Fan-out: the dispatcher that takes what the hub routes, addresses each frame to its
+//! Fan-out: dispatcher shards that take what the hub routes, address each frame to its
 //! audience's connections on this node (member lists cached, refreshed when membership
-//! changes) and offers each connection all its frames of one round at once.
+//! changes) and offer each connection all its frames of one round at once.
+//!
+//! - Several shards, each a task on the hub's fan-out threads; a conversation always goes
+//!   to the same shard, so its events keep the seq order they were announced in, and
+//!   different conversations fan out in parallel.
+//! - No shard ever awaits the database. On a member-cache miss the conversation's frames
+//!   wait in the shard (in order) while a look-up runs as a task of its own; the shard goes
+//!   on with other conversations and addresses the waiting frames once the look-up
+//!   answers.
 
 use crate::audiences::Audiences;
 use crate::envelope::{Audience, Effect, Envelope, Frame};
 use crate::hub::{Delivery, Inner, Outbound};
 use palaver_domain::user::UserId;
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-/// Member lists kept at most; beyond that the cache starts over.
+/// Member lists kept at most per shard; beyond that the cache starts over.
 const MEMBER_CACHE_LIMIT: usize = 50_000;
 /// How long a member list is trusted without a membership event.
 const MEMBER_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Envelopes a shard takes at once at most.
+const ROUND: usize = 1024;
 
-/// The dispatcher: one task per node, taking envelopes in the order they were routed.
-/// Each conversation's events come in seq order from the writer that assigned them, so
-/// nothing is held or reordered here. It takes whatever is waiting at once and offers each
-/// connection everything for it in one delivery.
-pub(crate) async fn dispatch(
-    hub: std::sync::Weak<Inner>,
-    mut queue: mpsc::UnboundedReceiver<Envelope>,
-    audiences: Arc<dyn Audiences>,
-) {
-    let mut members = MemberCache::default();
-    let mut envelopes = Vec::with_capacity(ROUND);
-    let mut round = Round::default();
-    while queue.recv_many(&mut envelopes, ROUND).await > 0 {
-        let Some(hub) = hub.upgrade() else { return };
-        for envelope in envelopes.drain(..) {
-            match envelope {
-                Envelope::Deliver { audience, frame } => {
-                    let (audiences, members) = (audiences.as_ref(), &mut members);
-                    round
-                        .address(&hub, members, audiences, audience, frame)
-                        .await;
-                }
-                Envelope::CloseSessions { user, sessions } => {
-                    // What was addressed before the revocation goes out first.
-                    round.flush(&hub);
-                    hub.close_sessions(user, sessions.as_deref());
-                }
-                Envelope::Presence(report) => hub.apply_presence(report),
-            }
-        }
-        round.flush(&hub);
+/// The senders to every shard: routes an envelope to the shard of its conversation.
+#[derive(Clone)]
+pub(crate) struct Shards {
+    senders: Arc<[mpsc::UnboundedSender<Envelope>]>,
+}
+
+/// What a member look-up answered: the list, or `None` if it could not be read.
+type Resolved = (Uuid, Option<Arc<[Uuid]>>);
+
+impl Shards {
+    /// Makes `count` shard queues; the receivers go to [`run_shard`].
+    pub fn new(count: usize) -> (Self, Vec<mpsc::UnboundedReceiver<Envelope>>) {
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..count.max(1)).map(|_| mpsc::unbounded_channel()).unzip();
+        (
+            Self {
+                senders: senders.into(),
+            },
+            receivers,
+        )
+    }
+
+    /// Queues an envelope for its shard. Fails only once the shards have stopped, with the
+    /// hub.
+    pub fn send(&self, envelope: Envelope) {
+        let index = key(&envelope).map_or(0, |key| {
+            (key.as_u64_pair().1 % self.senders.len() as u64) as usize
+        });
+        let _ = self.senders[index].send(envelope);
     }
 }
 
-/// Envelopes the dispatcher takes at once at most.
-const ROUND: usize = 1024;
-
-/// The frames of one dispatcher round, by recipient, in the order they were addressed.
-#[derive(Default)]
-struct Round {
-    frames: HashMap<Uuid, Delivery>,
+/// What decides an envelope's shard: its conversation (or, for a revocation, its user).
+fn key(envelope: &Envelope) -> Option<Uuid> {
+    match envelope {
+        Envelope::Deliver {
+            audience: Audience::Members {
+                conversation_id, ..
+            },
+            ..
+        } => Some(*conversation_id),
+        Envelope::Deliver { frame, .. } => frame.conversation_id,
+        Envelope::CloseSessions { user, .. } => Some(*user),
+        Envelope::Presence(_) => None,
+    }
 }
 
-impl Round {
-    /// Adds a frame for its audience's connections on this node.
-    async fn address(
+/// One shard: takes envelopes in the order they were routed, and member lists as their
+/// look-ups answer.
+pub(crate) async fn run_shard(
+    hub: Weak<Inner>,
+    mut queue: mpsc::UnboundedReceiver<Envelope>,
+    audiences: Arc<dyn Audiences>,
+    origin: tokio::runtime::Handle,
+) {
+    let (answer, mut answers) = mpsc::unbounded_channel::<Resolved>();
+    let mut shard = Shard::default();
+    let mut envelopes = Vec::with_capacity(ROUND);
+    let mut round = Round::default();
+    loop {
+        let mut lookups = Vec::new();
+        tokio::select! {
+            taken = queue.recv_many(&mut envelopes, ROUND) => {
+                if taken == 0 {
+                    return;
+                }
+                let Some(hub) = hub.upgrade() else { return };
+                let connected = hub.has_connections();
+                for envelope in envelopes.drain(..) {
+                    match envelope {
+                        Envelope::Deliver { audience, frame } => {
+                            lookups.extend(shard.address(connected, audience, frame, &mut round));
+                        }
+                        Envelope::CloseSessions { user, sessions } => {
+                            // What was addressed before the revocation goes out first.
+                            round.flush(&hub);
+                            hub.close_sessions(user, sessions.as_deref());
+                        }
+                        Envelope::Presence(report) => hub.apply_presence(report),
+                    }
+                }
+                round.flush(&hub);
+            }
+            Some(first) = answers.recv() => {
+                let Some(hub) = hub.upgrade() else { return };
+                let mut next = Some(first);
+                while let Some((conversation, list)) = next {
+                    lookups.extend(shard.resolved(conversation, list, &mut round));
+                    next = answers.try_recv().ok();
+                }
+                round.flush(&hub);
+            }
+        }
+        for conversation in lookups {
+            let (audiences, answer) = (audiences.clone(), answer.clone());
+            origin.spawn(async move {
+                let list = match audiences
+                    .members(crate::envelope::conversation(conversation))
+                    .await
+                {
+                    Ok(ids) => Some(ids.iter().map(UserId::as_uuid).collect()),
+                    Err(error) => {
+                        tracing::warn!(%error, conversation_id = %conversation, "cannot read the members; frames not delivered live");
+                        None
+                    }
+                };
+                let _ = answer.send((conversation, list));
+            });
+        }
+    }
+}
+
+/// A shard's state, with no I/O: the member cache, and the frames of conversations whose
+/// members are being looked up.
+#[derive(Default)]
+pub(crate) struct Shard {
+    members: MemberCache,
+    waiting: HashMap<Uuid, VecDeque<(Audience, Outbound)>>,
+}
+
+impl Shard {
+    /// Addresses a frame into `round`, or holds it while its conversation's members are
+    /// looked up. Returns the conversation whose look-up must start.
+    pub fn address(
         &mut self,
-        hub: &Inner,
-        members: &mut MemberCache,
-        audiences: &dyn Audiences,
+        connected: bool,
         audience: Audience,
         frame: Outbound,
-    ) {
-        members.observe(&frame);
+        round: &mut Round,
+    ) -> Option<Uuid> {
+        // Behind frames already waiting on the same conversation, in order.
+        if let Some(conversation) = key_of(&audience, &frame)
+            && let Some(waiting) = self.waiting.get_mut(&conversation)
+        {
+            waiting.push_back((audience, frame));
+            return None;
+        }
+        self.members.observe(&frame);
+        self.address_now(connected, audience, frame, round)
+    }
+
+    /// Takes in a look-up's answer and addresses what waited for it, up to a frame that
+    /// makes the list stale again (a membership change that came in after the look-up
+    /// started): that one starts another look-up.
+    pub fn resolved(
+        &mut self,
+        conversation: Uuid,
+        list: Option<Arc<[Uuid]>>,
+        round: &mut Round,
+    ) -> Option<Uuid> {
+        let mut waiting = self.waiting.remove(&conversation).unwrap_or_default();
+        let Some(list) = list else {
+            // Not readable: these frames are skipped; clients catch up with `sync` (or
+            // the gap filling of the next event).
+            return None;
+        };
+        self.members.insert(conversation, list);
+        let mut first = true;
+        while let Some((audience, frame)) = waiting.pop_front() {
+            // The first frame was observed when it started the look-up.
+            if !first {
+                self.members.observe(&frame);
+            }
+            first = false;
+            if let Some(lookup) = self.address_now(true, audience, frame, round) {
+                // Stale again: the rest wait behind this one for the new look-up.
+                if let Some(held) = self.waiting.get_mut(&lookup) {
+                    held.extend(waiting);
+                }
+                return Some(lookup);
+            }
+        }
+        None
+    }
+
+    fn address_now(
+        &mut self,
+        connected: bool,
+        audience: Audience,
+        frame: Outbound,
+        round: &mut Round,
+    ) -> Option<Uuid> {
         match audience {
             Audience::Users(users) => {
                 for user in users {
-                    self.add(user, &frame);
+                    round.add(user, &frame);
                 }
+                None
             }
             Audience::Members {
                 conversation_id,
                 except,
                 also,
             } => {
-                if !hub.has_connections() {
-                    return;
+                if !connected {
+                    return None;
                 }
-                let Some(list) = members.get(audiences, conversation_id).await else {
-                    return;
+                let Some(list) = self.members.cached(conversation_id) else {
+                    self.waiting.entry(conversation_id).or_default().push_back((
+                        Audience::Members {
+                            conversation_id,
+                            except,
+                            also,
+                        },
+                        frame,
+                    ));
+                    return Some(conversation_id);
                 };
                 for &user in list.iter().chain(also.iter()) {
                     if Some(user) != except {
-                        self.add(user, &frame);
+                        round.add(user, &frame);
                     }
                 }
+                None
             }
         }
     }
+}
 
+/// The conversation a frame belongs to, for keeping frames in order behind a look-up.
+fn key_of(audience: &Audience, frame: &Frame) -> Option<Uuid> {
+    match audience {
+        Audience::Members {
+            conversation_id, ..
+        } => Some(*conversation_id),
+        Audience::Users(_) => frame.conversation_id,
+    }
+}
+
+/// The frames of one round, by recipient, in the order they were addressed.
+#[derive(Default)]
+pub(crate) struct Round {
+    frames: HashMap<Uuid, Delivery>,
+}
+
+impl Round {
     fn add(&mut self, user: Uuid, frame: &Outbound) {
         self.frames.entry(user).or_default().push(frame.clone());
     }
 
     fn flush(&mut self, hub: &Inner) {
+        if self.frames.is_empty() {
+            return;
+        }
         let mut deliveries = 0;
         for (user, frames) in self.frames.drain() {
             deliveries += frames.len();
             hub.deliver_to(user, frames);
         }
         metrics::counter!("palaver_fanout_deliveries_total").increment(deliveries as u64);
+    }
+
+    /// Each recipient's frames (for tests).
+    #[cfg(test)]
+    pub fn take(&mut self) -> HashMap<Uuid, Delivery> {
+        std::mem::take(&mut self.frames)
     }
 }
 
@@ -142,36 +317,22 @@ impl MemberCache {
         }
     }
 
-    /// The conversation's members. `None` if they cannot be read: the frame is skipped,
-    /// and clients catch up with `sync` (or the gap filling of the next event).
-    async fn get(
-        &mut self,
-        audiences: &dyn Audiences,
-        conversation_id: Uuid,
-    ) -> Option<Arc<[Uuid]>> {
-        if let Some((list, read_at)) = self.lists.get(&conversation_id)
-            && read_at.elapsed() < MEMBER_CACHE_TTL
-        {
-            return Some(list.clone());
+    fn cached(&self, conversation_id: Uuid) -> Option<Arc<[Uuid]>> {
+        self.lists
+            .get(&conversation_id)
+            .filter(|(_, read_at)| read_at.elapsed() < MEMBER_CACHE_TTL)
+            .map(|(list, _)| list.clone())
+    }
+
+    fn insert(&mut self, conversation_id: Uuid, list: Arc<[Uuid]>) {
+        if self.lists.len() >= MEMBER_CACHE_LIMIT {
+            self.lists.clear();
+            self.last_seq.clear();
         }
-        match audiences
-            .members(crate::envelope::conversation(conversation_id))
-            .await
-        {
-            Ok(ids) => {
-                if self.lists.len() >= MEMBER_CACHE_LIMIT {
-                    self.lists.clear();
-                    self.last_seq.clear();
-                }
-                let list: Arc<[Uuid]> = ids.iter().map(UserId::as_uuid).collect();
-                self.lists
-                    .insert(conversation_id, (list.clone(), Instant::now()));
-                Some(list)
-            }
-            Err(error) => {
-                tracing::warn!(%error, %conversation_id, "cannot read the members; frame not delivered live");
-                None
-            }
-        }
+        self.lists.insert(conversation_id, (list, Instant::now()));
     }
 }
+
+#[cfg(test)]
+#[path = "fanout_tests.rs"]
+mod tests;

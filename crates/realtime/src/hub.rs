@@ -11,7 +11,8 @@
 
 use super::envelope::{Envelope, Frame, PresenceReport};
 use super::presence::{ClusterPresence, Transition};
-use super::{CloseCode, frames};
+use crate::fanout::Shards;
+use super::CloseCode;
 use crate::audiences::Audiences;
 use chrono::Utc;
 use palaver_domain::auth::{Actor, SessionId};
@@ -75,7 +76,10 @@ pub(crate) struct Inner {
     open: AtomicUsize,
     outbound_queue: usize,
     bus: Option<Arc<dyn ClusterBus>>,
-    to_dispatcher: mpsc::UnboundedSender<Envelope>,
+    /// The fan-out shards' queues.
+    fanout: Shards,
+    /// The threads the shards run on; stopped with the hub.
+    _fanout_threads: FanoutThreads,
     to_presence: mpsc::UnboundedSender<Transition>,
     presence: Arc<ClusterPresence>,
     users: Arc<dyn UserRepository>,
@@ -100,7 +104,9 @@ impl Hub {
             Uuid::now_v7(),
             settings.presence_heartbeat * 3,
         ));
-        let (to_dispatcher, dispatcher_queue) = mpsc::unbounded_channel();
+        let threads = fanout_threads();
+        let fanout_threads = FanoutThreads::start(threads)?;
+        let (fanout, shard_queues) = Shards::new(threads);
         let (to_presence, presence_queue) = mpsc::unbounded_channel();
         let hub = Self {
             inner: Arc::new(Inner {
@@ -110,14 +116,15 @@ impl Hub {
                 open: AtomicUsize::new(0),
                 outbound_queue: settings.outbound_queue.max(1),
                 bus: ports.bus.clone(),
-                to_dispatcher: to_dispatcher.clone(),
+                fanout: fanout.clone(),
+                _fanout_threads: fanout_threads,
                 to_presence,
                 presence,
                 users: ports.users,
             }),
         };
         if let Some(bus) = &ports.bus {
-            let (queue, inner) = (to_dispatcher, hub.downgrade());
+            let (queue, inner) = (fanout, hub.downgrade());
             let node = hub.inner.presence.node();
             bus.subscribe(Box::new(move |payload| match Envelope::decode(&payload) {
                 // This node delivered its own envelopes when it published them.
@@ -129,20 +136,23 @@ impl Hub {
                         inner.apply_presence(report);
                     }
                 }
-                Ok((_, envelope)) => {
-                    // The dispatcher has stopped only when the hub is gone.
-                    let _ = queue.send(envelope);
-                }
+                Ok((_, envelope)) => queue.send(envelope),
                 Err(error) => tracing::warn!(%error, "ignoring an unreadable bus message"),
             }))
             .await?;
         }
-        tokio::spawn(crate::fanout::dispatch(
-            hub.downgrade(),
-            dispatcher_queue,
-            ports.audiences.clone(),
-        ));
-        tokio::spawn(announce_presence(
+        // The shards run on the fan-out threads; member look-ups run here, on the runtime
+        // the database was opened on.
+        let origin = tokio::runtime::Handle::current();
+        for queue in shard_queues {
+            hub.inner._fanout_threads.spawn(crate::fanout::run_shard(
+                hub.downgrade(),
+                queue,
+                ports.audiences.clone(),
+                origin.clone(),
+            ));
+        }
+        tokio::spawn(crate::presence_storm::announce_presence(
             hub.downgrade(),
             presence_queue,
             ports.audiences,
@@ -259,8 +269,7 @@ impl Inner {
         if let Some(bus) = &self.bus {
             bus.publish(envelope.encode(self.presence.node()));
         }
-        // Fails only once the dispatcher has stopped, with the runtime.
-        let _ = self.to_dispatcher.send(envelope);
+        self.fanout.send(envelope);
     }
 
     fn publish_presence(&self, report: PresenceReport) {
@@ -316,40 +325,50 @@ impl Inner {
     pub(crate) fn has_connections(&self) -> bool {
         self.open.load(Ordering::Relaxed) > 0
     }
+
+    pub(crate) async fn record_last_seen(
+        &self,
+        user: UserId,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<(), palaver_domain::RepositoryError> {
+        self.users.record_last_seen(user, at).await
+    }
 }
 
-/// Tells this node's connections who shares a conversation with a user whose status
-/// changed, and records when the user was last seen.
-async fn announce_presence(
-    hub: std::sync::Weak<Inner>,
-    mut transitions: mpsc::UnboundedReceiver<Transition>,
-    audiences: Arc<dyn Audiences>,
-) {
-    while let Some(transition) = transitions.recv().await {
-        let Some(hub) = hub.upgrade() else { return };
-        let user = UserId::from_uuid(transition.user);
-        if transition.record
-            && let Err(error) = hub.users.record_last_seen(user, transition.at).await
-        {
-            tracing::warn!(%error, "recording last_seen_at failed");
+/// How many fan-out threads (and shards): one per core, at most four.
+fn fanout_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+/// The threads fan-out runs on, apart from the HTTP workers and the runtime that drives
+/// the database, so that fan-out of many conversations proceeds in parallel.
+struct FanoutThreads(Option<tokio::runtime::Runtime>);
+
+impl FanoutThreads {
+    fn start(threads: usize) -> Result<Self, palaver_domain::error::BoxError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("palaver-fanout")
+            .enable_time()
+            .build()?;
+        Ok(Self(Some(runtime)))
+    }
+
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        if let Some(runtime) = &self.0 {
+            runtime.spawn(task);
         }
-        if !hub.has_connections() {
-            continue;
-        }
-        let contacts = match audiences.contacts(user).await {
-            Ok(contacts) => contacts,
-            Err(error) => {
-                tracing::warn!(%error, "cannot read a user's contacts; presence not announced");
-                continue;
-            }
-        };
-        let frame: Outbound = Arc::new(Frame::plain(frames::presence(
-            user,
-            transition.online,
-            transition.at,
-        )));
-        for contact in contacts {
-            hub.deliver_to(contact.as_uuid(), vec![frame.clone()]);
+    }
+}
+
+impl Drop for FanoutThreads {
+    fn drop(&mut self) {
+        // Without waiting: the hub may be dropped on a runtime thread.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
         }
     }
 }

@@ -308,3 +308,107 @@ async fn an_event_that_overtakes_another_rereads_the_members() {
     );
     assert!(nothing_queued(&mut bob_phone), "bob is no longer a member");
 }
+
+/// Audiences whose member look-up of one conversation waits until released.
+struct GatedAudiences {
+    gated: ConversationId,
+    gate: Arc<tokio::sync::Semaphore>,
+    members: Vec<UserId>,
+}
+
+#[async_trait::async_trait]
+impl crate::Audiences for GatedAudiences {
+    async fn members(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, palaver_domain::RepositoryError> {
+        if conversation == self.gated {
+            let _permit = self.gate.acquire().await;
+        }
+        Ok(self.members.clone())
+    }
+
+    async fn contacts(&self, _: UserId) -> Result<Vec<UserId>, palaver_domain::RepositoryError> {
+        Ok(self.members.clone())
+    }
+}
+
+/// The next frame that is not presence (hers arrives whenever its window closes).
+async fn next_event_text(client: &mut Client) -> String {
+    loop {
+        let text = next_text(client).await;
+        if !text.contains("\"type\":\"presence\"") {
+            return text;
+        }
+    }
+}
+
+async fn gated_hub(audiences: GatedAudiences) -> Hub {
+    let mut users = MockUserRepository::new();
+    users.expect_record_last_seen().returning(|_, _| Ok(()));
+    Hub::start(
+        HubPorts {
+            audiences: Arc::new(audiences),
+            users: Arc::new(users),
+            bus: None,
+        },
+        HubSettings {
+            outbound_queue: 64,
+            presence_heartbeat: Duration::from_secs(5),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_slow_member_look_up_stalls_only_its_own_conversation() {
+    let ada = UserId::generate();
+    let (slow, fast) = (ConversationId::generate(), ConversationId::generate());
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let hub = gated_hub(GatedAudiences {
+        gated: slow,
+        gate: gate.clone(),
+        members: vec![ada],
+    })
+    .await;
+    let mut ada_client = Client::new(hub.register(&actor(ada)));
+    hub.notify(message_deleted_event(slow, 1));
+    hub.notify(message_deleted_event(slow, 2));
+    hub.notify(message_deleted_event(fast, 1));
+    let first = next_event_text(&mut ada_client).await;
+    assert!(first.contains(&fast.as_uuid().to_string()), "{first}");
+    gate.add_permits(1);
+    for seq in [1, 2] {
+        let text = next_event_text(&mut ada_client).await;
+        assert!(text.contains(&slow.as_uuid().to_string()), "{text}");
+        assert!(text.contains(&format!("\"seq\":{seq}")), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_connect_storm_reaches_each_contact_in_one_delivery() {
+    const STORM: usize = 200;
+    let watcher = UserId::generate();
+    let crowd: Vec<UserId> = (0..STORM).map(|_| UserId::generate()).collect();
+    let hub = gated_hub(GatedAudiences {
+        gated: ConversationId::generate(),
+        gate: Arc::new(tokio::sync::Semaphore::new(0)),
+        members: vec![watcher],
+    })
+    .await;
+    let mut watching = hub.register(&actor(watcher));
+    // All connect before the presence task runs again: one window.
+    let _crowd: Vec<Registration> = crowd.iter().map(|user| hub.register(&actor(*user))).collect();
+    let mut heard: Vec<usize> = Vec::new();
+    while heard.iter().sum::<usize>() < STORM + 1 {
+        let delivery = tokio::time::timeout(WAIT, watching.outbound.recv())
+            .await
+            .expect("presence in time")
+            .expect("an open queue");
+        heard.push(delivery.len());
+    }
+    // The watcher's own connect may have been announced alone, before the storm.
+    assert!(heard.len() <= 2, "deliveries of sizes {heard:?}");
+    assert_eq!(heard.iter().sum::<usize>(), STORM + 1);
+}

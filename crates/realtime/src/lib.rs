@@ -21,7 +21,9 @@ mod hub;
 mod hub_tests;
 mod inbox;
 mod presence;
+mod presence_storm;
 mod stream;
+mod typing;
 pub mod wire;
 
 pub use audiences::{Audiences, RepositoryAudiences};
@@ -30,6 +32,7 @@ pub use envelope::{Effect, EventPosition, Frame};
 pub use hub::{Delivery, Hub, HubPorts, HubSettings, Outbound, Registration};
 pub use inbox::{Inbox, Overflow};
 pub use presence::ClusterPresence;
+pub use typing::TypingState;
 pub use stream::{ConnectionStream, EVENT_PAGE, LogPage, StreamIo};
 
 /// Why the server closes a connection, as the close code the client sees.

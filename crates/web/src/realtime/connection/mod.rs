@@ -20,8 +20,9 @@ use palaver_domain::auth::Actor;
 use palaver_domain::conversation::{ConversationId, Notification};
 use palaver_domain::ports::Notifier;
 use palaver_realtime::frames;
-use palaver_realtime::{CloseCode, ConnectionStream, Hub, Inbox, Overflow, Registration};
-use std::collections::HashMap;
+use palaver_realtime::{
+    CloseCode, ConnectionStream, Hub, Inbox, Overflow, Registration, TypingState,
+};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -62,15 +63,6 @@ impl From<Overflow> for Stop {
     }
 }
 
-/// A conversation the user is typing in.
-#[derive(Debug, Clone, Copy)]
-struct Typing {
-    /// When it ends without a renewal.
-    lapses: Instant,
-    /// When the others last heard of it.
-    relayed: Instant,
-}
-
 pub(crate) struct Connection {
     state: AppState,
     hub: Hub,
@@ -83,7 +75,7 @@ pub(crate) struct Connection {
     /// What this connection has sent of each conversation (see `palaver_realtime`).
     stream: ConnectionStream,
     /// Conversations the user is typing in.
-    typing: HashMap<ConversationId, Typing>,
+    typing: TypingState,
     /// Sends in flight.
     pipeline: Pipeline,
     /// `palaver_ws_frames_sent_total`, looked up once per connection.
@@ -99,9 +91,10 @@ impl Connection {
         session: Session,
         registration: Registration,
     ) -> Self {
+        let settings = state.gateway;
         Self {
             hub: state.hub.clone(),
-            settings: state.gateway,
+            settings,
             state,
             actor,
             session,
@@ -109,7 +102,7 @@ impl Connection {
             close: registration.close,
             inbox: Inbox::new(registration.outbound, BACKLOG_LIMIT),
             stream: ConnectionStream::new(actor.user_id),
-            typing: HashMap::new(),
+            typing: TypingState::new(settings.typing_timeout),
             pipeline: Pipeline::default(),
             frames_sent: metrics::counter!("palaver_ws_frames_sent_total"),
             frames_received: metrics::counter!("palaver_ws_frames_received_total"),
@@ -129,7 +122,7 @@ impl Connection {
             }
             Stop::Gone => tracing::info!(duration_ms, "WebSocket closed by the client"),
         }
-        for (conversation_id, _) in std::mem::take(&mut self.typing) {
+        for conversation_id in self.typing.end_all() {
             self.relay_typing_stopped(conversation_id);
         }
         self.hub.unregister(self.actor.user_id, self.id);
@@ -158,7 +151,7 @@ impl Connection {
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
-            let typing_lapses = self.typing.values().map(|t| t.lapses).min();
+            let typing_lapses = self.typing.next_lapse();
             // Unbiased: neither a client's stream of commands nor a busy conversation can
             // starve the other direction.
             let step = tokio::select! {
@@ -310,7 +303,7 @@ impl Connection {
             Command::Typing {
                 conversation_id,
                 is_typing: true,
-            } if self.typing.contains_key(&conversation_id) => {
+            } if self.typing.is_typing(conversation_id) => {
                 self.renew_typing(conversation_id);
                 Ok(frames::ack(client_id, None))
             }
@@ -367,7 +360,7 @@ impl Connection {
 
     /// A sent message ends the typing that led up to it.
     fn after_send(&mut self, conversation_id: ConversationId) {
-        if self.typing.remove(&conversation_id).is_some() {
+        if self.typing.stopped(conversation_id) {
             self.relay_typing_stopped(conversation_id);
         }
     }
@@ -383,32 +376,18 @@ impl Connection {
                 is_typing,
             } => {
                 if is_typing {
-                    let now = Instant::now();
-                    let typing = Typing {
-                        lapses: now + self.settings.typing_timeout,
-                        relayed: now,
-                    };
-                    self.typing.insert(conversation_id, typing);
+                    self.typing.started(conversation_id, Instant::now());
                 } else {
-                    self.typing.remove(&conversation_id);
+                    self.typing.stopped(conversation_id);
                 }
             }
             _ => {}
         }
     }
 
-    /// A renewal pushes the deadline back. The others hear it again only now and then, so
-    /// that their own timers (if the typist's node dies, nobody tells them it stopped) do
-    /// not lapse while the typing goes on.
+    /// A renewal pushes the deadline back; the others hear it again now and then.
     fn renew_typing(&mut self, conversation_id: ConversationId) {
-        let timeout = self.settings.typing_timeout;
-        let Some(typing) = self.typing.get_mut(&conversation_id) else {
-            return;
-        };
-        let now = Instant::now();
-        typing.lapses = now + timeout;
-        if now.duration_since(typing.relayed) >= timeout / 2 {
-            typing.relayed = now;
+        if self.typing.renewed(conversation_id, Instant::now()) {
             self.hub.notify(Notification::Typing {
                 conversation_id,
                 user_id: self.actor.user_id,
@@ -426,15 +405,7 @@ impl Connection {
     }
 
     fn expire_typing(&mut self) {
-        let now = Instant::now();
-        let lapsed: Vec<ConversationId> = self
-            .typing
-            .iter()
-            .filter(|(_, typing)| typing.lapses <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for conversation_id in lapsed {
-            self.typing.remove(&conversation_id);
+        for conversation_id in self.typing.lapse(Instant::now()) {
             self.relay_typing_stopped(conversation_id);
         }
     }
