@@ -25,7 +25,10 @@ fn event(conversation_id: Uuid, seq: i64, effect: Effect) -> Outbound {
 }
 
 fn texts(delivery: &Delivery) -> Vec<String> {
-    delivery.iter().map(|frame| frame.text.to_string()).collect()
+    delivery
+        .iter()
+        .map(|frame| frame.text.to_string())
+        .collect()
 }
 
 #[test]
@@ -34,27 +37,53 @@ fn a_miss_holds_its_conversation_and_not_the_others() {
     let mut shard = Shard::default();
     shard.members.insert(fast, Arc::from([ada]));
     let mut round = Round::default();
-    let lookup = shard.address(true, members(slow), event(slow, 1, Effect::None), &mut round);
+    let lookup = shard.address(
+        true,
+        members(slow),
+        event(slow, 1, Effect::None),
+        &mut round,
+    );
     assert_eq!(lookup, Some(slow));
     // A second frame of the held conversation waits behind the first, without a second
     // look-up.
-    let again = shard.address(true, members(slow), event(slow, 2, Effect::None), &mut round);
+    let again = shard.address(
+        true,
+        members(slow),
+        event(slow, 2, Effect::None),
+        &mut round,
+    );
     assert_eq!(again, None);
     assert_eq!(
-        shard.address(true, members(fast), event(fast, 1, Effect::None), &mut round),
+        shard.address(
+            true,
+            members(fast),
+            event(fast, 1, Effect::None),
+            &mut round
+        ),
         None
     );
     let now = round.take();
     assert_eq!(texts(&now[&ada]), [format!("{fast}:1")]);
     // The look-up answers: the held frames go out, in order.
     let bob = Uuid::now_v7();
-    assert_eq!(shard.resolved(slow, Some(Arc::from([ada, bob])), &mut round), None);
+    assert_eq!(
+        shard.resolved(slow, Some(Arc::from([ada, bob])), &mut round),
+        None
+    );
     let later = round.take();
     for user in [ada, bob] {
-        assert_eq!(texts(&later[&user]), [format!("{slow}:1"), format!("{slow}:2")]);
+        assert_eq!(
+            texts(&later[&user]),
+            [format!("{slow}:1"), format!("{slow}:2")]
+        );
     }
     // Now cached: the next frame goes out at once.
-    shard.address(true, members(slow), event(slow, 3, Effect::None), &mut round);
+    shard.address(
+        true,
+        members(slow),
+        event(slow, 3, Effect::None),
+        &mut round,
+    );
     assert_eq!(texts(&round.take()[&bob]), [format!("{slow}:3")]);
 }
 
@@ -65,20 +94,39 @@ fn a_membership_change_behind_a_look_up_starts_another_for_what_follows() {
     let mut round = Round::default();
     let joined = event(room, 2, Effect::MembershipChanged);
     assert_eq!(
-        shard.address(true, members(room), event(room, 1, Effect::None), &mut round),
+        shard.address(
+            true,
+            members(room),
+            event(room, 1, Effect::None),
+            &mut round
+        ),
         Some(room)
     );
     shard.address(true, members(room), joined, &mut round);
-    shard.address(true, members(room), event(room, 3, Effect::None), &mut round);
+    shard.address(
+        true,
+        members(room),
+        event(room, 3, Effect::None),
+        &mut round,
+    );
     // The first look-up (before bob joined) serves seq 1 only.
-    assert_eq!(shard.resolved(room, Some(Arc::from([ada])), &mut round), Some(room));
+    assert_eq!(
+        shard.resolved(room, Some(Arc::from([ada])), &mut round),
+        Some(room)
+    );
     let first = round.take();
     assert_eq!(texts(&first[&ada]), [format!("{room}:1")]);
     assert!(!first.contains_key(&bob));
-    assert_eq!(shard.resolved(room, Some(Arc::from([ada, bob])), &mut round), None);
+    assert_eq!(
+        shard.resolved(room, Some(Arc::from([ada, bob])), &mut round),
+        None
+    );
     let second = round.take();
     for user in [ada, bob] {
-        assert_eq!(texts(&second[&user]), [format!("{room}:2"), format!("{room}:3")]);
+        assert_eq!(
+            texts(&second[&user]),
+            [format!("{room}:2"), format!("{room}:3")]
+        );
     }
 }
 
@@ -87,11 +135,21 @@ fn a_failed_look_up_skips_the_held_frames_and_the_next_one_tries_again() {
     let (room, ada) = (Uuid::now_v7(), Uuid::now_v7());
     let mut shard = Shard::default();
     let mut round = Round::default();
-    shard.address(true, members(room), event(room, 1, Effect::None), &mut round);
+    shard.address(
+        true,
+        members(room),
+        event(room, 1, Effect::None),
+        &mut round,
+    );
     assert_eq!(shard.resolved(room, None, &mut round), None);
     assert!(round.take().is_empty());
     assert_eq!(
-        shard.address(true, members(room), event(room, 2, Effect::None), &mut round),
+        shard.address(
+            true,
+            members(room),
+            event(room, 2, Effect::None),
+            &mut round
+        ),
         Some(room)
     );
     shard.resolved(room, Some(Arc::from([ada])), &mut round);
@@ -104,7 +162,12 @@ fn with_nobody_connected_nothing_is_looked_up() {
     let mut shard = Shard::default();
     let mut round = Round::default();
     assert_eq!(
-        shard.address(false, members(room), event(room, 1, Effect::None), &mut round),
+        shard.address(
+            false,
+            members(room),
+            event(room, 1, Effect::None),
+            &mut round
+        ),
         None
     );
     assert!(round.take().is_empty());

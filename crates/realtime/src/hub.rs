@@ -9,11 +9,11 @@
 //! offers the shared frame to each connection's bounded queue without waiting: a full
 //! queue marks that client as too slow, and it alone is closed.
 
+use super::CloseCode;
 use super::envelope::{Envelope, Frame, PresenceReport};
 use super::presence::{ClusterPresence, Transition};
-use crate::fanout::Shards;
-use super::CloseCode;
 use crate::audiences::Audiences;
+use crate::fanout::Shards;
 use chrono::Utc;
 use palaver_domain::auth::{Actor, SessionId};
 use palaver_domain::conversation::Notification;

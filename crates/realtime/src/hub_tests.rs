@@ -399,7 +399,10 @@ async fn a_connect_storm_reaches_each_contact_in_one_delivery() {
     .await;
     let mut watching = hub.register(&actor(watcher));
     // All connect before the presence task runs again: one window.
-    let _crowd: Vec<Registration> = crowd.iter().map(|user| hub.register(&actor(*user))).collect();
+    let _crowd: Vec<Registration> = crowd
+        .iter()
+        .map(|user| hub.register(&actor(*user)))
+        .collect();
     let mut heard: Vec<usize> = Vec::new();
     while heard.iter().sum::<usize>() < STORM + 1 {
         let delivery = tokio::time::timeout(WAIT, watching.outbound.recv())

@@ -32,8 +32,8 @@ pub use envelope::{Effect, EventPosition, Frame};
 pub use hub::{Delivery, Hub, HubPorts, HubSettings, Outbound, Registration};
 pub use inbox::{Inbox, Overflow};
 pub use presence::ClusterPresence;
-pub use typing::TypingState;
 pub use stream::{ConnectionStream, EVENT_PAGE, LogPage, StreamIo};
+pub use typing::TypingState;
 
 /// Why the server closes a connection, as the close code the client sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
