@@ -172,18 +172,25 @@ async fn strangers_hear_nothing_of_a_conversation() {
 
     // Bob, a member, saw all of it; Eve saw none of it.
     let bobs = frames_before_marker(&server, &mut bob_phone, &ada, &conversation).await;
-    let kinds: Vec<&str> = bobs.iter().filter_map(|f| f["type"].as_str()).collect();
+    // Order holds per conversation; two conversations' events may interleave either way.
+    let kinds_in = |id: &str| -> Vec<&str> {
+        bobs.iter()
+            .filter(|f| f["conversation_id"] == id)
+            .filter_map(|f| f["type"].as_str())
+            .collect()
+    };
     assert_eq!(
-        kinds,
+        kinds_in(&conversation),
         [
             "message.created",
             "message.updated",
             "message.deleted",
-            "message.created",
             "conversation.updated"
         ],
         "{bobs:?}"
     );
+    assert_eq!(kinds_in(&direct), ["message.created"], "{bobs:?}");
+    assert_eq!(bobs.len(), 5, "{bobs:?}");
     let eves = frames_before_marker(&server, &mut eve_phone, &eve, &eves_own).await;
     // Her own group's conversation.created may still be on its way when she connects;
     // nothing of Ada's conversations may reach her.
