@@ -14,6 +14,7 @@
 //! order (which is seq order within each conversation), then answers the callers. Nothing
 //! downstream holds or reorders them.
 
+mod attachments;
 mod batch;
 
 use crate::error::map_db_err;
