@@ -233,6 +233,7 @@ pub mod conversations {
             created_at: now(),
             edited_at: None,
             deleted_at: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 use super::message_in_reach;
 use crate::ApplicationError;
+use crate::attachments::CollectAttachments;
 use crate::conversations::publish;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
@@ -15,6 +16,8 @@ pub struct DeleteMessage {
     messages: Arc<dyn MessageRepository>,
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
+    /// Removes a deleted message's attachments once the deletion is committed.
+    attachments: Option<Arc<CollectAttachments>>,
 }
 
 impl DeleteMessage {
@@ -29,7 +32,14 @@ impl DeleteMessage {
             messages,
             notifier,
             clock,
+            attachments: None,
         }
+    }
+
+    /// Removes deleted messages' attachments (objects and rows) right after the deletion.
+    pub fn with_attachments(mut self, attachments: Arc<CollectAttachments>) -> Self {
+        self.attachments = Some(attachments);
+        self
     }
 
     /// `NotFound("message")` outside the caller's conversations; `Forbidden` for plain
@@ -51,7 +61,11 @@ impl DeleteMessage {
             .delete(id, self.clock.now())
             .await
             .map_err(not_found_as("message"))?;
+        let deleted = event.is_some();
         publish(self.notifier.as_ref(), event.into_iter().collect());
+        if deleted && let Some(attachments) = &self.attachments {
+            attachments.purge_message(id).await;
+        }
         Ok(())
     }
 }
