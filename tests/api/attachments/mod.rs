@@ -13,12 +13,12 @@ use serde_json::Value;
 
 /// A 2 x 1 PNG.
 pub fn png() -> Vec<u8> {
-    const PNG: &str = "89504e470d0a1a0a0000000d4948445200000002000000010802000000\
-7b40e8dd0000000f49444154789c63f8cfc0f01f0004fe01fe5d4ba6f80000000049454e44ae426082";
-    (0..PNG.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&PNG[i..i + 2], 16).unwrap())
-        .collect()
+    let image = image::RgbImage::from_pixel(2, 1, image::Rgb([10, 200, 30]));
+    let mut out = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
