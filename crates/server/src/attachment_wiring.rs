@@ -33,9 +33,11 @@ pub fn build(
         .context("opening attachment storage")?,
     );
     let media: Arc<dyn MediaInspector> = Arc::new(palaver_storage::ImageMedia);
-    let repository: Arc<dyn AttachmentRepository> = Arc::new(SqlAttachmentRepository::new(database));
+    let repository: Arc<dyn AttachmentRepository> =
+        Arc::new(SqlAttachmentRepository::new(database));
     let limits = &settings.attachments;
-    let orphan_age = chrono::Duration::seconds(i64::try_from(limits.orphan_age_secs).unwrap_or(i64::MAX / 1000));
+    let orphan_age =
+        chrono::Duration::seconds(i64::try_from(limits.orphan_age_secs).unwrap_or(i64::MAX / 1000));
     Ok(AttachmentComponents {
         upload: Arc::new(UploadAttachment::new(
             repository.clone(),

@@ -240,13 +240,15 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         mark_read: Arc::new(MarkRead::new(conversations.clone(), notifier.clone())),
         set_typing: Arc::new(SetTyping::new(conversations.clone(), notifier.clone())),
         list_events: Arc::new(ListEvents::new(conversations.clone())),
-        send_message: Arc::new(SendMessage::new(
-            conversations.clone(),
-            messages.clone(),
-            send_limiter(settings),
-            clock.clone(),
-        )
-        .with_attachments(attachments.repository.clone())),
+        send_message: Arc::new(
+            SendMessage::new(
+                conversations.clone(),
+                messages.clone(),
+                send_limiter(settings),
+                clock.clone(),
+            )
+            .with_attachments(attachments.repository.clone()),
+        ),
         list_messages: Arc::new(ListMessages::new(conversations.clone(), messages.clone())),
         edit_message: Arc::new(EditMessage::new(
             conversations.clone(),

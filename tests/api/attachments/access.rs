@@ -33,7 +33,10 @@ async fn only_the_uploader_and_members_where_it_was_posted_see_an_attachment() {
     assert_eq!(sent.status, 201, "{:?}", sent.body);
     // Now bob, a member, sees it; eve still gets 404, as for an id that does not exist.
     let (status, _, bytes) = fetch(&server, &bob, &paths[1], &[]).await;
-    assert_eq!((status, bytes.as_slice()), (200, b"for bob only\n".as_slice()));
+    assert_eq!(
+        (status, bytes.as_slice()),
+        (200, b"for bob only\n".as_slice())
+    );
     let (status, _, _) = fetch(&server, &eve, &paths[1], &[]).await;
     assert_eq!(status, 404);
     let nowhere = format!("/api/attachments/{}", uuid::Uuid::new_v4());

@@ -31,7 +31,12 @@ async fn attachments_never_posted_are_collected_once_old_enough() {
     }
     assert_eq!(fetch(&server, &ada, &orphan_path, &[]).await.0, 404);
     // The posted one stays.
-    let (status, _, bytes) =
-        fetch(&server, &bob, &format!("/api/attachments/{kept}/content"), &[]).await;
+    let (status, _, bytes) = fetch(
+        &server,
+        &bob,
+        &format!("/api/attachments/{kept}/content"),
+        &[],
+    )
+    .await;
     assert_eq!((status, bytes.as_slice()), (200, b"posted\n".as_slice()));
 }

@@ -57,7 +57,8 @@ async fn a_streamed_body_is_cut_off_as_soon_as_it_passes_the_limit() {
         .write_all(request_head(&server, &ada.access_token, None).as_bytes())
         .await
         .unwrap();
-    let preamble = "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\r\n";
+    let preamble =
+        "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\r\n";
     let chunk = |data: &[u8]| {
         let mut framed = format!("{:x}\r\n", data.len()).into_bytes();
         framed.extend_from_slice(data);

@@ -24,7 +24,8 @@ fn resident_kib() -> u64 {
 async fn upload_streamed(server: &TestServer, token: &str) -> String {
     let address = server.base_url.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-    let preamble = "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\r\n";
+    let preamble =
+        "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\r\n";
     let ending = "\r\n--b0undary--\r\n";
     let length = preamble.len() + SIZE + ending.len();
     let head = format!(
@@ -51,7 +52,13 @@ async fn a_25_mib_upload_and_download_stream_through_without_growing_memory_by_8
     let ada = server.register("ada").await;
     // Warm up every path once (allocator arenas, pools, lazy statics).
     let warm = uploaded(&server, &ada, "warm.bin", &[5u8; 300_000]).await;
-    fetch(&server, &ada, &format!("/api/attachments/{warm}/content"), &[]).await;
+    fetch(
+        &server,
+        &ada,
+        &format!("/api/attachments/{warm}/content"),
+        &[],
+    )
+    .await;
 
     let before = resident_kib();
     let answer = upload_streamed(&server, &ada.access_token).await;

@@ -18,18 +18,28 @@ async fn an_upload_comes_back_byte_for_byte_with_its_hash_and_safe_headers() {
     assert!(body["width"].is_null());
     let id = body["id"].as_str().unwrap();
 
-    let described = server.get(&format!("/api/attachments/{id}"), Some(&ada.access_token)).await;
+    let described = server
+        .get(&format!("/api/attachments/{id}"), Some(&ada.access_token))
+        .await;
     assert_eq!(described.status, 200);
     assert_eq!(&described.body, body);
 
-    let (status, headers, content) =
-        fetch(&server, &ada, &format!("/api/attachments/{id}/content"), &[]).await;
+    let (status, headers, content) = fetch(
+        &server,
+        &ada,
+        &format!("/api/attachments/{id}/content"),
+        &[],
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(sha256_hex(&content), sha256_hex(&bytes));
     assert_eq!(header(&headers, "content-length"), "300000");
     assert_eq!(header(&headers, "content-type"), "application/octet-stream");
     assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
-    assert_eq!(header(&headers, "etag"), format!("\"{}\"", sha256_hex(&bytes)));
+    assert_eq!(
+        header(&headers, "etag"),
+        format!("\"{}\"", sha256_hex(&bytes))
+    );
     assert_eq!(
         header(&headers, "content-disposition"),
         "attachment; filename=\"data.bin\""
@@ -61,15 +71,29 @@ async fn the_type_is_sniffed_from_the_bytes_and_html_is_never_shown_inline() {
     assert_eq!(image.status, 201, "{:?}", image.body);
     assert_eq!(image.body["content_type"], "image/png");
     assert_eq!(image.body["filename"], "not-a-picture.txt");
-    assert_eq!((image.body["width"].as_u64(), image.body["height"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (image.body["width"].as_u64(), image.body["height"].as_u64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(image.body["has_thumbnail"], true);
     let id = image.body["id"].as_str().unwrap();
-    let (status, headers, thumbnail) =
-        fetch(&server, &ada, &format!("/api/attachments/{id}/thumbnail"), &[]).await;
+    let (status, headers, thumbnail) = fetch(
+        &server,
+        &ada,
+        &format!("/api/attachments/{id}/thumbnail"),
+        &[],
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "content-type"), "image/png");
     assert_eq!(&thumbnail[..8], b"\x89PNG\r\n\x1a\n");
-    let (_, headers, _) = fetch(&server, &ada, &format!("/api/attachments/{id}/content"), &[]).await;
+    let (_, headers, _) = fetch(
+        &server,
+        &ada,
+        &format!("/api/attachments/{id}/content"),
+        &[],
+    )
+    .await;
     assert_eq!(header(&headers, "content-type"), "image/png");
     assert!(header(&headers, "content-disposition").starts_with("inline;"));
 
@@ -79,7 +103,13 @@ async fn the_type_is_sniffed_from_the_bytes_and_html_is_never_shown_inline() {
     assert_eq!(html.body["content_type"], "text/html");
     assert_eq!(html.body["has_thumbnail"], false);
     let id = html.body["id"].as_str().unwrap();
-    let (_, headers, _) = fetch(&server, &ada, &format!("/api/attachments/{id}/content"), &[]).await;
+    let (_, headers, _) = fetch(
+        &server,
+        &ada,
+        &format!("/api/attachments/{id}/content"),
+        &[],
+    )
+    .await;
     assert_eq!(header(&headers, "content-type"), "text/html");
     assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
     assert_eq!(
@@ -87,15 +117,26 @@ async fn the_type_is_sniffed_from_the_bytes_and_html_is_never_shown_inline() {
         "attachment; filename=\"cute-cat.png\""
     );
     // No thumbnail for what is not an image.
-    let (status, _, body) =
-        fetch(&server, &ada, &format!("/api/attachments/{id}/thumbnail"), &[]).await;
+    let (status, _, body) = fetch(
+        &server,
+        &ada,
+        &format!("/api/attachments/{id}/thumbnail"),
+        &[],
+    )
+    .await;
     assert_eq!(status, 404);
     let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(error["error"]["code"], "not_found");
 
     // A non-ASCII name: an ASCII fallback and the exact name as filename*.
     let text = uploaded(&server, &ada, "résumé.txt", "plain words\n".as_bytes()).await;
-    let (_, headers, _) = fetch(&server, &ada, &format!("/api/attachments/{text}/content"), &[]).await;
+    let (_, headers, _) = fetch(
+        &server,
+        &ada,
+        &format!("/api/attachments/{text}/content"),
+        &[],
+    )
+    .await;
     assert!(header(&headers, "content-type").starts_with("text/plain"));
     assert_eq!(
         header(&headers, "content-disposition"),

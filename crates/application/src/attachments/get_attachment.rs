@@ -42,7 +42,9 @@ mod tests {
         let (id, reader) = (stored.id, ann.id);
         attachments
             .expect_find_for_reader()
-            .returning(move |asked, who| Ok((asked == id && who == reader).then(|| stored.clone())));
+            .returning(
+                move |asked, who| Ok((asked == id && who == reader).then(|| stored.clone())),
+            );
         let get = GetAttachment::new(Arc::new(attachments));
         assert_eq!(get.execute(&actor_for(&ann), id).await.unwrap().id, id);
         assert!(matches!(

@@ -42,7 +42,10 @@ pub struct OpenAttachment {
 }
 
 impl OpenAttachment {
-    pub fn new(attachments: Arc<dyn AttachmentRepository>, storage: Arc<dyn ObjectStorage>) -> Self {
+    pub fn new(
+        attachments: Arc<dyn AttachmentRepository>,
+        storage: Arc<dyn ObjectStorage>,
+    ) -> Self {
         Self {
             attachments,
             storage,
@@ -159,8 +162,11 @@ mod tests {
         let stored = attachment_of(&ann);
         let open = opener(stored.clone(), MockObjectStorage::new());
         assert!(matches!(
-            open.execute(&actor_for(&ann), stored.id, Part::Thumbnail, None).await,
-            Err(DownloadError::Failed(ApplicationError::NotFound("thumbnail")))
+            open.execute(&actor_for(&ann), stored.id, Part::Thumbnail, None)
+                .await,
+            Err(DownloadError::Failed(ApplicationError::NotFound(
+                "thumbnail"
+            )))
         ));
     }
 }

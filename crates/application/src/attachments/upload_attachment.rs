@@ -96,7 +96,9 @@ impl UploadAttachment {
             }
             Err(StorageError::Body(error)) => {
                 tracing::debug!(%error, "an upload was cut off");
-                return Err(ValidationError::new("file", "the upload ended before the file did").into());
+                return Err(
+                    ValidationError::new("file", "the upload ended before the file did").into(),
+                );
             }
             Err(other) => return Err(storage_failure(other).into()),
         }
@@ -267,13 +269,12 @@ pub(crate) mod tests {
         media
     }
 
-    fn uploader(
-        storage: MockObjectStorage,
-        inserts: usize,
-        max_bytes: u64,
-    ) -> UploadAttachment {
+    fn uploader(storage: MockObjectStorage, inserts: usize, max_bytes: u64) -> UploadAttachment {
         let mut attachments = MockAttachmentRepository::new();
-        attachments.expect_insert().times(inserts).returning(|_| Ok(()));
+        attachments
+            .expect_insert()
+            .times(inserts)
+            .returning(|_| Ok(()));
         UploadAttachment::new(
             Arc::new(attachments),
             Arc::new(storage),

@@ -177,8 +177,7 @@ impl SendMessage {
             return Ok(Err(attachments_refused()));
         };
         let mut found = store.find_many(wanted).await?;
-        if found.len() != wanted.len() || !found.iter().all(|a| a.may_be_posted_by(actor.user_id))
-        {
+        if found.len() != wanted.len() || !found.iter().all(|a| a.may_be_posted_by(actor.user_id)) {
             return Ok(Err(attachments_refused()));
         }
         found.sort_by_key(|a| a.id);

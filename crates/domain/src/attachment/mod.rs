@@ -166,7 +166,12 @@ mod tests {
 
     #[test]
     fn only_inert_types_are_shown_inline() {
-        for inline in ["image/png", "image/jpeg", "application/pdf", "text/plain; charset=utf-8"] {
+        for inline in [
+            "image/png",
+            "image/jpeg",
+            "application/pdf",
+            "text/plain; charset=utf-8",
+        ] {
             assert_eq!(
                 ContentType::parse(inline).unwrap().disposition(),
                 Disposition::Inline,

@@ -161,7 +161,10 @@ mod tests {
 
     #[test]
     fn filenames_are_echoed_but_bounded() {
-        assert_eq!(FileName::parse("résumé (1).pdf").unwrap().as_str(), "résumé (1).pdf");
+        assert_eq!(
+            FileName::parse("résumé (1).pdf").unwrap().as_str(),
+            "résumé (1).pdf"
+        );
         for bad in ["", "  ", "a\nb", "a\0b", &"x".repeat(256)] {
             assert_eq!(FileName::parse(bad).unwrap_err().field, "filename");
         }
@@ -181,14 +184,19 @@ mod tests {
         assert_eq!(AttachmentIds::parse(ids.clone()).unwrap().len(), 10);
         let mut eleven = ids.clone();
         eleven.push(uuid::Uuid::new_v4());
-        assert_eq!(AttachmentIds::parse(eleven).unwrap_err().field, "attachment_ids");
+        assert_eq!(
+            AttachmentIds::parse(eleven).unwrap_err().field,
+            "attachment_ids"
+        );
         assert!(AttachmentIds::parse(vec![ids[0], ids[0]]).is_err());
     }
 
     #[test]
     fn content_types_are_media_types() {
         assert_eq!(
-            ContentType::parse("Text/Plain; charset=utf-8").unwrap().essence(),
+            ContentType::parse("Text/Plain; charset=utf-8")
+                .unwrap()
+                .essence(),
             "text/plain"
         );
         for bad in ["", "text", "text/", "a b/c", "text/plain\n"] {

@@ -132,13 +132,21 @@ mod tests {
 
     #[test]
     fn content_may_be_empty_only_with_attachments() {
-        assert!(MessageContent::parse_with_attachments("  ", 1).unwrap().is_empty());
+        assert!(
+            MessageContent::parse_with_attachments("  ", 1)
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
-            MessageContent::parse_with_attachments(" hi ", 2).unwrap().as_str(),
+            MessageContent::parse_with_attachments(" hi ", 2)
+                .unwrap()
+                .as_str(),
             "hi"
         );
         assert_eq!(
-            MessageContent::parse_with_attachments(" ", 0).unwrap_err().field,
+            MessageContent::parse_with_attachments(" ", 0)
+                .unwrap_err()
+                .field,
             "content"
         );
         assert!(MessageContent::parse_with_attachments(&"x".repeat(4001), 1).is_err());

@@ -51,7 +51,10 @@ pub fn attachment_to_row(attachment: &Attachment) -> attachments::ActiveModel {
         width: Set(dimension(attachment.width)),
         height: Set(dimension(attachment.height)),
         storage_key: Set(attachment.storage_key.as_str().to_owned()),
-        thumbnail_key: Set(attachment.thumbnail_key.as_ref().map(|k| k.as_str().to_owned())),
+        thumbnail_key: Set(attachment
+            .thumbnail_key
+            .as_ref()
+            .map(|k| k.as_str().to_owned())),
         message_id: Set(attachment.message_id.map(|id| id.as_uuid())),
         created_at: Set(attachment.created_at),
         deleted_at: Set(None),

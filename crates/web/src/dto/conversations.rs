@@ -6,10 +6,10 @@ use super::{FieldErrors, rfc3339};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use palaver_application::conversations::{CreateConversationInput, MemberProfile};
+use palaver_domain::attachment::AttachmentIds;
 use palaver_domain::conversation::{
     ClientId, ConversationKind, ConversationName, ConversationSummary, MessageContent, MessageId,
 };
-use palaver_domain::attachment::AttachmentIds;
 use palaver_domain::user::{UserId, Viewer};
 pub use palaver_realtime::wire::{ConversationResponse, EventResponse, MessageResponse};
 use serde::{Deserialize, Serialize};

@@ -174,15 +174,37 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn range(value: &str) -> Option<RangeRequest> {
-        range_of(&TestRequest::default().insert_header((header::RANGE, value)).to_http_request())
+        range_of(
+            &TestRequest::default()
+                .insert_header((header::RANGE, value))
+                .to_http_request(),
+        )
     }
 
     #[test]
     fn single_byte_ranges_are_read_and_the_rest_ignored() {
-        assert_eq!(range("bytes=0-9"), Some(RangeRequest::From { start: 0, end: Some(9) }));
-        assert_eq!(range("bytes=5-"), Some(RangeRequest::From { start: 5, end: None }));
+        assert_eq!(
+            range("bytes=0-9"),
+            Some(RangeRequest::From {
+                start: 0,
+                end: Some(9)
+            })
+        );
+        assert_eq!(
+            range("bytes=5-"),
+            Some(RangeRequest::From {
+                start: 5,
+                end: None
+            })
+        );
         assert_eq!(range("bytes=-3"), Some(RangeRequest::Suffix(3)));
-        for ignored in ["bytes=0-1,4-5", "items=0-1", "bytes=9-2", "bytes=-", "bytes=a-b"] {
+        for ignored in [
+            "bytes=0-1,4-5",
+            "items=0-1",
+            "bytes=9-2",
+            "bytes=-",
+            "bytes=a-b",
+        ] {
             assert_eq!(range(ignored), None, "{ignored}");
         }
     }

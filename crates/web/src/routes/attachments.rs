@@ -4,13 +4,13 @@ use super::attachment_http::{content_disposition, file_part, range_of};
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::AppState;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::TryStreamExt;
 use palaver_application::attachments::{Download, DownloadError, Part, UploadError};
 use palaver_domain::attachment::{AttachmentId, Disposition, FileName};
 use palaver_realtime::attachment_wire::AttachmentResponse;
-use futures_util::TryStreamExt;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -60,11 +60,8 @@ pub async fn upload(
     }
     let part = file_part(&request, payload).await?;
     let filename = FileName::parse(&part.filename).map_err(|e| ApiError::validation(vec![e]))?;
-    let (stored, ()) = futures_util::future::join(
-        upload.execute(&caller.0, filename, part.body),
-        part.pump,
-    )
-    .await;
+    let (stored, ()) =
+        futures_util::future::join(upload.execute(&caller.0, filename, part.body), part.pump).await;
     match stored {
         Ok(attachment) => Ok(HttpResponse::Created().json(AttachmentResponse::from(attachment))),
         Err(UploadError::TooLarge { limit }) => Err(too_large(limit)),
@@ -148,7 +145,10 @@ pub async fn content(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
     if cached {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))

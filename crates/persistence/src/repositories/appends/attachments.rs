@@ -22,9 +22,7 @@ pub async fn link_attachments(
             attachments::Column::MessageId,
             Expr::value(message.id.as_uuid()),
         )
-        .filter(
-            attachments::Column::Id.is_in(message.attachments.iter().map(|a| a.id.as_uuid())),
-        )
+        .filter(attachments::Column::Id.is_in(message.attachments.iter().map(|a| a.id.as_uuid())))
         .filter(attachments::Column::UploaderId.eq(message.sender_id.as_uuid()))
         .filter(attachments::Column::MessageId.is_null())
         .filter(attachments::Column::DeletedAt.is_null())
