@@ -57,7 +57,7 @@ async fn a_message_carries_its_attachments_everywhere_it_is_read() {
             .collect()
     };
     assert_eq!(ids(&sent.body), expected);
-    assert_eq!(sent.body["attachments"][0]["filename"].is_string(), true);
+    assert!(sent.body["attachments"][0]["filename"].is_string());
 
     let frame = bob_ws.next_of("message.created").await;
     assert_eq!(ids(&frame["message"]), expected);
@@ -86,7 +86,7 @@ async fn a_message_carries_its_attachments_everywhere_it_is_read() {
         )
         .await;
     assert_eq!(ack["type"], "ack", "{ack:?}");
-    assert_eq!(ids(&ack["message"]), [third.clone()]);
+    assert_eq!(ids(&ack["message"]), [third]);
 
     // Without attachments, content is still required.
     let empty = send_with(&server, &ada, &group, json!({"content": "  "})).await;

@@ -254,11 +254,30 @@ mod tests {
             content: "  ".into(),
             client_id: Some("has space".into()),
             reply_to_id: None,
+            attachment_ids: Vec::new(),
         };
         let error = request.try_into_domain().err().unwrap().to_string();
         assert!(
             error.contains("content") && error.contains("client_id"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn words_may_be_left_out_only_with_attachments() {
+        let request = |content: &str, attachments: usize| SendMessageRequest {
+            content: content.into(),
+            client_id: None,
+            reply_to_id: None,
+            attachment_ids: (0..attachments).map(|_| Uuid::new_v4()).collect(),
+        };
+        assert!(request("", 1).try_into_domain().is_ok());
+        assert!(request("", 0).try_into_domain().is_err());
+        let error = request("hi", 11)
+            .try_into_domain()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("attachment_ids"), "{error}");
     }
 }
