@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is the report
 
 mod admin;
+mod attachments;
 mod auth;
 mod authorization;
 mod conversations;

@@ -232,6 +232,7 @@ pub mod conversations {
             created_at: now(),
             edited_at: None,
             deleted_at: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -30,6 +30,8 @@ pub enum Taken {
     Memberships,
     /// Some other unique key; a bug or a race the caller cannot name.
     Record,
+    /// A named attachment was posted already (or is not the sender's, or is gone).
+    Attachment,
 }
 
 impl Taken {
@@ -42,6 +44,7 @@ impl Taken {
             Self::DirectConversation => "member_ids",
             Self::Memberships => "memberships",
             Self::Record => "record",
+            Self::Attachment => "attachment_ids",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Palaver's domain: entities, validated value types, domain errors and the ports the
 //! outer layers implement. Nothing here performs I/O or knows about a framework.
 
+pub mod attachment;
 pub mod auth;
 pub mod conversation;
 pub mod error;

@@ -155,6 +155,7 @@ pub async fn load_events(
             subjects.messages.insert(message.id.as_uuid(), message);
         }
     }
+    crate::repositories::load_attachments(db, subjects.messages.values_mut()).await?;
     let message_missing = message_ids
         .iter()
         .any(|id| !subjects.messages.contains_key(id));

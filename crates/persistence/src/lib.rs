@@ -16,6 +16,6 @@ pub use database::{Database, ExecutedStatement, PoolUsage};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
 pub use repositories::{
-    SqlAdminDirectory, SqlConversationRepository, SqlMessageRepository, SqlPasswordResetRepository,
-    SqlSessionRepository, SqlUserRepository,
+    SqlAdminDirectory, SqlAttachmentRepository, SqlConversationRepository, SqlMessageRepository,
+    SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,
 };

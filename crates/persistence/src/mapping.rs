@@ -1,7 +1,9 @@
 //! Conversions between table rows and domain entities.
 
+mod attachments;
 mod conversations;
 
+pub use attachments::*;
 pub use conversations::*;
 
 use crate::entities::{sessions, users};

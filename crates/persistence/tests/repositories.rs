@@ -832,6 +832,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         content: MessageContent::parse("hello again").unwrap(),
         reply_to_id: None,
         client_id: None,
+        attachments: Vec::new(),
     };
     messages.append(&hello, at).await.unwrap();
     let found = messages.search(ada.id, "hello", None, 0, 10).await.unwrap();

@@ -11,6 +11,7 @@
 //!   actix-ws one in the web crate) keeps: exactly which seqs went out, and what the hub
 //!   offered while the connection was busy.
 
+pub mod attachment_wire;
 mod audiences;
 mod delivered;
 mod envelope;

@@ -95,6 +95,8 @@ pub struct MessageResponse {
     pub edited_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The files posted with it (none once it is deleted).
+    pub attachments: Vec<crate::attachment_wire::AttachmentResponse>,
 }
 
 impl From<Message> for MessageResponse {
@@ -110,6 +112,11 @@ impl From<Message> for MessageResponse {
             created_at: message.created_at,
             edited_at: message.edited_at,
             deleted_at: message.deleted_at,
+            attachments: message
+                .attachments
+                .into_iter()
+                .map(crate::attachment_wire::AttachmentResponse::from)
+                .collect(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `palaver-server` binary's library half: wiring the adapters into the use-cases and
 //! serving them. Black-box tests start the real server through [`start`].
 
+mod attachment_wiring;
 mod error_shape;
 pub mod metrics_recorder;
 pub mod telemetry;

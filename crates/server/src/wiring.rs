@@ -49,6 +49,8 @@ pub struct Components {
     pub set_global_role: Arc<SetGlobalRole>,
     pub purge_expired_credentials: Arc<PurgeExpiredCredentials>,
     database: Database,
+    /// Removes unposted and deleted attachments every `attachments.gc_interval_secs`.
+    attachment_collector: tokio::task::JoinHandle<()>,
 }
 
 impl Components {
@@ -58,6 +60,7 @@ impl Components {
     }
 
     pub async fn close(self) {
+        self.attachment_collector.abort();
         if let Err(error) = self.database.close().await {
             tracing::warn!(%error, "closing the database pool");
         }
@@ -121,6 +124,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let conversations: Arc<dyn ConversationRepository> = Arc::new(
         SqlConversationRepository::announcing_to(&database, announcer),
     );
+    let attachments = crate::attachment_wiring::build(settings, &database, clock.clone())?;
     let leave_all =
         LeaveAllConversations::new(conversations.clone(), notifier.clone(), clock.clone());
 
@@ -238,23 +242,25 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         mark_read: Arc::new(MarkRead::new(conversations.clone(), notifier.clone())),
         set_typing: Arc::new(SetTyping::new(conversations.clone(), notifier.clone())),
         list_events: Arc::new(ListEvents::new(conversations.clone())),
-        send_message: Arc::new(SendMessage::new(
-            conversations.clone(),
-            messages.clone(),
-            send_limiter(settings),
-            clock.clone(),
-        )),
+        send_message: Arc::new(
+            SendMessage::new(
+                conversations.clone(),
+                messages.clone(),
+                send_limiter(settings),
+                clock.clone(),
+            )
+            .with_attachments(attachments.repository.clone()),
+        ),
         list_messages: Arc::new(ListMessages::new(conversations.clone(), messages.clone())),
         edit_message: Arc::new(EditMessage::new(
             conversations.clone(),
             messages.clone(),
             clock.clone(),
         )),
-        delete_message: Arc::new(DeleteMessage::new(
-            conversations,
-            messages.clone(),
-            clock.clone(),
-        )),
+        delete_message: Arc::new(
+            DeleteMessage::new(conversations, messages.clone(), clock.clone())
+                .with_attachments(attachments.collect.clone()),
+        ),
         search_messages: Arc::new(SearchMessages::new(messages)),
         list_all_conversations: Arc::new(ListAllConversations::new(admin_directory.clone())),
         get_stats: Arc::new(GetStats::new(
@@ -274,12 +280,19 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             max_body_bytes: settings.server.max_body_bytes,
             trusted_proxies: settings.throttle.trusted_proxies.clone(),
         },
+        upload_attachment: attachments.upload,
+        get_attachment: attachments.get,
+        open_attachment: attachments.open,
     };
     Ok(Components {
         state,
         set_global_role: Arc::new(SetGlobalRole::new(users, clock.clone())),
         purge_expired_credentials: Arc::new(PurgeExpiredCredentials::new(sessions, resets, clock)),
         database,
+        attachment_collector: crate::attachment_wiring::collect_periodically(
+            attachments.collect,
+            std::time::Duration::from_secs(settings.attachments.gc_interval_secs),
+        ),
     })
 }
 

@@ -3,10 +3,12 @@
 //! from the config directory (`PALAVER_CONFIG_DIR`, else `config`) when present, then
 //! `PALAVER__SECTION__KEY` environment variables.
 
+mod attachments;
 mod cors;
 mod environment;
 mod throttle;
 
+pub use attachments::{AttachmentSettings, StorageSettings};
 pub use cors::CorsOrigins;
 pub use environment::Environment;
 pub use throttle::ThrottleSettings;
@@ -34,6 +36,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub pubsub: PubSubSettings,
     pub realtime: RealtimeSettings,
+    pub storage: StorageSettings,
+    pub attachments: AttachmentSettings,
     /// `PALAVER_ENV`, not read from the files.
     #[serde(skip)]
     pub environment: Environment,
@@ -315,6 +319,7 @@ impl Settings {
             ));
         }
         self.throttle.validate()?;
+        self.attachments.validate()?;
         if self.database.max_connections == 0 {
             return Err(SettingsError::Invalid(
                 "database.max_connections must be at least 1".into(),

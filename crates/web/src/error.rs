@@ -101,6 +101,19 @@ impl ApiError {
         )
     }
 
+    /// 416 with `Content-Range: bytes */size`.
+    pub fn range_not_satisfiable(size: u64) -> Self {
+        let error = Self::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "range_not_satisfiable",
+            format!("the range lies outside the content's {size} bytes"),
+        );
+        match HeaderValue::from_str(&format!("bytes */{size}")) {
+            Ok(value) => error.with_header(header::CONTENT_RANGE, value),
+            Err(_) => error,
+        }
+    }
+
     pub fn unsupported_media_type() -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -4,6 +4,7 @@ use palaver_application::accounts::{
     RequestPasswordReset,
 };
 use palaver_application::admin::{GetStats, ListAllConversations};
+use palaver_application::attachments::{GetAttachment, OpenAttachment, UploadAttachment};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember, RenameConversation,
@@ -70,4 +71,7 @@ pub struct AppState {
     pub hub: Hub,
     pub gateway: GatewaySettings,
     pub settings: WebSettings,
+    pub upload_attachment: Arc<UploadAttachment>,
+    pub get_attachment: Arc<GetAttachment>,
+    pub open_attachment: Arc<OpenAttachment>,
 }

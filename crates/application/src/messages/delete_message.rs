@@ -1,5 +1,6 @@
 use super::message_in_reach;
 use crate::ApplicationError;
+use crate::attachments::CollectAttachments;
 use crate::error::not_found_as;
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::MessageId;
@@ -13,6 +14,8 @@ pub struct DeleteMessage {
     conversations: Arc<dyn ConversationRepository>,
     messages: Arc<dyn MessageRepository>,
     clock: Arc<dyn Clock>,
+    /// Removes a deleted message's attachments once the deletion is committed.
+    attachments: Option<Arc<CollectAttachments>>,
 }
 
 impl DeleteMessage {
@@ -25,7 +28,14 @@ impl DeleteMessage {
             conversations,
             messages,
             clock,
+            attachments: None,
         }
+    }
+
+    /// Removes deleted messages' attachments (objects and rows) right after the deletion.
+    pub fn with_attachments(mut self, attachments: Arc<CollectAttachments>) -> Self {
+        self.attachments = Some(attachments);
+        self
     }
 
     /// `NotFound("message")` outside the caller's conversations; `Forbidden` for plain
@@ -43,10 +53,14 @@ impl DeleteMessage {
             return Ok(());
         }
         // The store announces the message.deleted it logs, in seq order.
-        self.messages
+        let event = self
+            .messages
             .delete(id, self.clock.now())
             .await
             .map_err(not_found_as("message"))?;
+        if event.is_some() && let Some(attachments) = &self.attachments {
+            attachments.purge_message(id).await;
+        }
         Ok(())
     }
 }

@@ -1,12 +1,15 @@
 use crate::ApplicationError;
 use crate::conversations::membership;
 use palaver_domain::Taken;
+use palaver_domain::attachment::{Attachment, AttachmentIds};
 use palaver_domain::auth::Actor;
 use palaver_domain::conversation::policy;
 use palaver_domain::conversation::{
     ClientId, ConversationId, EventPayload, Message, MessageContent, MessageId, NewMessage,
 };
-use palaver_domain::ports::{Clock, ConversationRepository, MessageRepository, SendRateLimiter};
+use palaver_domain::ports::{
+    AttachmentRepository, Clock, ConversationRepository, MessageRepository, SendRateLimiter,
+};
 use palaver_domain::{RepositoryError, ValidationError};
 use std::sync::Arc;
 
@@ -16,6 +19,8 @@ pub struct SendMessageInput {
     pub content: MessageContent,
     pub client_id: Option<ClientId>,
     pub reply_to_id: Option<MessageId>,
+    /// Each uploaded by the sender and not posted yet.
+    pub attachment_ids: AttachmentIds,
 }
 
 /// The message, and whether this call created it (a resend returns the first one).
@@ -38,6 +43,8 @@ pub struct SendMessage {
     messages: Arc<dyn MessageRepository>,
     limiter: Arc<dyn SendRateLimiter>,
     clock: Arc<dyn Clock>,
+    /// Where `attachment_ids` are looked up; without it no message may carry any.
+    attachments: Option<Arc<dyn AttachmentRepository>>,
 }
 
 impl SendMessage {
@@ -52,7 +59,14 @@ impl SendMessage {
             messages,
             limiter,
             clock,
+            attachments: None,
         }
+    }
+
+    /// Lets messages carry attachments, looked up in `attachments`.
+    pub fn with_attachments(mut self, attachments: Arc<dyn AttachmentRepository>) -> Self {
+        self.attachments = Some(attachments);
+        self
     }
 
     /// `RateLimited` when the sender is over their send rate (a resend of a message already
@@ -81,6 +95,16 @@ impl SendMessage {
                 .into());
             }
         }
+        let attachments = match self.postable_attachments(actor, &input).await? {
+            Ok(attachments) => attachments,
+            Err(refusal) => {
+                // A resend of a message that took them answers with that message.
+                if let Some(first) = self.answer_before_sending(actor, &input).await? {
+                    return Ok(first);
+                }
+                return Err(refusal.into());
+            }
+        };
         let new = NewMessage {
             id: MessageId::generate(),
             conversation_id: input.conversation_id,
@@ -88,6 +112,7 @@ impl SendMessage {
             content: input.content.clone(),
             reply_to_id: input.reply_to_id,
             client_id: input.client_id.clone(),
+            attachments,
         };
         let persisting = std::time::Instant::now();
         let appended = self.messages.append(&new, self.clock.now()).await;
@@ -119,6 +144,10 @@ impl SendMessage {
                         ApplicationError::unexpected("client_id conflict, first message gone")
                     })
             }
+            // One of the attachments was posted by a concurrent send meanwhile.
+            Err(RepositoryError::Conflict {
+                field: Taken::Attachment,
+            }) => Err(attachments_refused().into()),
             // A resend of a committed message answers with it even if the sender's role
             // has changed since: the first send was allowed.
             Err(RepositoryError::Forbidden(reason)) => match &input.client_id {
@@ -131,6 +160,28 @@ impl SendMessage {
             Err(RepositoryError::NotFound) => Err(ApplicationError::NotFound("conversation")),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// The attachments `attachment_ids` names, in id (upload) order, if each is the
+    /// sender's and not posted yet; else the validation error to answer with.
+    async fn postable_attachments(
+        &self,
+        actor: &Actor,
+        input: &SendMessageInput,
+    ) -> Result<Result<Vec<Attachment>, ValidationError>, ApplicationError> {
+        let wanted = input.attachment_ids.as_slice();
+        if wanted.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
+        let Some(store) = &self.attachments else {
+            return Ok(Err(attachments_refused()));
+        };
+        let mut found = store.find_many(wanted).await?;
+        if found.len() != wanted.len() || !found.iter().all(|a| a.may_be_posted_by(actor.user_id)) {
+            return Ok(Err(attachments_refused()));
+        }
+        found.sort_by_key(|a| a.id);
+        Ok(Ok(found))
     }
 
     /// The sender is over their rate: the answer that comes first (not a member, a resend,
@@ -191,6 +242,13 @@ impl SendMessage {
     }
 }
 
+fn attachments_refused() -> ValidationError {
+    ValidationError::new(
+        "attachment_ids",
+        "must name attachments you uploaded that are not posted yet",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +264,7 @@ mod tests {
             content: MessageContent::parse("hello").unwrap(),
             client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
             reply_to_id: None,
+            attachment_ids: AttachmentIds::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 use super::{ConversationId, MessageId};
 use crate::ValidationError;
+use crate::attachment::Attachment;
 use crate::user::UserId;
 use chrono::{DateTime, Utc};
 
@@ -21,6 +22,24 @@ impl MessageContent {
         }
         crate::text::reject_control_characters("content", content)?;
         Ok(Self(content.to_owned()))
+    }
+
+    /// The content of a message that carries attachments: as [`Self::parse`], except that
+    /// it may be empty (or only whitespace) when `attachments` is at least one.
+    pub fn parse_with_attachments(raw: &str, attachments: usize) -> Result<Self, ValidationError> {
+        if attachments > 0 && raw.trim().is_empty() {
+            return Ok(Self::empty());
+        }
+        Self::parse(raw)
+    }
+
+    /// No words: only for a message with at least one attachment.
+    pub fn empty() -> Self {
+        Self(String::new())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     pub fn as_str(&self) -> &str {
@@ -67,6 +86,8 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The files posted with it, by id (upload order); none once it is deleted.
+    pub attachments: Vec<Attachment>,
 }
 
 impl Message {
@@ -84,6 +105,9 @@ pub struct NewMessage {
     pub content: MessageContent,
     pub reply_to_id: Option<MessageId>,
     pub client_id: Option<ClientId>,
+    /// Checked by the use-case (the sender's, not yet posted), linked in the same
+    /// transaction as the append, which fails if one was posted meanwhile.
+    pub attachments: Vec<Attachment>,
 }
 
 #[cfg(test)]
@@ -104,6 +128,29 @@ mod tests {
         for bad in ["a\0b", "a\u{7}b", "a\rb"] {
             assert_eq!(MessageContent::parse(bad).unwrap_err().field, "content");
         }
+    }
+
+    #[test]
+    fn content_may_be_empty_only_with_attachments() {
+        assert!(
+            MessageContent::parse_with_attachments("  ", 1)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            MessageContent::parse_with_attachments(" hi ", 2)
+                .unwrap()
+                .as_str(),
+            "hi"
+        );
+        assert_eq!(
+            MessageContent::parse_with_attachments(" ", 0)
+                .unwrap_err()
+                .field,
+            "content"
+        );
+        assert!(MessageContent::parse_with_attachments(&"x".repeat(4001), 1).is_err());
+        assert!(MessageContent::parse_with_attachments("a\0b", 1).is_err());
     }
 
     #[test]

@@ -3,10 +3,14 @@
 
 mod accounts;
 mod admin;
+mod attachments;
 mod conversations;
 mod infrastructure;
+mod storage;
 
 pub use accounts::*;
 pub use admin::*;
+pub use attachments::*;
 pub use conversations::*;
 pub use infrastructure::*;
+pub use storage::*;

@@ -83,10 +83,14 @@ pub fn message_from_row(row: messages::Model) -> Result<Message, RepositoryError
         conversation_id: ConversationId::from_uuid(row.conversation_id),
         seq: row.seq,
         sender_id: row.sender_id.map(UserId::from_uuid),
+        // Empty for a message of attachments only.
         content: row
             .content
             .as_deref()
-            .map(MessageContent::parse)
+            .map(|content| match content {
+                "" => Ok(MessageContent::empty()),
+                words => MessageContent::parse(words),
+            })
             .transpose()
             .map_err(bad("messages"))?,
         reply_to_id: row.reply_to_id.map(MessageId::from_uuid),
@@ -99,6 +103,8 @@ pub fn message_from_row(row: messages::Model) -> Result<Message, RepositoryError
         created_at: row.created_at,
         edited_at: row.edited_at,
         deleted_at: row.deleted_at,
+        // Loaded page by page, see `repositories::attachment_loader`.
+        attachments: Vec::new(),
     })
 }
 
@@ -115,6 +121,14 @@ pub fn message_from_new(message: &NewMessage, seq: i64, now: DateTime<Utc>) -> M
         created_at: now,
         edited_at: None,
         deleted_at: None,
+        attachments: message
+            .attachments
+            .iter()
+            .map(|attachment| palaver_domain::attachment::Attachment {
+                message_id: Some(message.id),
+                ..attachment.clone()
+            })
+            .collect(),
     }
 }
 

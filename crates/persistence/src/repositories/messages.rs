@@ -1,7 +1,8 @@
 use super::appends::GroupCommit;
 use crate::announcer::EventAnnouncer;
+use super::attachment_loader::load_attachments;
 use crate::database::Database;
-use crate::entities::messages;
+use crate::entities::{attachments, messages};
 use crate::error::{discard, finish, map_db_err};
 use crate::event_log::{log_event, next_seq};
 use crate::mapping::message_from_row;
@@ -69,7 +70,9 @@ impl SqlMessageRepository {
 #[async_trait]
 impl MessageRepository for SqlMessageRepository {
     async fn find(&self, id: MessageId) -> Result<Option<Message>, RepositoryError> {
-        self.find_row(id).await?.map(message_from_row).transpose()
+        let mut found = self.find_row(id).await?.map(message_from_row).transpose()?;
+        load_attachments(&self.db, found.as_mut()).await?;
+        Ok(found)
     }
 
     async fn find_by_client_id(
@@ -77,14 +80,16 @@ impl MessageRepository for SqlMessageRepository {
         sender: UserId,
         client_id: &ClientId,
     ) -> Result<Option<Message>, RepositoryError> {
-        messages::Entity::find()
+        let mut found = messages::Entity::find()
             .filter(messages::Column::SenderId.eq(sender.as_uuid()))
             .filter(messages::Column::ClientId.eq(client_id.as_str()))
             .one(&self.db)
             .await
             .map_err(map_db_err)?
             .map(message_from_row)
-            .transpose()
+            .transpose()?;
+        load_attachments(&self.db, found.as_mut()).await?;
+        Ok(found)
     }
 
     async fn append(
@@ -128,13 +133,12 @@ impl MessageRepository for SqlMessageRepository {
         if backwards {
             rows.reverse();
         }
-        Ok(MessagePage {
-            messages: rows
-                .into_iter()
-                .map(message_from_row)
-                .collect::<Result<_, _>>()?,
-            has_more,
-        })
+        let mut messages: Vec<Message> = rows
+            .into_iter()
+            .map(message_from_row)
+            .collect::<Result<_, _>>()?;
+        load_attachments(&self.db, messages.iter_mut()).await?;
+        Ok(MessagePage { messages, has_more })
     }
 
     async fn edit(
@@ -211,12 +215,14 @@ impl MessageRepository for SqlMessageRepository {
             .map(|row| (row.id, row))
             .collect();
         // In rank order; one deleted between the two queries is simply left out.
-        ranked
+        let mut messages: Vec<Message> = ranked
             .iter()
             .filter_map(|id| found.remove(id))
             .filter(|row| row.deleted_at.is_none())
             .map(message_from_row)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        load_attachments(&self.db, messages.iter_mut()).await?;
+        Ok(messages)
     }
 }
 
@@ -239,13 +245,14 @@ async fn edit_in(
     if edited.rows_affected == 0 {
         return Err(RepositoryError::NotFound);
     }
-    let message = messages::Entity::find_by_id(id.as_uuid())
+    let mut message = messages::Entity::find_by_id(id.as_uuid())
         .one(txn)
         .await
         .map_err(map_db_err)?
         .map(message_from_row)
         .transpose()?
         .ok_or(RepositoryError::NotFound)?;
+    load_attachments(txn, std::iter::once(&mut message)).await?;
     log_event(
         txn,
         conversation,
@@ -278,6 +285,15 @@ async fn delete_in(
     if deleted.rows_affected == 0 {
         return Ok(None);
     }
+    // Its attachments go with it: unreadable from now on, their objects removed after the
+    // commit (and by the collector, should that fail).
+    attachments::Entity::update_many()
+        .col_expr(attachments::Column::DeletedAt, Expr::value(now))
+        .filter(attachments::Column::MessageId.eq(id.as_uuid()))
+        .filter(attachments::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(map_db_err)?;
     let payload = EventPayload::MessageDeleted { message_id: id };
     log_event(txn, conversation, seq, now, payload)
         .await

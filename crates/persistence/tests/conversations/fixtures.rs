@@ -151,6 +151,7 @@ pub fn new_message(
         content: MessageContent::parse(text).unwrap(),
         reply_to_id: None,
         client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
+        attachments: Vec::new(),
     }
 }
 

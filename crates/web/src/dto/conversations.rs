@@ -6,6 +6,7 @@ use super::{FieldErrors, rfc3339};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use palaver_application::conversations::{CreateConversationInput, MemberProfile};
+use palaver_domain::attachment::AttachmentIds;
 use palaver_domain::conversation::{
     ClientId, ConversationKind, ConversationName, ConversationSummary, MessageContent, MessageId,
 };
@@ -114,12 +115,10 @@ pub struct ChangeMemberRoleRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessageRequest {
-    /// 1 to 4000 characters after trimming.
-    #[schema(
-        min_length = 1,
-        max_length = 4000,
-        pattern = r"^[^\u0000-\u0008\u000b-\u001f]*[^\s\u0000-\u001f][^\u0000-\u0008\u000b-\u001f]*$"
-    )]
+    /// 1 to 4000 characters after trimming; may be empty or left out when
+    /// `attachment_ids` names at least one attachment.
+    #[serde(default)]
+    #[schema(max_length = 4000, pattern = r"^[^\u0000-\u0008\u000b-\u001f]*$")]
     pub content: String,
     /// The sender's own id for this message (use a UUID): sending it again returns the
     /// first message instead of a duplicate.
@@ -127,6 +126,11 @@ pub struct SendMessageRequest {
     pub client_id: Option<String>,
     #[schema(value_type = Option<crate::openapi::schemas::UuidText>)]
     pub reply_to_id: Option<Uuid>,
+    /// Attachments to post with it: at most 10, each uploaded by the sender and not
+    /// posted yet.
+    #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::schemas::UuidText>, max_items = 10)]
+    pub attachment_ids: Vec<Uuid>,
 }
 
 /// A validated `SendMessageRequest`.
@@ -134,12 +138,18 @@ pub struct SendMessageFields {
     pub content: MessageContent,
     pub client_id: Option<ClientId>,
     pub reply_to_id: Option<MessageId>,
+    pub attachment_ids: AttachmentIds,
 }
 
 impl SendMessageRequest {
     pub fn try_into_domain(self) -> Result<SendMessageFields, ApiError> {
         let mut errors = FieldErrors::default();
-        let content = errors.check(MessageContent::parse(&self.content));
+        let attachment_ids = errors.check(AttachmentIds::parse(self.attachment_ids));
+        let attached = attachment_ids.as_ref().map_or(0, AttachmentIds::len);
+        let content = errors.check(MessageContent::parse_with_attachments(
+            &self.content,
+            attached,
+        ));
         let client_id = self
             .client_id
             .as_deref()
@@ -149,6 +159,7 @@ impl SendMessageRequest {
                 content: content?,
                 client_id: client_id.flatten(),
                 reply_to_id: self.reply_to_id.map(MessageId::from_uuid),
+                attachment_ids: attachment_ids?,
             })
         })
     }
@@ -243,11 +254,30 @@ mod tests {
             content: "  ".into(),
             client_id: Some("has space".into()),
             reply_to_id: None,
+            attachment_ids: Vec::new(),
         };
         let error = request.try_into_domain().err().unwrap().to_string();
         assert!(
             error.contains("content") && error.contains("client_id"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn words_may_be_left_out_only_with_attachments() {
+        let request = |content: &str, attachments: usize| SendMessageRequest {
+            content: content.into(),
+            client_id: None,
+            reply_to_id: None,
+            attachment_ids: (0..attachments).map(|_| Uuid::new_v4()).collect(),
+        };
+        assert!(request("", 1).try_into_domain().is_ok());
+        assert!(request("", 0).try_into_domain().is_err());
+        let error = request("hi", 11)
+            .try_into_domain()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("attachment_ids"), "{error}");
     }
 }

@@ -66,6 +66,10 @@ use utoipa::{Modify, OpenApi};
         routes::messages::search,
         routes::admin::conversations,
         routes::admin::stats,
+        routes::attachments::upload,
+        routes::attachments::get,
+        routes::attachments::content,
+        routes::attachments::thumbnail,
     ),
     components(schemas(
         schemas::ErrorBody,
@@ -82,6 +86,7 @@ use utoipa::{Modify, OpenApi};
         (name = "conversations", description = "Conversations, members, read markers and the event log"),
         (name = "messages", description = "Sending, reading, editing and searching messages"),
         (name = "admin", description = "Global administration"),
+        (name = "attachments", description = "Files in object storage, posted with messages"),
         (name = "realtime", description = "The WebSocket gateway"),
         (name = "operations", description = "Health and the API documents"),
     )

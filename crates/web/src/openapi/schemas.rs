@@ -100,6 +100,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 415
     UnsupportedMediaType,
+    /// 416
+    RangeNotSatisfiable,
     /// 429
     RateLimited,
     /// 500

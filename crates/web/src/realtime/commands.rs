@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use palaver_domain::ValidationError;
+use palaver_domain::attachment::AttachmentIds;
 use palaver_domain::conversation::{ClientId, ConversationId, MessageContent, MessageId};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -15,6 +16,7 @@ pub(crate) enum Command {
         content: MessageContent,
         client_id: ClientId,
         reply_to_id: Option<MessageId>,
+        attachment_ids: AttachmentIds,
     },
     Edit {
         message_id: MessageId,
@@ -207,9 +209,35 @@ impl Fields<'_> {
             .ok()
     }
 
+    /// `attachment_ids`: absent or null is none.
+    fn attachment_ids(&mut self) -> Option<AttachmentIds> {
+        let raw = match self.fields.get("attachment_ids") {
+            None | Some(Value::Null) => return Some(AttachmentIds::default()),
+            Some(Value::Array(items)) => items.clone(),
+            Some(_) => return self.fail("attachment_ids", "must be an array of UUIDs"),
+        };
+        let mut ids = Vec::with_capacity(raw.len());
+        for item in &raw {
+            ids.push(self.uuid_of("attachment_ids", item)?);
+        }
+        AttachmentIds::parse(ids)
+            .map_err(|e| self.errors.push(e))
+            .ok()
+    }
+
     fn send(&mut self, client_id: Option<&str>) -> Option<Command> {
         let conversation_id = self.conversation_id();
-        let content = self.content();
+        let attachment_ids = self.attachment_ids();
+        let attached = attachment_ids.as_ref().map_or(0, AttachmentIds::len);
+        let content = match self.fields.get("content") {
+            // Only a message with attachments may leave its words out.
+            None | Some(Value::Null) if attached > 0 => Some(MessageContent::empty()),
+            _ => self.required_str("content").and_then(|raw| {
+                MessageContent::parse_with_attachments(&raw, attached)
+                    .map_err(|e| self.errors.push(e))
+                    .ok()
+            }),
+        };
         let client_id = match client_id {
             Some(raw) => ClientId::parse(raw).map_err(|e| self.errors.push(e)).ok(),
             None => self.fail(
@@ -230,6 +258,7 @@ impl Fields<'_> {
             content: content?,
             client_id: client_id?,
             reply_to_id: reply_to_id?,
+            attachment_ids: attachment_ids?,
         })
     }
 

@@ -24,7 +24,7 @@ use uuid::Uuid;
         (status = 201, description = "Sent", body = MessageResponse),
         (status = 200, description = "This `client_id` was sent before: the first message", body = MessageResponse),
         (status = 403, description = "`forbidden`: a member of a channel who may not post", body = crate::openapi::schemas::ErrorBody),
-        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member (a `reply_to_id` outside it is `validation_failed`)", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member (a `reply_to_id` outside it, or an `attachment_ids` entry that is not the sender's unposted upload, is `validation_failed`)", body = crate::openapi::schemas::ErrorBody),
         (status = 409, description = "`conflict`: this sender used this `client_id` for a message in another conversation", body = crate::openapi::schemas::ErrorBody),
         crate::openapi::responses::BearerErrors,
         crate::openapi::responses::JsonBodyErrors,
@@ -44,6 +44,7 @@ pub async fn send(
         content: fields.content,
         client_id: fields.client_id,
         reply_to_id: fields.reply_to_id,
+        attachment_ids: fields.attachment_ids,
     };
     let sent = state.send_message.execute(&caller.0, input).await?;
     let body = MessageResponse::from(sent.message);

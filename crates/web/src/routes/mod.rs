@@ -2,6 +2,8 @@
 //! malformed input, unknown routes and wrong methods.
 
 pub(crate) mod admin;
+mod attachment_http;
+pub(crate) mod attachments;
 pub(crate) mod auth;
 mod client;
 pub(crate) mod conversations;
@@ -147,6 +149,18 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         r.to(admin::conversations)
     }),
     endpoint("/api/admin/stats", Method::GET, |r| r.to(admin::stats)),
+    endpoint("/api/attachments", Method::POST, |r| {
+        r.to(attachments::upload)
+    }),
+    endpoint("/api/attachments/{id}", Method::GET, |r| {
+        r.to(attachments::get)
+    }),
+    endpoint("/api/attachments/{id}/content", Method::GET, |r| {
+        r.to(attachments::content)
+    }),
+    endpoint("/api/attachments/{id}/thumbnail", Method::GET, |r| {
+        r.to(attachments::thumbnail)
+    }),
 ];
 
 /// The bundled web client's page and assets: served by the binary but not part of the API,

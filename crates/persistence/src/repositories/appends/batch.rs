@@ -194,6 +194,9 @@ async fn bulk_in(
             .await
             .map_err(map_insert_err(Taken::ClientId))?;
     }
+    for (message, _) in requests {
+        super::attachments::link_attachments(txn, message).await?;
+    }
     log_events(txn, &events).await?;
     Ok(events)
 }
@@ -276,6 +279,7 @@ pub(crate) async fn append_in(
         .exec_without_returning(txn)
         .await
         .map_err(map_insert_err(Taken::ClientId))?;
+    super::attachments::link_attachments(txn, message).await?;
     conversations::Entity::update_many()
         .col_expr(
             conversations::Column::LastMessageId,

@@ -15,6 +15,7 @@
 //! the announcer in batch order (which is seq order within each conversation), then
 //! answers the callers. Nothing downstream holds or reorders them.
 
+mod attachments;
 mod batch;
 
 use crate::announcer::EventAnnouncer;

@@ -191,6 +191,7 @@ async fn messages_by_id(
             found.insert(row.id, message_from_row(row)?);
         }
     }
+    crate::repositories::load_attachments(db, found.values_mut()).await?;
     Ok(found)
 }
 

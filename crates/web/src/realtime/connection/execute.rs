@@ -19,12 +19,14 @@ pub(super) async fn execute(
             content,
             client_id,
             reply_to_id,
+            attachment_ids,
         } => {
             let input = SendMessageInput {
                 conversation_id: *conversation_id,
                 content: content.clone(),
                 client_id: Some(client_id.clone()),
                 reply_to_id: *reply_to_id,
+                attachment_ids: attachment_ids.clone(),
             };
             Ok(Some(
                 state.send_message.execute(actor, input).await?.message,

@@ -268,12 +268,14 @@ impl Connection {
                 content,
                 client_id: message_client_id,
                 reply_to_id: None,
+                attachment_ids,
             } => {
                 let input = SendMessageInput {
                     conversation_id,
                     content,
                     client_id: Some(message_client_id),
                     reply_to_id: None,
+                    attachment_ids,
                 };
                 let send_message = self.state.send_message.clone();
                 let started = self
