@@ -2,10 +2,11 @@
 //! by item in savepoints, with the very steps of a lone append.
 
 use super::Appended;
+use super::postgres;
 use crate::entities::{conversation_members as members, conversations, messages};
 use crate::error::{corrupt, discard, map_db_err, map_insert_err};
 use crate::event_log::{IDS_PER_QUERY, log_event, log_events, next_seq};
-use crate::mapping::{message_from_new, message_to_row};
+use crate::mapping::{event_to_row, message_from_new, message_to_row};
 use chrono::{DateTime, Utc};
 use palaver_domain::conversation::{
     ConversationEvent, ConversationId, ConversationKind, EventPayload, MemberRole, NewMessage,
@@ -15,7 +16,7 @@ use palaver_domain::user::UserId;
 use palaver_domain::{RepositoryError, Taken};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -76,11 +77,12 @@ async fn in_bulk(db: &DatabaseConnection, requests: &[Request<'_>]) -> Bulk {
     }
 }
 
-/// The batch in a few statements: per conversation (in id order, so that writers on other
-/// nodes take the locks in the same order) one UPDATE that takes its lock and its next
-/// seqs; then one read of the conversations and one of the senders' memberships, under
-/// those locks; then every message and every event, many to an INSERT. An error if any
-/// item would fail on its own; the caller then rolls back.
+/// The batch in a few statements: the conversations bumped (in id order, so that writers on
+/// other nodes take the locks in the same order), taking their locks and their next seqs,
+/// and read back; then one read of the senders' memberships, under those locks; then every
+/// message and every event, many to an INSERT. On PostgreSQL the bump is one statement and
+/// the two INSERTs another (see `postgres`). An error if any item would fail on its own;
+/// the caller then rolls back.
 async fn bulk_in(
     txn: &impl ConnectionTrait,
     requests: &[Request<'_>],
@@ -92,46 +94,28 @@ async fn bulk_in(
             .or_default()
             .push(index);
     }
-    for (conversation, indices) in &groups {
-        let Some(&last) = indices.last() else {
-            continue;
-        };
-        let (last_message, now) = requests[last];
-        let count = i64::try_from(indices.len()).unwrap_or(i64::MAX);
-        let bumped = conversations::Entity::update_many()
-            .col_expr(
-                conversations::Column::LastSeq,
-                Expr::col(conversations::Column::LastSeq).add(count),
-            )
-            .col_expr(conversations::Column::UpdatedAt, Expr::value(now))
-            .col_expr(conversations::Column::LastActivityAt, Expr::value(now))
-            .col_expr(
-                conversations::Column::LastMessageId,
-                Expr::value(last_message.id.as_uuid()),
-            )
-            .filter(conversations::Column::Id.eq(*conversation))
-            .exec(txn)
-            .await
-            .map_err(map_db_err)?;
-        if bumped.rows_affected == 0 {
-            return Err(RepositoryError::NotFound);
-        }
+    let heads = if txn.get_database_backend() == DbBackend::Postgres {
+        let bumps: Vec<postgres::Bump> = groups
+            .iter()
+            .filter_map(|(conversation, indices)| {
+                let &last = indices.last()?;
+                let (last_message, now) = requests[last];
+                Some(postgres::Bump {
+                    conversation: *conversation,
+                    count: i64::try_from(indices.len()).unwrap_or(i64::MAX),
+                    now,
+                    last_message: last_message.id.as_uuid(),
+                })
+            })
+            .collect();
+        postgres::bump_all(txn, &bumps).await?
+    } else {
+        bump_one_by_one(txn, requests, &groups).await?
+    };
+    if heads.len() != groups.len() {
+        return Err(RepositoryError::NotFound);
     }
-
     let ids: Vec<Uuid> = groups.keys().copied().collect();
-    let heads: HashMap<Uuid, (i64, String)> = conversations::Entity::find()
-        .select_only()
-        .column(conversations::Column::Id)
-        .column(conversations::Column::LastSeq)
-        .column(conversations::Column::Kind)
-        .filter(conversations::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple::<(Uuid, i64, String)>()
-        .all(txn)
-        .await
-        .map_err(map_db_err)?
-        .into_iter()
-        .map(|(id, last_seq, kind)| (id, (last_seq, kind)))
-        .collect();
     let senders: HashSet<Uuid> = requests
         .iter()
         .map(|(message, _)| message.sender_id.as_uuid())
@@ -186,6 +170,13 @@ async fn bulk_in(
             _ => None,
         })
         .collect();
+    if txn.get_database_backend() == DbBackend::Postgres && rows.len() <= IDS_PER_QUERY {
+        let statement = postgres::insert_both(rows, events.iter().map(event_to_row).collect());
+        txn.execute_raw(statement)
+            .await
+            .map_err(map_insert_err(Taken::ClientId))?;
+        return Ok(events);
+    }
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<messages::ActiveModel> = rows.by_ref().take(IDS_PER_QUERY).collect();
@@ -196,6 +187,54 @@ async fn bulk_in(
     }
     log_events(txn, &events).await?;
     Ok(events)
+}
+
+/// Each conversation of the batch bumped by its own `UPDATE` (in id order), then all of them
+/// read back: cheap where the database is in process (SQLite), and MySQL has no `UPDATE
+/// ... RETURNING`. Returns each conversation's new `last_seq` and kind.
+async fn bump_one_by_one(
+    txn: &impl ConnectionTrait,
+    requests: &[Request<'_>],
+    groups: &BTreeMap<Uuid, Vec<usize>>,
+) -> Result<HashMap<Uuid, (i64, String)>, RepositoryError> {
+    for (conversation, indices) in groups {
+        let Some(&last) = indices.last() else {
+            continue;
+        };
+        let (last_message, now) = requests[last];
+        let count = i64::try_from(indices.len()).unwrap_or(i64::MAX);
+        let bumped = conversations::Entity::update_many()
+            .col_expr(
+                conversations::Column::LastSeq,
+                Expr::col(conversations::Column::LastSeq).add(count),
+            )
+            .col_expr(conversations::Column::UpdatedAt, Expr::value(now))
+            .col_expr(conversations::Column::LastActivityAt, Expr::value(now))
+            .col_expr(
+                conversations::Column::LastMessageId,
+                Expr::value(last_message.id.as_uuid()),
+            )
+            .filter(conversations::Column::Id.eq(*conversation))
+            .exec(txn)
+            .await
+            .map_err(map_db_err)?;
+        if bumped.rows_affected == 0 {
+            return Err(RepositoryError::NotFound);
+        }
+    }
+    Ok(conversations::Entity::find()
+        .select_only()
+        .column(conversations::Column::Id)
+        .column(conversations::Column::LastSeq)
+        .column(conversations::Column::Kind)
+        .filter(conversations::Column::Id.is_in(groups.keys().copied()))
+        .into_tuple::<(Uuid, i64, String)>()
+        .all(txn)
+        .await
+        .map_err(map_db_err)?
+        .into_iter()
+        .map(|(id, last_seq, kind)| (id, (last_seq, kind)))
+        .collect())
 }
 
 /// Each request in a savepoint of its own, in one transaction: an item that fails, for any
