@@ -69,9 +69,10 @@ pub(crate) async fn upgrade(
         connection = registration.id,
     );
     let connection = Connection::new(state.get_ref().clone(), actor, outbound, registration);
-    actix_web::rt::spawn(tracing::Instrument::instrument(
-        connection.run(stream),
-        span,
-    ));
+    let running = tracing::Instrument::instrument(connection.run(stream), span);
+    if std::env::var_os("PALAVER_DEBUG_SIZES").is_some() {
+        eprintln!("TMPSIZE connection future {} bytes", std::mem::size_of_val(&running));
+    }
+    actix_web::rt::spawn(running);
     Ok(response.into())
 }

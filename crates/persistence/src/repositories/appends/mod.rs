@@ -15,17 +15,19 @@
 //! downstream holds or reorders them.
 
 mod batch;
+mod checkpoint;
 mod postgres;
 
 use crate::error::map_db_err;
 use batch::write_batch;
+use checkpoint::Dirty;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
 use palaver_domain::conversation::Notification;
 use palaver_domain::conversation::{ConversationEvent, NewMessage};
 use palaver_domain::error::Message;
 use palaver_domain::ports::Notifier;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseBackend, DatabaseConnection};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -57,7 +59,15 @@ impl GroupCommit {
     pub fn start(db: DatabaseConnection, notifier: Option<Arc<dyn Notifier>>) -> Self {
         let queue = tokio::runtime::Handle::try_current().ok().map(|runtime| {
             let (queue, waiting) = mpsc::channel(QUEUE);
-            runtime.spawn(write_batches(db.clone(), waiting, notifier.clone()));
+            // On SQLite the writer leaves WAL checkpoints to a task of their own.
+            let checkpoints = (db.get_database_backend() == DatabaseBackend::Sqlite)
+                .then(|| checkpoint::start(db.clone(), &runtime));
+            runtime.spawn(write_batches(
+                db.clone(),
+                waiting,
+                notifier.clone(),
+                checkpoints,
+            ));
             queue
         });
         Self {
@@ -94,13 +104,13 @@ impl GroupCommit {
             .iter()
             .map(|(message, now)| (message, *now))
             .collect();
-        let results = write_batch(&self.db, &requests).await;
+        let results = write_batch(&self.db, &requests, None).await;
         announce(self.notifier.as_deref(), &results);
         results
     }
 
     async fn write_now(&self, message: &NewMessage, now: DateTime<Utc>) -> Appended {
-        let results = write_batch(&self.db, &[(message, now)]).await;
+        let results = write_batch(&self.db, &[(message, now)], None).await;
         announce(self.notifier.as_deref(), &results);
         results
             .into_iter()
@@ -115,6 +125,7 @@ async fn write_batches(
     db: DatabaseConnection,
     mut waiting: mpsc::Receiver<Pending>,
     notifier: Option<Arc<dyn Notifier>>,
+    checkpoints: Option<Dirty>,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -122,7 +133,7 @@ async fn write_batches(
             .iter()
             .map(|pending| (&pending.message, pending.now))
             .collect();
-        let results = write_batch(&db, &requests).await;
+        let results = write_batch(&db, &requests, checkpoints.as_ref()).await;
         drop(requests);
         announce(notifier.as_deref(), &results);
         for (pending, result) in batch.drain(..).zip(results) {
