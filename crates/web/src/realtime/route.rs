@@ -69,10 +69,9 @@ pub(crate) async fn upgrade(
         connection = registration.id,
     );
     let connection = Connection::new(state.get_ref().clone(), actor, outbound, registration);
-    let running = tracing::Instrument::instrument(connection.run(stream), span);
-    if std::env::var_os("PALAVER_DEBUG_SIZES").is_some() {
-        eprintln!("TMPSIZE connection future {} bytes", std::mem::size_of_val(&running));
-    }
-    actix_web::rt::spawn(running);
+    actix_web::rt::spawn(tracing::Instrument::instrument(
+        connection.run(stream),
+        span,
+    ));
     Ok(response.into())
 }
