@@ -17,8 +17,8 @@ use palaver_domain::user::UserId;
 use palaver_domain::{RepositoryError, Taken};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;

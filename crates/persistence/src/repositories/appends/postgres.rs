@@ -10,9 +10,7 @@ use crate::error::map_db_err;
 use crate::event_log::IDS_PER_QUERY;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
-use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Statement, Value, Values,
-};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Statement, Value, Values};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -127,7 +125,10 @@ mod tests {
     #[test]
     fn placeholders_are_shifted_and_nothing_else_changes() {
         assert_eq!(
-            shift_placeholders(r#"INSERT INTO "e" ("a", "b") VALUES ($1, $2), ($3, $10)"#, 7),
+            shift_placeholders(
+                r#"INSERT INTO "e" ("a", "b") VALUES ($1, $2), ($3, $10)"#,
+                7
+            ),
             r#"INSERT INTO "e" ("a", "b") VALUES ($8, $9), ($10, $17)"#
         );
         assert_eq!(shift_placeholders("a $ b $x", 3), "a $ b $x");

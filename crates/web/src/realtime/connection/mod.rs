@@ -6,11 +6,11 @@ mod execute;
 mod stream;
 
 use super::commands::{self, Command, Incoming};
+use super::outbound::Outbound;
 use super::pipeline::{Answered, Pipeline};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::error::PayloadError;
-use super::outbound::Outbound;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
 use bytestring::ByteString;
 use execute::execute;
