@@ -55,7 +55,7 @@ async fn checkpoint(db: DatabaseConnection, dirty: Weak<AtomicBool>) {
         round += 1;
         let grown = flag.swap(false, Ordering::Relaxed);
         drop(flag);
-        if !grown && round % rounds_between_forced != 0 {
+        if !grown && !round.is_multiple_of(rounds_between_forced) {
             continue;
         }
         if let Err(error) = db
