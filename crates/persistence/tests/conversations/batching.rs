@@ -21,11 +21,17 @@ async fn counting_repository(chat: &Chat) -> (Arc<SqlMessageRepository>, Arc<Ato
     let inserts = Arc::new(AtomicUsize::new(0));
     let counter = inserts.clone();
     database.observe_statements(move |statement| {
-        let sql = statement.sql.trim_start().to_ascii_lowercase();
-        let table = sql.split_whitespace().nth(2).unwrap_or_default();
-        if sql.starts_with("insert into") && table.trim_matches(['"', '`']) == "messages" {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
+        // An INSERT of its own, or (PostgreSQL) inside the `WITH` of the events' INSERT.
+        let sql = statement.sql.to_ascii_lowercase();
+        let into_messages = sql
+            .split("insert into")
+            .skip(1)
+            .filter(|rest| {
+                let table = rest.split_whitespace().next().unwrap_or_default();
+                table.trim_matches(['"', '`']) == "messages"
+            })
+            .count();
+        counter.fetch_add(into_messages, Ordering::Relaxed);
     });
     (Arc::new(SqlMessageRepository::new(&database)), inserts)
 }

@@ -2,9 +2,11 @@
 
 use super::connection::Connection;
 use super::frame_guard::FrameSizeGuard;
+use super::outbound::outbound;
 use crate::error::ApiError;
 use crate::extract::bearer_token;
 use crate::state::AppState;
+use actix_web::body::{BodyStream, MessageBody};
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
@@ -40,8 +42,15 @@ pub(crate) async fn upgrade(
     let body = web::Payload::from_request(&request, &mut Payload::Stream { payload: guarded })
         .await
         .map_err(|error| ApiError::bad_request(error.to_string()))?;
-    let (response, session, stream) = actix_ws::handle(&request, body)
+    // actix-ws reads the socket; the frames going out skip its session channel and are
+    // encoded straight into the response body (see `outbound`).
+    let (_, _, stream) = actix_ws::handle(&request, body)
         .map_err(|error| ApiError::bad_request(format!("expected a WebSocket upgrade: {error}")))?;
+    let (outbound, outbound_body) = outbound();
+    let response = actix_http::ws::handshake(request.head())
+        .map_err(|error| ApiError::bad_request(format!("expected a WebSocket upgrade: {error}")))?
+        .message_body(BodyStream::new(outbound_body).boxed())
+        .map_err(|error| ApiError::bad_request(error.to_string()))?;
     let stream = stream
         .max_frame_size(limit)
         .aggregate_continuations()
@@ -59,10 +68,10 @@ pub(crate) async fn upgrade(
         session_id = %actor.session_id.as_uuid(),
         connection = registration.id,
     );
-    let connection = Connection::new(state.get_ref().clone(), actor, session, registration);
+    let connection = Connection::new(state.get_ref().clone(), actor, outbound, registration);
     actix_web::rt::spawn(tracing::Instrument::instrument(
         connection.run(stream),
         span,
     ));
-    Ok(response)
+    Ok(response.into())
 }

@@ -2,10 +2,12 @@
 //! by item in savepoints, with the very steps of a lone append.
 
 use super::Appended;
+use super::checkpoint::{Dirty, NO_AUTOCHECKPOINT};
+use super::postgres;
 use crate::entities::{conversation_members as members, conversations, messages};
 use crate::error::{corrupt, discard, map_db_err, map_insert_err};
 use crate::event_log::{IDS_PER_QUERY, log_event, log_events, next_seq};
-use crate::mapping::{message_from_new, message_to_row};
+use crate::mapping::{event_to_row, message_from_new, message_to_row};
 use chrono::{DateTime, Utc};
 use palaver_domain::conversation::{
     ConversationEvent, ConversationId, ConversationKind, EventPayload, MemberRole, NewMessage,
@@ -15,8 +17,8 @@ use palaver_domain::user::UserId;
 use palaver_domain::{RepositoryError, Taken};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -24,22 +26,35 @@ use uuid::Uuid;
 /// One append of a batch: the message and the time it is stamped with.
 pub type Request<'a> = (&'a NewMessage, DateTime<Utc>);
 
-/// Writes the batch and answers each request, in order.
-pub async fn write_batch(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Appended> {
+/// Writes the batch and answers each request, in order. With `checkpoints` (SQLite), the
+/// commits leave WAL checkpoints to the checkpointing task, and mark the log grown.
+pub async fn write_batch(
+    db: &DatabaseConnection,
+    requests: &[Request<'_>],
+    checkpoints: Option<&Dirty>,
+) -> Vec<Appended> {
     if requests.is_empty() {
         return Vec::new();
     }
+    let results = write(db, requests, checkpoints.is_some()).await;
+    if let Some(checkpoints) = checkpoints {
+        checkpoints.mark();
+    }
+    results
+}
+
+async fn write(db: &DatabaseConnection, requests: &[Request<'_>], defer: bool) -> Vec<Appended> {
     // The same client id twice: the later ones are conflicts, which only the item-by-item
     // path reports.
     if !repeats_a_client_id(requests) {
-        match in_bulk(db, requests).await {
+        match in_bulk(db, requests, defer).await {
             Bulk::Done(results) => return results,
             Bulk::Retry(reason) => {
                 tracing::debug!(%reason, items = requests.len(), "writing a batch item by item");
             }
         }
     }
-    one_by_one(db, requests).await
+    one_by_one(db, requests, defer).await
 }
 
 fn repeats_a_client_id(requests: &[Request<'_>]) -> bool {
@@ -59,11 +74,12 @@ enum Bulk {
     Retry(RepositoryError),
 }
 
-async fn in_bulk(db: &DatabaseConnection, requests: &[Request<'_>]) -> Bulk {
+async fn in_bulk(db: &DatabaseConnection, requests: &[Request<'_>], defer: bool) -> Bulk {
     let txn = match db.begin().await {
         Ok(txn) => txn,
         Err(error) => return Bulk::Done(fail_all(requests.len(), map_db_err(error))),
     };
+    defer_checkpoints(&txn, defer).await;
     match bulk_in(&txn, requests).await {
         Ok(events) => Bulk::Done(match txn.commit().await {
             Ok(()) => events.into_iter().map(Ok).collect(),
@@ -76,11 +92,12 @@ async fn in_bulk(db: &DatabaseConnection, requests: &[Request<'_>]) -> Bulk {
     }
 }
 
-/// The batch in a few statements: per conversation (in id order, so that writers on other
-/// nodes take the locks in the same order) one UPDATE that takes its lock and its next
-/// seqs; then one read of the conversations and one of the senders' memberships, under
-/// those locks; then every message and every event, many to an INSERT. An error if any
-/// item would fail on its own; the caller then rolls back.
+/// The batch in a few statements: the conversations bumped (in id order, so that writers on
+/// other nodes take the locks in the same order), taking their locks and their next seqs,
+/// and read back; then one read of the senders' memberships, under those locks; then every
+/// message and every event, many to an INSERT. On PostgreSQL the bump is one statement and
+/// the two INSERTs another (see `postgres`). An error if any item would fail on its own;
+/// the caller then rolls back.
 async fn bulk_in(
     txn: &impl ConnectionTrait,
     requests: &[Request<'_>],
@@ -92,46 +109,28 @@ async fn bulk_in(
             .or_default()
             .push(index);
     }
-    for (conversation, indices) in &groups {
-        let Some(&last) = indices.last() else {
-            continue;
-        };
-        let (last_message, now) = requests[last];
-        let count = i64::try_from(indices.len()).unwrap_or(i64::MAX);
-        let bumped = conversations::Entity::update_many()
-            .col_expr(
-                conversations::Column::LastSeq,
-                Expr::col(conversations::Column::LastSeq).add(count),
-            )
-            .col_expr(conversations::Column::UpdatedAt, Expr::value(now))
-            .col_expr(conversations::Column::LastActivityAt, Expr::value(now))
-            .col_expr(
-                conversations::Column::LastMessageId,
-                Expr::value(last_message.id.as_uuid()),
-            )
-            .filter(conversations::Column::Id.eq(*conversation))
-            .exec(txn)
-            .await
-            .map_err(map_db_err)?;
-        if bumped.rows_affected == 0 {
-            return Err(RepositoryError::NotFound);
-        }
+    let heads = if txn.get_database_backend() == DbBackend::Postgres {
+        let bumps: Vec<postgres::Bump> = groups
+            .iter()
+            .filter_map(|(conversation, indices)| {
+                let &last = indices.last()?;
+                let (last_message, now) = requests[last];
+                Some(postgres::Bump {
+                    conversation: *conversation,
+                    count: i64::try_from(indices.len()).unwrap_or(i64::MAX),
+                    now,
+                    last_message: last_message.id.as_uuid(),
+                })
+            })
+            .collect();
+        postgres::bump_all(txn, &bumps).await?
+    } else {
+        bump_one_by_one(txn, requests, &groups).await?
+    };
+    if heads.len() != groups.len() {
+        return Err(RepositoryError::NotFound);
     }
-
     let ids: Vec<Uuid> = groups.keys().copied().collect();
-    let heads: HashMap<Uuid, (i64, String)> = conversations::Entity::find()
-        .select_only()
-        .column(conversations::Column::Id)
-        .column(conversations::Column::LastSeq)
-        .column(conversations::Column::Kind)
-        .filter(conversations::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple::<(Uuid, i64, String)>()
-        .all(txn)
-        .await
-        .map_err(map_db_err)?
-        .into_iter()
-        .map(|(id, last_seq, kind)| (id, (last_seq, kind)))
-        .collect();
     let senders: HashSet<Uuid> = requests
         .iter()
         .map(|(message, _)| message.sender_id.as_uuid())
@@ -186,19 +185,79 @@ async fn bulk_in(
             _ => None,
         })
         .collect();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<messages::ActiveModel> = rows.by_ref().take(IDS_PER_QUERY).collect();
-        messages::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
+    let events_logged =
+        txn.get_database_backend() == DbBackend::Postgres && rows.len() <= IDS_PER_QUERY;
+    if events_logged {
+        let statement = postgres::insert_both(rows, events.iter().map(event_to_row).collect());
+        txn.execute_raw(statement)
             .await
             .map_err(map_insert_err(Taken::ClientId))?;
+    } else {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<messages::ActiveModel> = rows.by_ref().take(IDS_PER_QUERY).collect();
+            messages::Entity::insert_many(chunk)
+                .exec_without_returning(txn)
+                .await
+                .map_err(map_insert_err(Taken::ClientId))?;
+        }
     }
+    // The attachments point at their messages, so they are linked once those exist.
     for (message, _) in requests {
         super::attachments::link_attachments(txn, message).await?;
     }
-    log_events(txn, &events).await?;
+    if !events_logged {
+        log_events(txn, &events).await?;
+    }
     Ok(events)
+}
+
+/// Each conversation of the batch bumped by its own `UPDATE` (in id order), then all of them
+/// read back: cheap where the database is in process (SQLite), and MySQL has no `UPDATE
+/// ... RETURNING`. Returns each conversation's new `last_seq` and kind.
+async fn bump_one_by_one(
+    txn: &impl ConnectionTrait,
+    requests: &[Request<'_>],
+    groups: &BTreeMap<Uuid, Vec<usize>>,
+) -> Result<HashMap<Uuid, (i64, String)>, RepositoryError> {
+    for (conversation, indices) in groups {
+        let Some(&last) = indices.last() else {
+            continue;
+        };
+        let (last_message, now) = requests[last];
+        let count = i64::try_from(indices.len()).unwrap_or(i64::MAX);
+        let bumped = conversations::Entity::update_many()
+            .col_expr(
+                conversations::Column::LastSeq,
+                Expr::col(conversations::Column::LastSeq).add(count),
+            )
+            .col_expr(conversations::Column::UpdatedAt, Expr::value(now))
+            .col_expr(conversations::Column::LastActivityAt, Expr::value(now))
+            .col_expr(
+                conversations::Column::LastMessageId,
+                Expr::value(last_message.id.as_uuid()),
+            )
+            .filter(conversations::Column::Id.eq(*conversation))
+            .exec(txn)
+            .await
+            .map_err(map_db_err)?;
+        if bumped.rows_affected == 0 {
+            return Err(RepositoryError::NotFound);
+        }
+    }
+    Ok(conversations::Entity::find()
+        .select_only()
+        .column(conversations::Column::Id)
+        .column(conversations::Column::LastSeq)
+        .column(conversations::Column::Kind)
+        .filter(conversations::Column::Id.is_in(groups.keys().copied()))
+        .into_tuple::<(Uuid, i64, String)>()
+        .all(txn)
+        .await
+        .map_err(map_db_err)?
+        .into_iter()
+        .map(|(id, last_seq, kind)| (id, (last_seq, kind)))
+        .collect())
 }
 
 /// Each request in a savepoint of its own, in one transaction: an item that fails, for any
@@ -206,11 +265,16 @@ async fn bulk_in(
 /// error tied to that row), is rolled back alone and answered with its own error; the rest
 /// commit. Only a failure of the transaction itself (beginning it or a savepoint, rolling
 /// a savepoint back, the commit) fails every item.
-async fn one_by_one(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Appended> {
+async fn one_by_one(
+    db: &DatabaseConnection,
+    requests: &[Request<'_>],
+    defer: bool,
+) -> Vec<Appended> {
     let txn = match db.begin().await {
         Ok(txn) => txn,
         Err(error) => return fail_all(requests.len(), map_db_err(error)),
     };
+    defer_checkpoints(&txn, defer).await;
     let mut results = Vec::with_capacity(requests.len());
     for &(message, now) in requests {
         let item = match txn.begin().await {
@@ -240,6 +304,14 @@ async fn one_by_one(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Ap
     match txn.commit().await {
         Ok(()) => results,
         Err(error) => fail_all(requests.len(), map_db_err(error)),
+    }
+}
+
+/// Turns off the commit-time WAL checkpoint of the connection under `txn` (see
+/// `checkpoint`). Should it fail, that commit checkpoints as SQLite does by default.
+async fn defer_checkpoints(txn: &impl ConnectionTrait, defer: bool) {
+    if defer && let Err(error) = txn.execute_unprepared(NO_AUTOCHECKPOINT).await {
+        tracing::debug!(%error, "could not turn off the commit-time WAL checkpoint");
     }
 }
 

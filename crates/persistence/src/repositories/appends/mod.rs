@@ -17,15 +17,18 @@
 
 mod attachments;
 mod batch;
+mod checkpoint;
+mod postgres;
 
 use crate::announcer::EventAnnouncer;
 use crate::error::map_db_err;
 use batch::write_batch;
+use checkpoint::Dirty;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{ConversationEvent, NewMessage};
 use palaver_domain::error::Message;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseBackend, DatabaseConnection};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -57,7 +60,15 @@ impl GroupCommit {
     pub fn start(db: DatabaseConnection, announcer: Arc<EventAnnouncer>) -> Self {
         let queue = tokio::runtime::Handle::try_current().ok().map(|runtime| {
             let (queue, waiting) = mpsc::channel(QUEUE);
-            runtime.spawn(write_batches(db.clone(), waiting, announcer.clone()));
+            // On SQLite the writer leaves WAL checkpoints to a task of their own.
+            let checkpoints = (db.get_database_backend() == DatabaseBackend::Sqlite)
+                .then(|| checkpoint::start(db.clone(), &runtime));
+            runtime.spawn(write_batches(
+                db.clone(),
+                waiting,
+                announcer.clone(),
+                checkpoints,
+            ));
             queue
         });
         Self {
@@ -98,14 +109,14 @@ impl GroupCommit {
             .announcer
             .turns(requests.iter().map(|(message, _)| message.conversation_id))
             .await;
-        let results = write_batch(&self.db, &requests).await;
+        let results = write_batch(&self.db, &requests, None).await;
         turns.announce(results.iter().flatten());
         results
     }
 
     async fn write_now(&self, message: &NewMessage, now: DateTime<Utc>) -> Appended {
         let turn = self.announcer.turn(message.conversation_id).await;
-        let results = write_batch(&self.db, &[(message, now)]).await;
+        let results = write_batch(&self.db, &[(message, now)], None).await;
         turn.announce(results.iter().flatten());
         results
             .into_iter()
@@ -120,6 +131,7 @@ async fn write_batches(
     db: DatabaseConnection,
     mut waiting: mpsc::Receiver<Pending>,
     announcer: Arc<EventAnnouncer>,
+    checkpoints: Option<Dirty>,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -130,7 +142,7 @@ async fn write_batches(
         let turns = announcer
             .turns(requests.iter().map(|(message, _)| message.conversation_id))
             .await;
-        let results = write_batch(&db, &requests).await;
+        let results = write_batch(&db, &requests, checkpoints.as_ref()).await;
         drop(requests);
         turns.announce(results.iter().flatten());
         for (pending, result) in batch.drain(..).zip(results) {

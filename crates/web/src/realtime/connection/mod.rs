@@ -6,13 +6,13 @@
 mod execute;
 mod stream;
 
-use super::close_reason;
 use super::commands::{self, Command, Incoming};
+use super::outbound::Outbound;
 use super::pipeline::{Answered, Pipeline};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::error::PayloadError;
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError, Session};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
 use bytestring::ByteString;
 use execute::execute;
 use palaver_application::messages::SendMessageInput;
@@ -68,7 +68,7 @@ pub(crate) struct Connection {
     hub: Hub,
     actor: Actor,
     settings: GatewaySettings,
-    session: Session,
+    socket: Outbound,
     id: u64,
     close: watch::Receiver<Option<CloseCode>>,
     inbox: Inbox,
@@ -88,7 +88,7 @@ impl Connection {
     pub(crate) fn new(
         state: AppState,
         actor: Actor,
-        session: Session,
+        socket: Outbound,
         registration: Registration,
     ) -> Self {
         let settings = state.gateway;
@@ -97,7 +97,7 @@ impl Connection {
             settings,
             state,
             actor,
-            session,
+            socket,
             id: registration.id,
             close: registration.close,
             inbox: Inbox::new(registration.outbound, BACKLOG_LIMIT),
@@ -126,13 +126,19 @@ impl Connection {
             self.relay_typing_stopped(conversation_id);
         }
         self.hub.unregister(self.actor.user_id, self.id);
-        if let Stop::Close(code) = stop {
+        if let Stop::Close(code) = stop
+            && self.socket.close(code).is_ok()
+        {
             // A client that does not read may never take the close frame; it gets a grace
             // period, and then the connection is dropped.
-            let session = self.session;
+            let socket = self.socket;
             actix_web::rt::spawn(async move {
-                let _ = tokio::time::timeout(CLOSE_GRACE, session.close(Some(close_reason(code))))
-                    .await;
+                if tokio::time::timeout(CLOSE_GRACE, socket.finished())
+                    .await
+                    .is_err()
+                {
+                    socket.abort();
+                }
             });
         }
     }
@@ -198,22 +204,26 @@ impl Connection {
         self.write(Write::Text(text)).await
     }
 
-    /// Writes to the socket unless the hub closes the connection first.
+    /// Writes to the socket, first waiting for room if the client is behind, unless the
+    /// hub closes the connection meanwhile. The frame is encoded into the socket's buffer
+    /// at once; frames written back to back leave in one write.
     async fn write(&mut self, write: Write) -> Result<(), Stop> {
-        let session = &mut self.session;
-        let written = async move {
-            match write {
-                Write::Text(text) => session.text(text).await,
-                Write::Ping => session.ping(b"").await,
-                Write::Pong(bytes) => session.pong(&bytes).await,
-            }
-        };
-        tokio::select! {
-            written = written => written.map_err(|_| Stop::Gone),
-            _ = self.close.changed() => {
-                Err(Stop::Close((*self.close.borrow()).unwrap_or(CloseCode::GoingAway)))
+        if !self.socket.has_room().map_err(|_| Stop::Gone)? {
+            tokio::select! {
+                room = self.socket.writable() => room.map_err(|_| Stop::Gone)?,
+                _ = self.close.changed() => {
+                    return Err(Stop::Close(
+                        (*self.close.borrow()).unwrap_or(CloseCode::GoingAway),
+                    ));
+                }
             }
         }
+        match write {
+            Write::Text(text) => self.socket.text(&text),
+            Write::Ping => self.socket.ping(),
+            Write::Pong(bytes) => self.socket.pong(&bytes),
+        }
+        .map_err(|_| Stop::Gone)
     }
 
     async fn on_inbound(
