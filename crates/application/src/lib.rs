@@ -6,6 +6,7 @@ pub mod admin;
 pub mod conversations;
 mod error;
 pub mod messages;
+pub mod notifications;
 pub mod page;
 pub mod users;
 

@@ -3,6 +3,7 @@
 
 mod error_shape;
 pub mod metrics_recorder;
+mod notifications;
 pub mod telemetry;
 mod wiring;
 

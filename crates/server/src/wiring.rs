@@ -22,9 +22,8 @@ use palaver_application::users::{
 };
 use palaver_domain::ports::{
     AdminDirectory, AttemptCounter, Clock, ClusterBus, ConnectionCensus, ConversationRepository,
-    Mailer, MessageRepository, Notifier, PasswordHasher, PasswordResetRepository,
-    PresenceDirectory, SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer,
-    UserRepository,
+    Mailer, MessageRepository, PasswordHasher, PasswordResetRepository, PresenceDirectory,
+    SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer, UserRepository,
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
@@ -48,6 +47,8 @@ pub struct Components {
     pub set_global_role: Arc<SetGlobalRole>,
     pub purge_expired_credentials: Arc<PurgeExpiredCredentials>,
     database: Database,
+    /// Offline notifications and the other consumers of committed events.
+    pipeline: palaver_notify::Pipeline,
 }
 
 impl Components {
@@ -57,6 +58,7 @@ impl Components {
     }
 
     pub async fn close(self) {
+        self.pipeline.stop();
         if let Err(error) = self.database.close().await {
             tracing::warn!(%error, "closing the database pool");
         }
@@ -108,7 +110,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let presence: Arc<dyn PresenceDirectory> = hub.presence();
     let census: Arc<dyn ConnectionCensus> = hub.presence();
     let admin_directory: Arc<dyn AdminDirectory> = Arc::new(SqlAdminDirectory::new(&database));
-    let notifier: Arc<dyn Notifier> = Arc::new(hub.clone());
+    // Every committed change reaches the hub through the notification pipeline's tap.
+    let (notifier, wakeups) = crate::notifications::tap(Arc::new(hub.clone()));
     // The message writer assigns seqs, so it announces new messages itself, in seq order.
     let messages: Arc<dyn MessageRepository> = Arc::new(SqlMessageRepository::announcing_to(
         &database,
@@ -129,6 +132,20 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         link_prefix: Some(auth.password_reset_url.clone()).filter(|url| !url.is_empty()),
     };
     let throttle = throttle(settings)?;
+    let (pipeline, notification_routes) = crate::notifications::start(
+        settings,
+        &database,
+        wakeups,
+        crate::notifications::NotificationPorts {
+            conversations: conversations.clone(),
+            messages: messages.clone(),
+            users: users.clone(),
+            presence: presence.clone(),
+            mailer: mailer.clone(),
+            clock: clock.clone(),
+        },
+    )
+    .await?;
     let state = AppState {
         register: Arc::new(Register::new(
             users.clone(),
@@ -264,6 +281,13 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
+        subscribe_push: notification_routes.subscribe_push,
+        delete_push_subscription: notification_routes.delete_push_subscription,
+        get_preferences: notification_routes.get_preferences,
+        update_preferences: notification_routes.update_preferences,
+        set_conversation_notifications: notification_routes.set_conversation_notifications,
+        unsubscribe: notification_routes.unsubscribe,
+        vapid_public_key: notification_routes.vapid_public_key,
         hub,
         gateway: GatewaySettings {
             heartbeat_interval: millis(settings.realtime.heartbeat_interval_ms),
@@ -280,6 +304,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         set_global_role: Arc::new(SetGlobalRole::new(users, clock.clone())),
         purge_expired_credentials: Arc::new(PurgeExpiredCredentials::new(sessions, resets, clock)),
         database,
+        pipeline,
     })
 }
 

@@ -5,10 +5,12 @@
 
 mod cors;
 mod environment;
+mod notifications;
 mod throttle;
 
 pub use cors::CorsOrigins;
 pub use environment::Environment;
+pub use notifications::NotificationSettings;
 pub use throttle::ThrottleSettings;
 
 use serde::Deserialize;
@@ -34,6 +36,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub pubsub: PubSubSettings,
     pub realtime: RealtimeSettings,
+    pub notifications: NotificationSettings,
     /// `PALAVER_ENV`, not read from the files.
     #[serde(skip)]
     pub environment: Environment,

@@ -5,8 +5,10 @@ mod accounts;
 mod admin;
 mod conversations;
 mod infrastructure;
+mod notifications;
 
 pub use accounts::*;
 pub use admin::*;
 pub use conversations::*;
 pub use infrastructure::*;
+pub use notifications::*;

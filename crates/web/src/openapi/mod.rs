@@ -66,6 +66,13 @@ use utoipa::{Modify, OpenApi};
         routes::messages::search,
         routes::admin::conversations,
         routes::admin::stats,
+        routes::notifications::vapid_public_key,
+        routes::notifications::subscribe,
+        routes::notifications::unsubscribe_push,
+        routes::notifications::preferences,
+        routes::notifications::update_preferences,
+        routes::notifications::set_conversation_notifications,
+        routes::notifications::unsubscribe,
     ),
     components(schemas(
         schemas::ErrorBody,
@@ -82,6 +89,7 @@ use utoipa::{Modify, OpenApi};
         (name = "conversations", description = "Conversations, members, read markers and the event log"),
         (name = "messages", description = "Sending, reading, editing and searching messages"),
         (name = "admin", description = "Global administration"),
+        (name = "notifications", description = "Web Push, digest mails, preferences and levels for people who are offline"),
         (name = "realtime", description = "The WebSocket gateway"),
         (name = "operations", description = "Health and the API documents"),
     )
