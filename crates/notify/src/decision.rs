@@ -117,7 +117,8 @@ mod tests {
 
         use Channel::{Mail, Push};
         // (channel, member, mentioned, online, expected)
-        let table: Vec<(Channel, &RecipientFacts, bool, bool, Result<(), Skip>)> = vec![
+        type Row<'a> = (Channel, &'a RecipientFacts, bool, bool, Result<(), Skip>);
+        let table: Vec<Row> = vec![
             (Push, &plain, false, false, Ok(())),
             (Push, &plain, false, true, Err(Skip::Online)),
             (Push, &none, true, false, Err(Skip::LevelNone)),

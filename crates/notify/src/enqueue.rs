@@ -8,7 +8,8 @@ use palaver_domain::conversation::mention::mentioned_usernames;
 use palaver_domain::conversation::{ConversationEvent, ConversationId, EventPayload};
 use palaver_domain::error::BoxError;
 use palaver_domain::notification::{Channel, PendingNotification};
-use palaver_domain::ports::{Enqueued, NotificationStore};
+use palaver_domain::notification::{EmailNotifications, NotificationLevel, RecipientFacts};
+use palaver_domain::ports::{Enqueued, NotificationStore, PresenceDirectory};
 use palaver_domain::user::Username;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub const NOTIFICATIONS_CONSUMER: &str = "notifications";
 
 pub(crate) struct Enqueuer {
     pub store: Arc<dyn NotificationStore>,
+    pub presence: Arc<dyn PresenceDirectory>,
     /// How long a message waits for its reader before it is pushed.
     pub delay: Duration,
 }
@@ -45,7 +47,18 @@ impl EventConsumer for Enqueuer {
         if messages.is_empty() {
             return Ok(());
         }
-        let members = self.store.recipients(conversation).await?;
+        let mut members = self.store.recipients(conversation).await?;
+        // A member connected when the message was committed received it on a device:
+        // nothing to notify (this keeps the pipeline's writes near zero while people
+        // are online). Levels are checked again when a notification falls due.
+        let ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
+        let online = self.presence.online_among(&ids).await?;
+        members.retain(|m| {
+            !online.contains(&m.user_id) && m.settings.level != NotificationLevel::None
+        });
+        if members.is_empty() {
+            return Ok(());
+        }
         let mut pending: HashMap<(palaver_domain::user::UserId, Channel), Enqueued> =
             HashMap::new();
         for (event, message) in messages {
@@ -66,7 +79,7 @@ impl EventConsumer for Enqueuer {
                     member.preferences.email_delay_secs,
                 )));
                 for (channel, delay) in [(Channel::Push, self.delay), (Channel::Mail, mail_delay)] {
-                    if channel == Channel::Mail && member.email.is_none() {
+                    if channel == Channel::Mail && !wants_mail(member, mentioned) {
                         continue;
                     }
                     pending
@@ -95,4 +108,14 @@ impl EventConsumer for Enqueuer {
         self.store.enqueue(&pending).await?;
         Ok(())
     }
+}
+
+/// Whether a message may go into a digest for the member, by their mail preference.
+fn wants_mail(member: &RecipientFacts, mentioned: bool) -> bool {
+    member.email.is_some()
+        && match member.preferences.email_notifications {
+            EmailNotifications::Never => false,
+            EmailNotifications::Mentions => mentioned,
+            EmailNotifications::All => true,
+        }
 }

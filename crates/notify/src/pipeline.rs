@@ -66,6 +66,7 @@ impl Pipeline {
         if settings.notifications {
             all.push(Arc::new(Enqueuer {
                 store: ports.store.clone(),
+                presence: ports.presence.clone(),
                 delay: settings.delay,
             }));
         }
@@ -138,6 +139,9 @@ async fn ingest(dispatcher: Dispatcher, mut wakeups: Wakeups, poll: std::time::D
                     for conversation in woken.drain() {
                         dispatcher.catch_up(conversation).await;
                     }
+                    // A breather between rounds: under a burst the next round reads more
+                    // events at once, so the pipeline's queries stay few beside the sends.
+                    tokio::time::sleep(poll / 4).await;
                 } else {
                     woken.clear(); // the scan after registering finds them
                 }
@@ -153,7 +157,7 @@ async fn ingest(dispatcher: Dispatcher, mut wakeups: Wakeups, poll: std::time::D
                         }
                     }
                     dispatcher.scan().await;
-                } else if wakeups.take_dropped() || polls % SCAN_EVERY_POLLS == 0 {
+                } else if wakeups.take_dropped() || polls.is_multiple_of(SCAN_EVERY_POLLS) {
                     dispatcher.scan().await;
                 }
             }

@@ -80,6 +80,21 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+/// The target rules as the use-cases' port.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetRules {
+    pub allow_private: bool,
+}
+
+#[async_trait::async_trait]
+impl palaver_domain::ports::PushTargetPolicy for TargetRules {
+    async fn check(&self, endpoint: &str) -> Result<(), String> {
+        check_target(endpoint, self.allow_private)
+            .await
+            .map_err(|refused| refused.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,20 +136,5 @@ mod tests {
                 .is_err()
         );
         assert!(check_target("https://localhost/push", false).await.is_err());
-    }
-}
-
-/// The target rules as the use-cases' port.
-#[derive(Debug, Clone, Copy)]
-pub struct TargetRules {
-    pub allow_private: bool,
-}
-
-#[async_trait::async_trait]
-impl palaver_domain::ports::PushTargetPolicy for TargetRules {
-    async fn check(&self, endpoint: &str) -> Result<(), String> {
-        check_target(endpoint, self.allow_private)
-            .await
-            .map_err(|refused| refused.to_string())
     }
 }

@@ -79,6 +79,12 @@ impl UnsubscribeTokens {
     }
 }
 
+impl palaver_domain::ports::UnsubscribeLinks for UnsubscribeTokens {
+    fn verify(&self, token: &str) -> Option<(UserId, Option<ConversationId>)> {
+        UnsubscribeTokens::verify(self, token).map(|what| (what.user, what.conversation))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,11 +111,5 @@ mod tests {
         }
         assert_eq!(tokens.verify("garbage!"), None);
         assert_eq!(tokens.verify(""), None);
-    }
-}
-
-impl palaver_domain::ports::UnsubscribeLinks for UnsubscribeTokens {
-    fn verify(&self, token: &str) -> Option<(UserId, Option<ConversationId>)> {
-        UnsubscribeTokens::verify(self, token).map(|what| (what.user, what.conversation))
     }
 }

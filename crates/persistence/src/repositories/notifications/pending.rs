@@ -10,6 +10,9 @@ use palaver_domain::ports::{Enqueued, NotificationStore};
 use palaver_domain::user::UserId;
 use sea_orm::{DatabaseBackend, QueryResult};
 
+/// Rows per enqueuing statement (8 placeholders each).
+const ENQUEUE_CHUNK: usize = 100;
+
 const PENDING_COLUMNS: &str =
     "id, user_id, conversation_id, channel, first_seq, last_seq, mentioned, due_at, attempts";
 
@@ -70,33 +73,33 @@ impl NotificationStore for SqlNotifications {
     }
 
     async fn enqueue(&self, notifications: &[Enqueued]) -> Result<(), RepositoryError> {
-        let sql = match self.backend() {
-            DatabaseBackend::MySql => format!(
-                "INSERT INTO pending_notifications ({PENDING_COLUMNS}) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON DUPLICATE KEY UPDATE \
-                 last_seq = GREATEST(last_seq, VALUES(last_seq)), \
-                 mentioned = (mentioned OR VALUES(mentioned))"
-            ),
-            DatabaseBackend::Postgres => format!(
-                "INSERT INTO pending_notifications AS p ({PENDING_COLUMNS}) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) \
-                 ON CONFLICT (user_id, conversation_id, channel) DO UPDATE SET \
-                 last_seq = GREATEST(p.last_seq, excluded.last_seq), \
-                 mentioned = (p.mentioned OR excluded.mentioned)"
-            ),
-            _ => format!(
-                "INSERT INTO pending_notifications ({PENDING_COLUMNS}) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) \
-                 ON CONFLICT (user_id, conversation_id, channel) DO UPDATE SET \
-                 last_seq = MAX(last_seq, excluded.last_seq), \
-                 mentioned = (mentioned OR excluded.mentioned)"
-            ),
-        };
-        for item in notifications {
-            let n = &item.notification;
-            self.execute(
-                &sql,
-                vec![
+        // One statement per chunk of rows, whatever the number of members.
+        for chunk in notifications.chunks(ENQUEUE_CHUNK) {
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, 0)"; chunk.len()].join(", ");
+            let sql = match self.backend() {
+                DatabaseBackend::MySql => format!(
+                    "INSERT INTO pending_notifications ({PENDING_COLUMNS}) VALUES {rows} \
+                     ON DUPLICATE KEY UPDATE \
+                     last_seq = GREATEST(last_seq, VALUES(last_seq)), \
+                     mentioned = (mentioned OR VALUES(mentioned))"
+                ),
+                DatabaseBackend::Postgres => format!(
+                    "INSERT INTO pending_notifications AS p ({PENDING_COLUMNS}) VALUES {rows} \
+                     ON CONFLICT (user_id, conversation_id, channel) DO UPDATE SET \
+                     last_seq = GREATEST(p.last_seq, excluded.last_seq), \
+                     mentioned = (p.mentioned OR excluded.mentioned)"
+                ),
+                _ => format!(
+                    "INSERT INTO pending_notifications ({PENDING_COLUMNS}) VALUES {rows} \
+                     ON CONFLICT (user_id, conversation_id, channel) DO UPDATE SET \
+                     last_seq = MAX(last_seq, excluded.last_seq), \
+                     mentioned = (mentioned OR excluded.mentioned)"
+                ),
+            };
+            let mut values = Vec::with_capacity(chunk.len() * 8);
+            for item in chunk {
+                let n = &item.notification;
+                values.extend([
                     n.id.into(),
                     n.user_id.as_uuid().into(),
                     n.conversation_id.as_uuid().into(),
@@ -105,9 +108,9 @@ impl NotificationStore for SqlNotifications {
                     item.last_seq.into(),
                     item.mentioned.into(),
                     n.due_at.into(),
-                ],
-            )
-            .await?;
+                ]);
+            }
+            self.execute(&sql, values).await?;
         }
         Ok(())
     }
