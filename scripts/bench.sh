@@ -8,6 +8,14 @@
 #                                     (default postgres://postgres@127.0.0.1:5432/postgres)
 #   PALAVER_BENCH_TARGETS             which servers (default "baseline sqlite postgres")
 #   PALAVER_BENCH_DURATION            seconds measured per run (default 10)
+#   PALAVER_BENCH_SCENARIOS           which scenarios (default "saturation fixed idle")
+#   PALAVER_BENCH_DOCS                0: print the table without writing docs/benchmarks.md
+#
+# Targets sqlite-notify-off and postgres-notify-off run Palaver with
+# PALAVER__NOTIFICATIONS__ENABLED=false, to compare the send path with the notification
+# pipeline on and off in one run:
+#   PALAVER_BENCH_TARGETS="sqlite sqlite-notify-off" PALAVER_BENCH_SCENARIOS=saturation \
+#       PALAVER_BENCH_DOCS=0 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +23,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 ADMIN_URL=${PALAVER_BENCH_POSTGRES_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 TARGETS=${PALAVER_BENCH_TARGETS:-baseline sqlite postgres}
 DURATION=${PALAVER_BENCH_DURATION:-10}
+SCENARIOS=${PALAVER_BENCH_SCENARIOS:-saturation fixed idle}
 PORT=18080
 WORK=$(mktemp -d)
 trap 'if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
@@ -32,9 +41,10 @@ start_server() { # target
         taskset -c 0 "$BIN/palaver-baseline" "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
         SERVER=$!
         ;;
-    sqlite | postgres)
-        local url
-        if [ "$1" = sqlite ]; then
+    sqlite | postgres | sqlite-notify-off | postgres-notify-off)
+        local url notifications=true
+        [ "${1%-notify-off}" = "$1" ] || notifications=false
+        if [ "${1%-notify-off}" = sqlite ]; then
             rm -f "$WORK"/bench.db*
             url="sqlite://$WORK/bench.db?mode=rwc"
         else
@@ -46,6 +56,7 @@ start_server() { # target
             PALAVER__DATABASE__URL="$url" PALAVER__DATABASE__MAX_CONNECTIONS=16 \
             PALAVER__LOG__FILTER=warn PALAVER__AUTH__BCRYPT_COST=4 \
             PALAVER__LIMITS__SENDS_PER_SECOND=1000000 PALAVER__LIMITS__SEND_BURST=1000000 \
+            PALAVER__NOTIFICATIONS__ENABLED="$notifications" \
             taskset -c 0 "$BIN/palaver-server" serve >"$WORK/server.log" 2>&1 &
         SERVER=$!
         ;;
@@ -78,13 +89,14 @@ run() { # target scenario
 }
 
 for target in $TARGETS; do
-    for scenario in saturation fixed idle; do
+    for scenario in $SCENARIOS; do
         run "$target" "$scenario"
     done
 done >"$WORK/results.txt"
 
 scripts/bench-table.sh "$WORK/results.txt" >"$WORK/table.md"
 cat "$WORK/table.md"
+[ "${PALAVER_BENCH_DOCS:-1}" = 0 ] && exit 0
 # Replace what lies between the markers in docs/benchmarks.md.
 awk -v table="$WORK/table.md" '
     /<!-- BENCH:BEGIN -->/ { print; while ((getline line < table) > 0) print line; skip = 1; next }

@@ -11,6 +11,7 @@ mod documents;
 mod errors;
 mod hygiene;
 mod messages;
+mod notifications;
 mod operations;
 mod password_reset;
 mod protocol_errors;

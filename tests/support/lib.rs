@@ -14,6 +14,7 @@ use std::time::Duration;
 
 pub use serde_json;
 
+pub mod notifications;
 pub mod ws;
 
 pub use ws::{Ended, WsClient};

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod conversations;
 mod error;
 pub mod messages;
+pub mod notifications;
 pub mod page;
 pub mod users;
 

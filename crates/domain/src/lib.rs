@@ -6,6 +6,7 @@ pub mod auth;
 pub mod conversation;
 pub mod error;
 mod id;
+pub mod notification;
 pub mod ports;
 pub mod secret;
 pub mod text;

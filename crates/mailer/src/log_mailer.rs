@@ -65,6 +65,7 @@ mod tests {
             to: EmailAddress::parse("ada@example.org").unwrap(),
             subject: "Reset your password".into(),
             body: SECRET_BODY.into(),
+            html: None,
         }
     }
 

@@ -2,7 +2,7 @@ use crate::delivery::{QueuedMail, deliver_queued_mail};
 use crate::{MailerError, SmtpSettings, SmtpTls};
 use async_trait::async_trait;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, AsyncSmtpTransport, Tokio1Executor};
 use palaver_domain::error::BoxError;
@@ -46,12 +46,14 @@ impl SmtpMailer {
             .as_str()
             .parse::<Address>()
             .map_err(MailerError::InvalidRecipient)?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(None, recipient))
-            .subject(mail.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body)?;
+            .subject(mail.subject);
+        let message = match mail.html {
+            None => builder.header(ContentType::TEXT_PLAIN).body(mail.body)?,
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.body, html))?,
+        };
         Ok(message)
     }
 }
@@ -131,6 +133,7 @@ mod tests {
             to: EmailAddress::parse(address).unwrap(),
             subject: subject.into(),
             body: body.into(),
+            html: None,
         }
     }
 

@@ -15,6 +15,7 @@ pub use announcer::EventAnnouncer;
 pub use database::{Database, ExecutedStatement, PoolUsage};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
+pub use repositories::SqlNotifications;
 pub use repositories::{
     SqlAdminDirectory, SqlAttachmentRepository, SqlConversationRepository, SqlMessageRepository,
     SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,

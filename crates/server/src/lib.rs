@@ -4,6 +4,7 @@
 mod attachment_wiring;
 mod error_shape;
 pub mod metrics_recorder;
+mod notifications;
 pub mod telemetry;
 mod wiring;
 

@@ -22,9 +22,8 @@ use palaver_application::users::{
 };
 use palaver_domain::ports::{
     AdminDirectory, AttemptCounter, Clock, ClusterBus, ConnectionCensus, ConversationRepository,
-    Mailer, MessageRepository, Notifier, PasswordHasher, PasswordResetRepository,
-    PresenceDirectory, SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer,
-    UserRepository,
+    Mailer, MessageRepository, PasswordHasher, PasswordResetRepository, PresenceDirectory,
+    SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer, UserRepository,
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::{
@@ -51,6 +50,8 @@ pub struct Components {
     database: Database,
     /// Removes unposted and deleted attachments every `attachments.gc_interval_secs`.
     attachment_collector: tokio::task::JoinHandle<()>,
+    /// Offline notifications and the other consumers of committed events.
+    pipeline: palaver_notify::Pipeline,
 }
 
 impl Components {
@@ -61,6 +62,7 @@ impl Components {
 
     pub async fn close(self) {
         self.attachment_collector.abort();
+        self.pipeline.stop();
         if let Err(error) = self.database.close().await {
             tracing::warn!(%error, "closing the database pool");
         }
@@ -112,7 +114,8 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
     let presence: Arc<dyn PresenceDirectory> = hub.presence();
     let census: Arc<dyn ConnectionCensus> = hub.presence();
     let admin_directory: Arc<dyn AdminDirectory> = Arc::new(SqlAdminDirectory::new(&database));
-    let notifier: Arc<dyn Notifier> = Arc::new(hub.clone());
+    // Every committed change reaches the hub through the notification pipeline's tap.
+    let (notifier, wakeups) = crate::notifications::tap(Arc::new(hub.clone()));
     // Whoever assigns seqs announces the events, in seq order per conversation: the message
     // writer and the repositories that log edits, deletes and membership changes share one
     // announcer. (The hub reads members through the plain repository above.)
@@ -140,6 +143,20 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         link_prefix: Some(auth.password_reset_url.clone()).filter(|url| !url.is_empty()),
     };
     let throttle = throttle(settings)?;
+    let (pipeline, notification_routes) = crate::notifications::start(
+        settings,
+        &database,
+        wakeups,
+        crate::notifications::NotificationPorts {
+            conversations: conversations.clone(),
+            messages: messages.clone(),
+            users: users.clone(),
+            presence: presence.clone(),
+            mailer: mailer.clone(),
+            clock: clock.clone(),
+        },
+    )
+    .await?;
     let state = AppState {
         register: Arc::new(Register::new(
             users.clone(),
@@ -270,6 +287,13 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
+        subscribe_push: notification_routes.subscribe_push,
+        delete_push_subscription: notification_routes.delete_push_subscription,
+        get_preferences: notification_routes.get_preferences,
+        update_preferences: notification_routes.update_preferences,
+        set_conversation_notifications: notification_routes.set_conversation_notifications,
+        unsubscribe: notification_routes.unsubscribe,
+        vapid_public_key: notification_routes.vapid_public_key,
         hub,
         gateway: GatewaySettings {
             heartbeat_interval: millis(settings.realtime.heartbeat_interval_ms),
@@ -293,6 +317,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             attachments.collect,
             std::time::Duration::from_secs(settings.attachments.gc_interval_secs),
         ),
+        pipeline,
     })
 }
 

@@ -6,11 +6,13 @@
 mod attachments;
 mod cors;
 mod environment;
+mod notifications;
 mod throttle;
 
 pub use attachments::{AttachmentSettings, StorageSettings};
 pub use cors::CorsOrigins;
 pub use environment::Environment;
+pub use notifications::NotificationSettings;
 pub use throttle::ThrottleSettings;
 
 use serde::Deserialize;
@@ -38,6 +40,7 @@ pub struct Settings {
     pub realtime: RealtimeSettings,
     pub storage: StorageSettings,
     pub attachments: AttachmentSettings,
+    pub notifications: NotificationSettings,
     /// `PALAVER_ENV`, not read from the files.
     #[serde(skip)]
     pub environment: Environment,

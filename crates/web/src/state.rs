@@ -13,6 +13,10 @@ use palaver_application::conversations::{
 use palaver_application::messages::{
     DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
 };
+use palaver_application::notifications::{
+    DeletePushSubscription, GetPreferences, SetConversationNotifications, SubscribePush,
+    Unsubscribe, UpdatePreferences,
+};
 use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
     UpdateProfile,
@@ -68,6 +72,14 @@ pub struct AppState {
     pub list_all_conversations: Arc<ListAllConversations>,
     pub get_stats: Arc<GetStats>,
     pub database_health: Arc<dyn DatabaseHealth>,
+    pub subscribe_push: Arc<SubscribePush>,
+    pub delete_push_subscription: Arc<DeletePushSubscription>,
+    pub get_preferences: Arc<GetPreferences>,
+    pub update_preferences: Arc<UpdatePreferences>,
+    pub set_conversation_notifications: Arc<SetConversationNotifications>,
+    pub unsubscribe: Arc<Unsubscribe>,
+    /// The VAPID public key, base64url.
+    pub vapid_public_key: Arc<str>,
     pub hub: Hub,
     pub gateway: GatewaySettings,
     pub settings: WebSettings,

@@ -101,6 +101,7 @@ impl ResetDelivery {
                 to: email,
                 subject: "Reset your Palaver password".into(),
                 body: self.mail_body(&token),
+                html: None,
             })
             .await
     }

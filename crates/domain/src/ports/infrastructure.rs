@@ -12,12 +12,14 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// One plain-text email.
+/// One email: plain text, with an HTML alternative when `html` is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMail {
     pub to: EmailAddress,
     pub subject: String,
     pub body: String,
+    /// The same content as HTML, sent as a `multipart/alternative` beside `body`.
+    pub html: Option<String>,
 }
 
 /// Sends mail. `send` returns once the mail is accepted for delivery; delivery itself may

@@ -7,6 +7,7 @@ mod attachments;
 mod conversations;
 mod infrastructure;
 mod storage;
+mod notifications;
 
 pub use accounts::*;
 pub use admin::*;
@@ -14,3 +15,4 @@ pub use attachments::*;
 pub use conversations::*;
 pub use infrastructure::*;
 pub use storage::*;
+pub use notifications::*;

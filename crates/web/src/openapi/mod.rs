@@ -70,6 +70,13 @@ use utoipa::{Modify, OpenApi};
         routes::attachments::get,
         routes::attachments::content,
         routes::attachments::thumbnail,
+        routes::notifications::vapid_public_key,
+        routes::notifications::subscribe,
+        routes::notifications::unsubscribe_push,
+        routes::notifications::preferences,
+        routes::notifications::update_preferences,
+        routes::notifications::set_conversation_notifications,
+        routes::notifications::unsubscribe,
     ),
     components(schemas(
         schemas::ErrorBody,
@@ -87,6 +94,7 @@ use utoipa::{Modify, OpenApi};
         (name = "messages", description = "Sending, reading, editing and searching messages"),
         (name = "admin", description = "Global administration"),
         (name = "attachments", description = "Files in object storage, posted with messages"),
+        (name = "notifications", description = "Web Push, digest mails, preferences and levels for people who are offline"),
         (name = "realtime", description = "The WebSocket gateway"),
         (name = "operations", description = "Health and the API documents"),
     )

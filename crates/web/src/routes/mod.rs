@@ -9,6 +9,7 @@ mod client;
 pub(crate) mod conversations;
 pub(crate) mod health;
 pub(crate) mod messages;
+pub(crate) mod notifications;
 pub(crate) mod users;
 
 use crate::error::ApiError;
@@ -160,6 +161,27 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     }),
     endpoint("/api/attachments/{id}/thumbnail", Method::GET, |r| {
         r.to(attachments::thumbnail)
+    }),
+    endpoint("/api/push/vapid-public-key", Method::GET, |r| {
+        r.to(notifications::vapid_public_key)
+    }),
+    endpoint("/api/push/subscriptions", Method::POST, |r| {
+        r.to(notifications::subscribe)
+    }),
+    endpoint("/api/push/subscriptions/{id}", Method::DELETE, |r| {
+        r.to(notifications::unsubscribe_push)
+    }),
+    endpoint("/api/users/me/preferences", Method::GET, |r| {
+        r.to(notifications::preferences)
+    }),
+    endpoint("/api/users/me/preferences", Method::PATCH, |r| {
+        r.to(notifications::update_preferences)
+    }),
+    endpoint("/api/conversations/{id}/notifications", Method::PUT, |r| {
+        r.to(notifications::set_conversation_notifications)
+    }),
+    endpoint("/api/notifications/unsubscribe", Method::GET, |r| {
+        r.to(notifications::unsubscribe)
     }),
 ];
 

@@ -1,0 +1,31 @@
+//! `[notifications]`: reaching people who are offline (Web Push, digest mails).
+
+use crate::Secret;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotificationSettings {
+    /// Whether the pipeline runs at all.
+    pub enabled: bool,
+    /// How long a new message waits for its reader before it is pushed.
+    pub delay_secs: u64,
+    /// Whether push endpoints (and webhook URLs) may be plain http or resolve to loopback
+    /// or private addresses: true in the development and test environments only.
+    pub allow_private_targets: bool,
+    /// The VAPID key pair's private key, base64url (32 bytes). Empty: a pair is generated
+    /// on first start and kept in the database.
+    pub vapid_private_key: Secret,
+    /// The `sub` claim of the VAPID token: a `mailto:` or `https:` contact of the operator.
+    pub vapid_subject: String,
+    /// How often one push is tried before it is given up, and the first retry's wait
+    /// (doubling each time, Retry-After honoured).
+    pub push_max_attempts: u32,
+    pub push_retry_base_secs: u64,
+    /// The `TTL` header of each push, in seconds.
+    pub push_ttl_secs: u64,
+    /// Links in digest mails (unsubscribe) start with this: the server's public address.
+    pub public_url: String,
+    /// How often the pipeline looks for work it was not told about (messages committed by
+    /// a node that died, pending notifications falling due), in milliseconds.
+    pub poll_interval_ms: u64,
+}
