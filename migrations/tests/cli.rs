@@ -37,17 +37,17 @@ async fn status_up_down_fresh_refresh_and_reset_work_on_the_configured_database(
     // The fixture arrives migrated; take it all down first.
     let database = TestDatabase::create().await;
     let url = database.url();
-    assert_run(url, &["reset"], &["3 migrations, 3 pending"]);
+    assert_run(url, &["reset"], &["4 migrations, 4 pending"]);
     assert_run(
         url,
         &["status"],
-        &["Pending  m20261121_000001_create_users", "3 pending"],
+        &["Pending  m20261121_000001_create_users", "4 pending"],
     );
     assert_run(
         url,
         &["up"],
         &[
-            "Applied  m20261121_000003_create_conversations",
+            "Applied  m20261129_000004_bots",
             "0 pending",
         ],
     );
@@ -55,7 +55,7 @@ async fn status_up_down_fresh_refresh_and_reset_work_on_the_configured_database(
         url,
         &["down"],
         &[
-            "Pending  m20261121_000003_create_conversations",
+            "Pending  m20261129_000004_bots",
             "1 pending",
         ],
     );

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod bots;
 pub mod conversations;
 mod error;
 pub mod messages;

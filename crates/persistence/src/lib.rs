@@ -13,6 +13,7 @@ mod repositories;
 pub use database::{Database, ExecutedStatement, PoolUsage};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
+pub use repositories::SqlBotRepository;
 pub use repositories::{
     SqlAdminDirectory, SqlConversationRepository, SqlMessageRepository, SqlPasswordResetRepository,
     SqlSessionRepository, SqlUserRepository,

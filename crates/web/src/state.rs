@@ -66,6 +66,7 @@ pub struct AppState {
     pub search_messages: Arc<SearchMessages>,
     pub list_all_conversations: Arc<ListAllConversations>,
     pub get_stats: Arc<GetStats>,
+    pub bots: crate::routes::bots::BotUseCases,
     pub database_health: Arc<dyn DatabaseHealth>,
     pub hub: Hub,
     pub gateway: GatewaySettings,

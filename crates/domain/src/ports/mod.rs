@@ -3,10 +3,12 @@
 
 mod accounts;
 mod admin;
+mod bots;
 mod conversations;
 mod infrastructure;
 
 pub use accounts::*;
 pub use admin::*;
+pub use bots::*;
 pub use conversations::*;
 pub use infrastructure::*;

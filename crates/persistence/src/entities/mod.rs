@@ -1,5 +1,6 @@
 //! Table shapes, one module per table, as sea-orm entities.
 
+pub mod bot_tokens;
 pub mod conversation_members;
 pub mod conversations;
 pub mod events;

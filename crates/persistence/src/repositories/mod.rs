@@ -1,5 +1,6 @@
 mod admin;
 mod appends;
+mod bots;
 mod conversations;
 mod messages;
 mod password_resets;
@@ -7,6 +8,7 @@ mod sessions;
 mod users;
 
 pub use admin::SqlAdminDirectory;
+pub use bots::SqlBotRepository;
 pub use conversations::SqlConversationRepository;
 pub use messages::SqlMessageRepository;
 pub use password_resets::SqlPasswordResetRepository;

@@ -3,6 +3,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod auth;
+pub(crate) mod bots;
 mod client;
 pub(crate) mod conversations;
 pub(crate) mod health;
@@ -147,6 +148,11 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         r.to(admin::conversations)
     }),
     endpoint("/api/admin/stats", Method::GET, |r| r.to(admin::stats)),
+    endpoint("/api/bots", Method::POST, |r| r.to(bots::create)),
+    endpoint("/api/bots/{id}", Method::DELETE, |r| r.to(bots::delete)),
+    endpoint("/api/bots/{id}/token", Method::POST, |r| {
+        r.to(bots::reissue_token)
+    }),
 ];
 
 /// The bundled web client's page and assets: served by the binary but not part of the API,
