@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod authorization;
+mod bots;
 mod conversations;
 mod documents;
 mod errors;
