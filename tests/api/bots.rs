@@ -424,9 +424,16 @@ async fn only_global_admins_manage_bots_and_bad_input_stores_nothing() {
     assert_eq!(bad.status, 400, "{:?}", bad.body);
     assert_eq!(bad.code(), "validation_failed");
     let fields = &bad.body["error"]["details"]["fields"];
-    assert!(fields.get("username").is_some() && fields.get("name").is_some(), "{fields}");
+    assert!(
+        fields.get("username").is_some() && fields.get("name").is_some(),
+        "{fields}"
+    );
     let missing = server
-        .post("/api/bots", Some(&root.access_token), json!({ "username": "nameless" }))
+        .post(
+            "/api/bots",
+            Some(&root.access_token),
+            json!({ "username": "nameless" }),
+        )
         .await;
     assert_eq!(missing.status, 400);
     let taken = server
@@ -456,7 +463,11 @@ async fn only_global_admins_manage_bots_and_bad_input_stores_nothing() {
         .await;
     assert_eq!(person.status, 404);
     let garbled = server
-        .post("/api/bots/not-a-uuid/token", Some(&root.access_token), json!(null))
+        .post(
+            "/api/bots/not-a-uuid/token",
+            Some(&root.access_token),
+            json!(null),
+        )
         .await;
     assert_eq!(garbled.status, 400);
 
@@ -486,7 +497,14 @@ async fn a_bot_cannot_log_in_with_a_password_and_bad_bot_tokens_are_401() {
     // A bot token is no bearer token, and a bearer token is no bot token.
     let as_bearer = server.get("/api/users/me", Some(&token)).await;
     assert_eq!(as_bearer.status, 401);
-    let as_bot_header = as_bot(&server, Method::GET, "/api/users/me", &root.access_token, None).await;
+    let as_bot_header = as_bot(
+        &server,
+        Method::GET,
+        "/api/users/me",
+        &root.access_token,
+        None,
+    )
+    .await;
     assert_eq!(as_bot_header.status, 401);
     let made_up = as_bot(&server, Method::GET, "/api/users/me", "made-up", None).await;
     assert_eq!(made_up.status, 401);

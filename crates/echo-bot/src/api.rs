@@ -115,7 +115,9 @@ impl Api {
 
     /// `direct`, `group` or `channel`.
     pub async fn conversation_kind(&self, conversation: &str) -> anyhow::Result<String> {
-        let found = self.get(&format!("/api/conversations/{conversation}")).await?;
+        let found = self
+            .get(&format!("/api/conversations/{conversation}"))
+            .await?;
         found["kind"]
             .as_str()
             .map(str::to_owned)

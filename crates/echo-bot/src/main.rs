@@ -40,8 +40,14 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let api = api::Api::new(&args.server_url, &args.token)?;
-    let me = api.me().await.context("asking the server who this bot is")?;
-    eprintln!("palaver-echo-bot: signed in as @{} ({})", me.username, me.id);
+    let me = api
+        .me()
+        .await
+        .context("asking the server who this bot is")?;
+    eprintln!(
+        "palaver-echo-bot: signed in as @{} ({})",
+        me.username, me.id
+    );
     let mut cursors = match &args.state_file {
         Some(path) => cursors::Cursors::load(path)?,
         None => cursors::Cursors::in_memory(),

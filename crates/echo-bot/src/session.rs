@@ -86,13 +86,14 @@ async fn handle(
     let kind = frame["type"].as_str().unwrap_or_default();
     match kind {
         // Resume: everything after each cursor, in order, then `synced`.
-        "ready" => Ok(Some(json!({ "type": "sync", "cursors": cursors.as_json() }))),
+        "ready" => Ok(Some(
+            json!({ "type": "sync", "cursors": cursors.as_json() }),
+        )),
         "conversation.created" => {
             let conversation = &frame["conversation"];
-            if let (Some(id), Some(kind)) = (
-                conversation["id"].as_str(),
-                conversation["kind"].as_str(),
-            ) {
+            if let (Some(id), Some(kind)) =
+                (conversation["id"].as_str(), conversation["kind"].as_str())
+            {
                 kinds.insert(id.to_owned(), kind.to_owned());
                 cursors.advance(id, conversation["last_seq"].as_i64().unwrap_or(0));
                 cursors.save()?;

@@ -147,15 +147,16 @@ async fn the_echo_bot_answers_mentions_and_direct_messages_and_catches_up_after_
     // In a group, only a mention is answered.
     let chatter = server.send(&ada, &group, "hello everyone", None).await;
     assert_eq!(chatter.status, 201);
-    let ping = server
-        .send(&ada, &group, "@echo-bot ping", None)
-        .await
-        .body;
+    let ping = server.send(&ada, &group, "@echo-bot ping", None).await.body;
     let (echo, from_bot) = echo_of(&mut ada_ws, &ping).await;
     assert_eq!(echo["content"], "echo: @echo-bot ping");
     assert_eq!(echo["conversation_id"], group.as_str());
     assert_eq!(echo["sender_id"], bot_id.as_str());
-    assert_eq!(from_bot.len(), 1, "only the mention is answered: {from_bot:?}");
+    assert_eq!(
+        from_bot.len(),
+        1,
+        "only the mention is answered: {from_bot:?}"
+    );
 
     // In a direct conversation, everything is.
     let hi = server.send(&ada, &direct, "just us", None).await.body;

@@ -95,7 +95,10 @@ mod tests {
             wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
             "{wait:?}"
         );
-        assert!(limiter.check(bob, UserKind::Person).is_ok(), "buckets are per user");
+        assert!(
+            limiter.check(bob, UserKind::Person).is_ok(),
+            "buckets are per user"
+        );
     }
 
     #[test]
@@ -105,7 +108,10 @@ mod tests {
         for _ in 0..2 {
             assert!(limits.check(bot, UserKind::Bot).is_ok());
         }
-        assert!(limits.check(bot, UserKind::Bot).is_err(), "past the bot burst");
+        assert!(
+            limits.check(bot, UserKind::Bot).is_err(),
+            "past the bot burst"
+        );
         for _ in 0..10 {
             assert!(limits.check(person, UserKind::Person).is_ok());
         }

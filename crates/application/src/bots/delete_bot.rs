@@ -83,7 +83,10 @@ mod tests {
             leave_none(),
             notifier_hearing(Notification::AccountDeleted { user_id: id }),
         );
-        delete.execute(&actor_for(&admin("root")), id).await.unwrap();
+        delete
+            .execute(&actor_for(&admin("root")), id)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

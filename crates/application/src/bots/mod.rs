@@ -11,11 +11,11 @@ pub use create_bot::{CreateBot, CreateBotInput, CreatedBot};
 pub use delete_bot::DeleteBot;
 pub use reissue_bot_token::ReissueBotToken;
 
+use chrono::{DateTime, Utc};
 use palaver_domain::auth::{BotTokenRecord, SessionId};
 use palaver_domain::ports::SecretGenerator;
 use palaver_domain::secret::SecretToken;
 use palaver_domain::user::UserId;
-use chrono::{DateTime, Utc};
 
 /// A fresh token for `bot` and the record that stores only its hash. The token is 256
 /// random bits, so a plain SHA-256 of it is as good as a slow password hash: there is

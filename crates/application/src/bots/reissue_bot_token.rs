@@ -34,7 +34,11 @@ impl ReissueBotToken {
 
     /// The new token. `Forbidden` unless the actor is a global admin; `NotFound("bot")`
     /// when `bot` is not a bot.
-    pub async fn execute(&self, actor: &Actor, bot: UserId) -> Result<SecretToken, ApplicationError> {
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        bot: UserId,
+    ) -> Result<SecretToken, ApplicationError> {
         policy::may_manage_integrations(actor.is_admin())?;
         let (token, record) = new_token(self.secrets.as_ref(), bot, self.clock.now());
         let revoked = self
