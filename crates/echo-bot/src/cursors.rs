@@ -47,6 +47,11 @@ impl Cursors {
         self.seqs.is_empty()
     }
 
+    /// Whether `seq` of `conversation` is past its cursor.
+    pub fn is_new(&self, conversation: &str, seq: i64) -> bool {
+        self.seqs.get(conversation).is_none_or(|last| *last < seq)
+    }
+
     /// Whether `seq` of `conversation` is new; if so it becomes the cursor.
     pub fn advance(&mut self, conversation: &str, seq: i64) -> bool {
         match self.seqs.get_mut(conversation) {
@@ -96,7 +101,9 @@ mod tests {
     #[test]
     fn cursors_only_move_forward() {
         let mut cursors = Cursors::in_memory();
+        assert!(cursors.is_new("c", 3));
         assert!(cursors.advance("c", 3));
+        assert!(!cursors.is_new("c", 3));
         assert!(!cursors.advance("c", 3));
         assert!(!cursors.advance("c", 2));
         assert!(cursors.advance("c", 4));

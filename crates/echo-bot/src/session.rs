@@ -67,28 +67,42 @@ pub async fn run(api: &Api, me: &Me, cursors: &mut Cursors) -> anyhow::Result<En
             Ok(frame) => frame,
             Err(error) => bail!("the server sent a frame that is not JSON: {error}"),
         };
-        let reply = handle(api, me, cursors, &mut kinds, &frame).await?;
-        if let Some(reply) = reply {
+        let outcome = handle(api, me, cursors, &mut kinds, &frame).await?;
+        if let Some(reply) = outcome.reply {
             socket.send(Message::text(reply.to_string())).await?;
+        }
+        // The cursor moves only once the answer is on its way: a connection that drops
+        // first gets the message again from `sync`, and the answer's client id keeps it
+        // from being answered twice.
+        if let Some((conversation, seq)) = outcome.seen {
+            cursors.advance(&conversation, seq);
+            cursors.save()?;
         }
     }
     Ok(Ended::Dropped)
 }
 
-/// What to send in answer to one frame, if anything.
+/// What one frame leads to: a frame to send back, and a conversation event seen.
+#[derive(Default)]
+struct Outcome {
+    reply: Option<Value>,
+    seen: Option<(String, i64)>,
+}
+
 async fn handle(
     api: &Api,
     me: &Me,
     cursors: &mut Cursors,
     kinds: &mut HashMap<String, String>,
     frame: &Value,
-) -> anyhow::Result<Option<Value>> {
+) -> anyhow::Result<Outcome> {
     let kind = frame["type"].as_str().unwrap_or_default();
     match kind {
         // Resume: everything after each cursor, in order, then `synced`.
-        "ready" => Ok(Some(
-            json!({ "type": "sync", "cursors": cursors.as_json() }),
-        )),
+        "ready" => Ok(Outcome {
+            reply: Some(json!({ "type": "sync", "cursors": cursors.as_json() })),
+            seen: None,
+        }),
         "conversation.created" => {
             let conversation = &frame["conversation"];
             if let (Some(id), Some(kind)) =
@@ -98,38 +112,43 @@ async fn handle(
                 cursors.advance(id, conversation["last_seq"].as_i64().unwrap_or(0));
                 cursors.save()?;
             }
-            Ok(None)
+            Ok(Outcome::default())
         }
         "conversation.deleted" => {
             if let Some(id) = frame["conversation_id"].as_str() {
                 cursors.forget(id);
                 cursors.save()?;
             }
-            Ok(None)
+            Ok(Outcome::default())
         }
         "error" => {
             eprintln!("palaver-echo-bot: the server refused a frame: {frame}");
-            Ok(None)
+            Ok(Outcome::default())
         }
         _ => {
             let (Some(conversation), Some(seq)) =
                 (frame["conversation_id"].as_str(), frame["seq"].as_i64())
             else {
-                return Ok(None);
+                return Ok(Outcome::default());
             };
-            if !cursors.advance(conversation, seq) {
-                return Ok(None); // seen before (sync and live events may overlap)
+            if !cursors.is_new(conversation, seq) {
+                // seen before (sync and live events may overlap)
+                return Ok(Outcome::default());
             }
-            cursors.save()?;
             if kind == "member.left" && frame["user_id"] == me.id.as_str() {
                 cursors.forget(conversation);
                 cursors.save()?;
-                return Ok(None);
+                return Ok(Outcome::default());
             }
-            if kind != "message.created" {
-                return Ok(None);
-            }
-            answer(api, me, kinds, conversation, &frame["message"]).await
+            let reply = if kind == "message.created" {
+                answer(api, me, kinds, conversation, &frame["message"]).await?
+            } else {
+                None
+            };
+            Ok(Outcome {
+                reply,
+                seen: Some((conversation.to_owned(), seq)),
+            })
         }
     }
 }
