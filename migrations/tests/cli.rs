@@ -68,7 +68,10 @@ async fn database_url_wins_over_the_configuration_and_sqlite_directories_are_cre
     assert_run(
         &configured,
         &["--database-url", &other, "up", "-n", "1"],
-        &["2 pending"],
+        &[
+            "Applied  m20261121_000001_create_users",
+            "Pending  m20261121_000002_create_sessions",
+        ],
     );
     assert!(dir.join("nested/other.db").exists());
     assert!(!dir.join("configured.db").exists());
