@@ -8,6 +8,7 @@ mod m20261121_000002_create_sessions;
 mod m20261121_000003_create_conversations;
 mod m20261129_000001_create_attachments;
 mod m20261129_000003_notifications;
+mod m20261129_000004_bots;
 
 pub use connect::{ConnectSettings, connect};
 pub use sea_orm_migration::MigratorTrait;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_create_conversations::Migration),
             Box::new(m20261129_000001_create_attachments::Migration),
             Box::new(m20261129_000003_notifications::Migration),
+            Box::new(m20261129_000004_bots::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ mod admin;
 mod attachments;
 mod auth;
 mod authorization;
+mod bots;
 mod conversations;
 mod documents;
 mod errors;

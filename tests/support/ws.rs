@@ -43,6 +43,22 @@ pub async fn connect(url: &str, bearer: Option<&str>) -> Result<WsClient, u16> {
     }
 }
 
+/// Connects to `url` with this `Authorization` header value (`Bot <token>` ...).
+pub async fn connect_authorized(url: &str, authorization: &str) -> Result<WsClient, u16> {
+    let mut request = url.into_client_request().expect("a WebSocket request");
+    request.headers_mut().insert(
+        "authorization",
+        authorization.parse().expect("a header value"),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((stream, _)) => Ok(WsClient { stream }),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(error) => panic!("connecting to {url}: {error}"),
+    }
+}
+
 /// Connects over a socket with a tiny receive buffer, for a client that stops reading.
 pub async fn connect_small_buffer(url: &str) -> WsClient {
     let address = url

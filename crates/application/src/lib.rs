@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod attachments;
+pub mod bots;
 pub mod conversations;
 mod error;
 pub mod messages;

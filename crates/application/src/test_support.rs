@@ -9,7 +9,7 @@ use palaver_domain::ports::{
     MockSessionRepository, MockTokenIssuer,
 };
 use palaver_domain::secret::SecretToken;
-use palaver_domain::user::{PasswordHash, Role, User, UserId, Username};
+use palaver_domain::user::{PasswordHash, Role, User, UserId, UserKind, Username};
 use std::sync::Arc;
 
 /// A throttle that lets everything through (its own tests are in accounts/throttle.rs).
@@ -68,6 +68,7 @@ pub fn user(name: &str) -> User {
         last_name: None,
         avatar_url: None,
         role: Role::User,
+        kind: UserKind::Person,
         password_hash: hash_of("correct horse"),
         created_at: now() - Duration::days(1),
         updated_at: now() - Duration::days(1),
@@ -87,6 +88,7 @@ pub fn actor_for(user: &User) -> Actor {
         user_id: user.id,
         session_id: SessionId::generate(),
         role: user.role,
+        kind: user.kind,
     }
 }
 
@@ -226,6 +228,7 @@ pub mod conversations {
             conversation_id: conversation.id,
             seq,
             sender_id: Some(sender.id),
+            sender_kind: sender.kind,
             content: Some(MessageContent::parse("hello").expect("valid content")),
             reply_to_id: None,
             client_id: Some(ClientId::parse("c-1").expect("valid client id")),
@@ -296,6 +299,6 @@ pub fn leave_none() -> crate::conversations::LeaveAllConversations {
 /// A rate limiter that lets everything through.
 pub fn unlimited() -> Arc<palaver_domain::ports::MockSendRateLimiter> {
     let mut limiter = palaver_domain::ports::MockSendRateLimiter::new();
-    limiter.expect_check().returning(|_| Ok(()));
+    limiter.expect_check().returning(|_, _| Ok(()));
     Arc::new(limiter)
 }

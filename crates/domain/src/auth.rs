@@ -2,7 +2,7 @@
 
 use crate::id::uuid_id;
 use crate::secret::TokenHash;
-use crate::user::{Role, UserId};
+use crate::user::{Role, UserId, UserKind};
 use chrono::{DateTime, Utc};
 
 uuid_id!(
@@ -47,18 +47,35 @@ pub enum RotationOutcome {
     Unknown,
 }
 
-/// The identity behind a valid access token, as the request handlers see it.
+/// The identity behind a valid access token (or bot token), as the request handlers see
+/// it. For a bot, `session_id` is the id of the bot token it presented: revoking the token
+/// closes the connections opened with it, as ending a session does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub role: Role,
+    pub kind: UserKind,
 }
 
 impl Actor {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    pub fn is_bot(&self) -> bool {
+        self.kind.is_bot()
+    }
+}
+
+/// A bot's long-lived token as stored: only its hash. Its id stands in for a session id
+/// (see [`Actor`]). A bot has one token at a time; issuing a new one revokes the old.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotTokenRecord {
+    pub id: SessionId,
+    pub bot_id: UserId,
+    pub token_hash: TokenHash,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The claims of a verified access token.

@@ -16,6 +16,7 @@ pub use database::{Database, ExecutedStatement, PoolUsage};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
 pub use repositories::SqlNotifications;
+pub use repositories::SqlBotRepository;
 pub use repositories::{
     SqlAdminDirectory, SqlAttachmentRepository, SqlConversationRepository, SqlMessageRepository,
     SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,

@@ -11,7 +11,8 @@ use crate::error::corrupt;
 use palaver_domain::RepositoryError;
 use palaver_domain::auth::{Session, SessionId};
 use palaver_domain::user::{
-    AvatarUrl, EmailAddress, PasswordHash, PersonName, PhoneNumber, Role, User, UserId, Username,
+    AvatarUrl, EmailAddress, PasswordHash, PersonName, PhoneNumber, Role, User, UserId, UserKind,
+    Username,
 };
 use sea_orm::ActiveValue::Set;
 
@@ -51,6 +52,7 @@ pub fn user_from_row(row: users::Model) -> Result<User, RepositoryError> {
             .transpose()
             .map_err(bad)?,
         role: Role::parse(&row.role).map_err(bad)?,
+        kind: UserKind::parse(&row.kind).map_err(bad)?,
         password_hash: PasswordHash::from_stored(row.password_hash),
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -75,6 +77,7 @@ pub fn user_to_row(user: &User) -> users::ActiveModel {
         last_name: Set(text(&user.last_name)),
         avatar_url: Set(text(&user.avatar_url)),
         role: Set(user.role.as_str().to_owned()),
+        kind: Set(user.kind.as_str().to_owned()),
         password_hash: Set(user.password_hash.as_str().to_owned()),
         created_at: Set(user.created_at),
         updated_at: Set(user.updated_at),

@@ -829,6 +829,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         id: MessageId::generate(),
         conversation_id: group.id,
         sender_id: ada.id,
+        sender_kind: palaver_domain::user::UserKind::Person,
         content: MessageContent::parse("hello again").unwrap(),
         reply_to_id: None,
         client_id: None,

@@ -21,6 +21,7 @@ fn actor(user: UserId) -> Actor {
         user_id: user,
         session_id: SessionId::generate(),
         role: Role::User,
+        kind: palaver_domain::user::UserKind::Person,
     }
 }
 

@@ -22,6 +22,10 @@ fn member_role_schema() -> RefOr<Schema> {
     Ref::from_schema_name("MemberRoleName").into()
 }
 
+fn sender_kind_schema() -> RefOr<Schema> {
+    Ref::from_schema_name("UserKindName").into()
+}
+
 fn event_type_schema() -> RefOr<Schema> {
     Ref::from_schema_name("EventType").into()
 }
@@ -85,6 +89,9 @@ pub struct MessageResponse {
     pub seq: i64,
     /// `null` once the sender's account is deleted.
     pub sender_id: Option<Uuid>,
+    /// `"bot"` for a message a bot sent, `"user"` for a person's.
+    #[schema(schema_with = sender_kind_schema)]
+    pub sender_kind: &'static str,
     /// `null` once the message is deleted.
     pub content: Option<String>,
     pub reply_to_id: Option<Uuid>,
@@ -106,6 +113,7 @@ impl From<Message> for MessageResponse {
             conversation_id: message.conversation_id.as_uuid(),
             seq: message.seq,
             sender_id: message.sender_id.map(|s| s.as_uuid()),
+            sender_kind: message.sender_kind.as_str(),
             content: message.content.map(|c| c.as_str().to_owned()),
             reply_to_id: message.reply_to_id.map(|r| r.as_uuid()),
             client_id: message.client_id.map(|c| c.as_str().to_owned()),

@@ -12,5 +12,5 @@ pub use bcrypt_hasher::BcryptHasher;
 pub use jwt_issuer::JwtIssuer;
 pub use memory_attempts::MemoryAttemptCounter;
 pub use random_secrets::RandomSecrets;
-pub use send_limiter::GovernorSendLimiter;
+pub use send_limiter::{GovernorSendLimiter, SendLimitsByKind};
 pub use system_clock::SystemClock;

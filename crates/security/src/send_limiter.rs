@@ -1,7 +1,7 @@
 use governor::clock::{Clock, DefaultClock};
 use governor::{Quota, RateLimiter};
 use palaver_domain::ports::SendRateLimiter;
-use palaver_domain::user::UserId;
+use palaver_domain::user::{UserId, UserKind};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -26,16 +26,42 @@ impl GovernorSendLimiter {
             clock: DefaultClock::default(),
         }
     }
-}
 
-impl SendRateLimiter for GovernorSendLimiter {
-    fn check(&self, user: UserId) -> Result<(), Duration> {
+    fn check_user(&self, user: UserId) -> Result<(), Duration> {
         if self.limiter.len() > PRUNE_ABOVE {
             self.limiter.retain_recent();
         }
         self.limiter
             .check_key(&user)
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+impl SendRateLimiter for GovernorSendLimiter {
+    /// One quota for everyone, people and bots alike.
+    fn check(&self, user: UserId, _kind: UserKind) -> Result<(), Duration> {
+        self.check_user(user)
+    }
+}
+
+/// People and bots, each held to a quota of their own.
+pub struct SendLimitsByKind {
+    people: GovernorSendLimiter,
+    bots: GovernorSendLimiter,
+}
+
+impl SendLimitsByKind {
+    pub fn new(people: GovernorSendLimiter, bots: GovernorSendLimiter) -> Self {
+        Self { people, bots }
+    }
+}
+
+impl SendRateLimiter for SendLimitsByKind {
+    fn check(&self, user: UserId, kind: UserKind) -> Result<(), Duration> {
+        match kind {
+            UserKind::Person => self.people.check_user(user),
+            UserKind::Bot => self.bots.check_user(user),
+        }
     }
 }
 
@@ -62,22 +88,41 @@ mod tests {
         };
         let (ada, bob) = (UserId::generate(), UserId::generate());
         for _ in 0..3 {
-            assert!(limiter.check(ada).is_ok());
+            assert!(limiter.check(ada, UserKind::Person).is_ok());
         }
-        let wait = limiter.check(ada).unwrap_err();
+        let wait = limiter.check(ada, UserKind::Person).unwrap_err();
         assert!(
             wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
             "{wait:?}"
         );
-        assert!(limiter.check(bob).is_ok(), "buckets are per user");
+        assert!(
+            limiter.check(bob, UserKind::Person).is_ok(),
+            "buckets are per user"
+        );
+    }
+
+    #[test]
+    fn bots_and_people_are_held_to_their_own_quotas() {
+        let limits = SendLimitsByKind::new(limiter(1000, 1000), limiter(1, 2));
+        let (bot, person) = (UserId::generate(), UserId::generate());
+        for _ in 0..2 {
+            assert!(limits.check(bot, UserKind::Bot).is_ok());
+        }
+        assert!(
+            limits.check(bot, UserKind::Bot).is_err(),
+            "past the bot burst"
+        );
+        for _ in 0..10 {
+            assert!(limits.check(person, UserKind::Person).is_ok());
+        }
     }
 
     #[test]
     fn the_configured_rate_sets_the_wait() {
         let limiter = limiter(2, 1);
         let ada = UserId::generate();
-        assert!(limiter.check(ada).is_ok());
-        let wait = limiter.check(ada).unwrap_err();
+        assert!(limiter.check(ada, UserKind::Person).is_ok());
+        let wait = limiter.check(ada, UserKind::Person).unwrap_err();
         assert!(wait <= Duration::from_millis(500), "{wait:?}");
     }
 }

@@ -8,6 +8,7 @@ use palaver_application::accounts::{
     ThrottleLimits,
 };
 use palaver_application::admin::{GetStats, ListAllConversations};
+use palaver_application::bots::{AuthenticateBot, CreateBot, DeleteBot, ReissueBotToken};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
     LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember,
@@ -20,21 +21,25 @@ use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
     SetGlobalRole, UpdateProfile,
 };
+use palaver_domain::ports::{BotRepository, Notifier};
 use palaver_domain::ports::{
     AdminDirectory, AttemptCounter, Clock, ClusterBus, ConnectionCensus, ConversationRepository,
     Mailer, MessageRepository, PasswordHasher, PasswordResetRepository, PresenceDirectory,
     SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer, UserRepository,
 };
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
+use palaver_persistence::SqlBotRepository;
 use palaver_persistence::{
     ConnectSettings, Database, EventAnnouncer, SqlAdminDirectory, SqlConversationRepository,
     SqlDatabaseHealth, SqlMessageRepository, SqlPasswordResetRepository, SqlSessionRepository,
     SqlUserRepository,
 };
+use palaver_security::SendLimitsByKind;
 use palaver_security::{
     BcryptHasher, GovernorSendLimiter, JwtIssuer, MemoryAttemptCounter, RandomSecrets, SystemClock,
 };
 use palaver_settings::{MailTransport, Settings, SmtpTlsMode};
+use palaver_web::BotUseCases;
 use palaver_web::{
     AppState, GatewaySettings, Hub, HubPorts, HubSettings, RepositoryAudiences, WebSettings,
 };
@@ -157,6 +162,15 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         },
     )
     .await?;
+    let bots = bot_use_cases(BotPorts {
+        database: &database,
+        users: users.clone(),
+        hasher: hasher.clone(),
+        secrets: secrets.clone(),
+        leave_all: leave_all.clone(),
+        notifier: notifier.clone(),
+        clock: clock.clone(),
+    });
     let state = AppState {
         register: Arc::new(Register::new(
             users.clone(),
@@ -286,6 +300,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             census,
             clock.clone(),
         )),
+        bots,
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
         subscribe_push: notification_routes.subscribe_push,
         delete_push_subscription: notification_routes.delete_push_subscription,
@@ -352,10 +367,53 @@ fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
 
 fn send_limiter(settings: &Settings) -> Arc<dyn SendRateLimiter> {
     let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
-    Arc::new(GovernorSendLimiter::new(
-        at_least_one(settings.limits.sends_per_second),
-        at_least_one(settings.limits.send_burst),
+    let limits = &settings.limits;
+    Arc::new(SendLimitsByKind::new(
+        GovernorSendLimiter::new(
+            at_least_one(limits.sends_per_second),
+            at_least_one(limits.send_burst),
+        ),
+        GovernorSendLimiter::new(
+            at_least_one(limits.bot_sends_per_second),
+            at_least_one(limits.bot_send_burst),
+        ),
     ))
+}
+
+/// What the bot use-cases are built from.
+struct BotPorts<'a> {
+    database: &'a Database,
+    users: Arc<dyn UserRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    secrets: Arc<dyn SecretGenerator>,
+    leave_all: LeaveAllConversations,
+    notifier: Arc<dyn Notifier>,
+    clock: Arc<dyn Clock>,
+}
+
+fn bot_use_cases(ports: BotPorts<'_>) -> BotUseCases {
+    let bots: Arc<dyn BotRepository> = Arc::new(SqlBotRepository::new(ports.database));
+    BotUseCases {
+        create: Arc::new(CreateBot::new(
+            bots.clone(),
+            ports.hasher,
+            ports.secrets.clone(),
+            ports.clock.clone(),
+        )),
+        reissue_token: Arc::new(ReissueBotToken::new(
+            bots.clone(),
+            ports.secrets,
+            ports.notifier.clone(),
+            ports.clock,
+        )),
+        delete: Arc::new(DeleteBot::new(
+            bots.clone(),
+            ports.users,
+            ports.leave_all,
+            ports.notifier,
+        )),
+        authenticate: Arc::new(AuthenticateBot::new(bots)),
+    }
 }
 
 /// Login and password-reset throttling, counted in Redis when the cluster bus is one (so

@@ -113,6 +113,11 @@ pub struct LimitSettings {
     pub sends_per_second: u32,
     /// Messages a user may send at once; at least 1.
     pub send_burst: u32,
+    /// Messages a bot may send per second on average; at least 1. Bots have limits of
+    /// their own, apart from people's.
+    pub bot_sends_per_second: u32,
+    /// Messages a bot may send at once; at least 1.
+    pub bot_send_burst: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -296,6 +301,11 @@ impl Settings {
         if self.limits.sends_per_second == 0 || self.limits.send_burst == 0 {
             return Err(SettingsError::Invalid(
                 "limits.sends_per_second and limits.send_burst must be at least 1".into(),
+            ));
+        }
+        if self.limits.bot_sends_per_second == 0 || self.limits.bot_send_burst == 0 {
+            return Err(SettingsError::Invalid(
+                "limits.bot_sends_per_second and limits.bot_send_burst must be at least 1".into(),
             ));
         }
         let realtime = &self.realtime;
@@ -592,6 +602,8 @@ mod tests {
         for key in [
             "PALAVER__LIMITS__SENDS_PER_SECOND",
             "PALAVER__LIMITS__SEND_BURST",
+            "PALAVER__LIMITS__BOT_SENDS_PER_SECOND",
+            "PALAVER__LIMITS__BOT_SEND_BURST",
         ] {
             assert!(
                 Settings::load_from(sources("test", &[(key, "0")])).is_err(),
@@ -602,6 +614,13 @@ mod tests {
         assert_eq!(
             (defaults.limits.sends_per_second, defaults.limits.send_burst),
             (10, 30)
+        );
+        assert_eq!(
+            (
+                defaults.limits.bot_sends_per_second,
+                defaults.limits.bot_send_burst
+            ),
+            (5, 20)
         );
     }
 

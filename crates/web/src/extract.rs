@@ -9,8 +9,9 @@ use palaver_domain::user::Viewer;
 use std::future::Future;
 use std::pin::Pin;
 
-/// The caller, proven by a valid `Authorization: Bearer` access token of a live session.
-/// Handlers that take it answer 401 without it.
+/// The caller, proven by a valid `Authorization: Bearer` access token of a live session,
+/// or by a bot's current `Authorization: Bot` token. Handlers that take it answer 401
+/// without it.
 #[derive(Debug, Clone, Copy)]
 pub struct Authenticated(pub Actor);
 
@@ -23,8 +24,18 @@ impl Authenticated {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header, if well formed.
-pub fn bearer_token(request: &HttpRequest) -> Result<String, AuthFailure> {
+/// What an `Authorization` header proves identity with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `Bearer <access_token>`: a person's session.
+    Bearer(String),
+    /// `Bot <token>`: a bot's long-lived token.
+    Bot(String),
+}
+
+/// The credential of an `Authorization: Bearer <token>` or `Authorization: Bot <token>`
+/// header, if well formed (schemes match regardless of case).
+pub fn credential(request: &HttpRequest) -> Result<Credential, AuthFailure> {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -33,10 +44,27 @@ pub fn bearer_token(request: &HttpRequest) -> Result<String, AuthFailure> {
         .map_err(|_| AuthFailure::InvalidToken)?;
     let (scheme, token) = value.split_once(' ').ok_or(AuthFailure::InvalidToken)?;
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+    if token.is_empty() {
         return Err(AuthFailure::InvalidToken);
     }
-    Ok(token.to_owned())
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Ok(Credential::Bearer(token.to_owned()))
+    } else if scheme.eq_ignore_ascii_case("bot") {
+        Ok(Credential::Bot(token.to_owned()))
+    } else {
+        Err(AuthFailure::InvalidToken)
+    }
+}
+
+/// The actor a credential proves: a person's live session or a bot's current token.
+pub async fn authenticate(
+    state: &AppState,
+    credential: &Credential,
+) -> Result<Actor, palaver_application::ApplicationError> {
+    match credential {
+        Credential::Bearer(token) => state.authenticate.execute(token).await,
+        Credential::Bot(token) => state.bots.authenticate.execute(token).await,
+    }
 }
 
 impl FromRequest for Authenticated {
@@ -45,12 +73,12 @@ impl FromRequest for Authenticated {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(request);
+        let credential = credential(request);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 ApiError::internal(&std::io::Error::other("AppState is not registered"))
             })?;
-            let actor = state.authenticate.execute(&token?).await?;
+            let actor = authenticate(&state, &credential?).await?;
             crate::operations::record_user(actor.user_id);
             Ok(Authenticated(actor))
         })

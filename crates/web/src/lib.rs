@@ -19,5 +19,6 @@ pub use operations::{
 };
 pub use palaver_realtime::{ClusterPresence, Hub, HubPorts, HubSettings, RepositoryAudiences};
 pub use realtime::GatewaySettings;
+pub use routes::bots::BotUseCases;
 pub use routes::configure;
 pub use state::{AppState, WebSettings};

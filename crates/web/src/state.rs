@@ -71,6 +71,7 @@ pub struct AppState {
     pub search_messages: Arc<SearchMessages>,
     pub list_all_conversations: Arc<ListAllConversations>,
     pub get_stats: Arc<GetStats>,
+    pub bots: crate::routes::bots::BotUseCases,
     pub database_health: Arc<dyn DatabaseHealth>,
     pub subscribe_push: Arc<SubscribePush>,
     pub delete_push_subscription: Arc<DeletePushSubscription>,

@@ -38,7 +38,9 @@ impl Login {
         }
     }
 
-    /// `Unauthorized(InvalidCredentials)` for an unknown user and a wrong password alike.
+    /// `Unauthorized(InvalidCredentials)` for an unknown user and a wrong password alike,
+    /// and for a bot, which never logs in with a password (its hash is checked all the
+    /// same, so a bot's name is not told apart by timing either).
     /// An unknown user still costs one full password check, against a dummy hash, so the
     /// two cases cannot be told apart by timing. `RateLimited`, before any password is
     /// checked, when the account or the client's address has tried too often.
@@ -59,7 +61,7 @@ impl Login {
             .await
             .map_err(ApplicationError::Unexpected)?;
         match user {
-            Some(user) if matches => {
+            Some(user) if matches && !user.is_bot() => {
                 self.throttle.login_succeeded(user.id).await;
                 self.sessions.start(user).await
             }
@@ -211,6 +213,30 @@ mod tests {
         assert!(matches!(
             error,
             ApplicationError::Unauthorized(AuthFailure::InvalidCredentials)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_bot_never_logs_in_with_a_password_even_a_matching_one() {
+        let bot = User {
+            kind: palaver_domain::user::UserKind::Bot,
+            ..user("echo-bot")
+        };
+        let mut users = MockUserRepository::new();
+        users
+            .expect_find_by_username()
+            .returning(move |_| Ok(Some(bot.clone())));
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher(1)),
+            starter_expecting_no_session(),
+            generous_throttle(),
+        );
+        assert!(matches!(
+            login.execute(input("echo-bot", "correct horse")).await,
+            Err(ApplicationError::Unauthorized(
+                AuthFailure::InvalidCredentials
+            ))
         ));
     }
 

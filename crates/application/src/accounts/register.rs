@@ -2,7 +2,7 @@ use super::{AuthSession, SessionStarter};
 use crate::ApplicationError;
 use palaver_domain::ports::{Clock, PasswordHasher, UserRepository};
 use palaver_domain::user::{
-    EmailAddress, Password, PersonName, PhoneNumber, Role, User, UserId, Username,
+    EmailAddress, Password, PersonName, PhoneNumber, Role, User, UserId, UserKind, Username,
 };
 use std::sync::Arc;
 
@@ -56,6 +56,7 @@ impl Register {
             last_name: input.last_name,
             avatar_url: None,
             role: Role::User,
+            kind: UserKind::Person,
             password_hash,
             created_at: now,
             updated_at: now,

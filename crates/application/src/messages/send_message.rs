@@ -79,7 +79,7 @@ impl SendMessage {
         actor: &Actor,
         input: SendMessageInput,
     ) -> Result<Sent, ApplicationError> {
-        if let Err(retry_after) = self.limiter.check(actor.user_id) {
+        if let Err(retry_after) = self.limiter.check(actor.user_id, actor.kind) {
             return self.over_rate(actor, &input, retry_after).await;
         }
         if let Some(reply_to) = input.reply_to_id {
@@ -109,6 +109,7 @@ impl SendMessage {
             id: MessageId::generate(),
             conversation_id: input.conversation_id,
             sender_id: actor.user_id,
+            sender_kind: actor.kind,
             content: input.content.clone(),
             reply_to_id: input.reply_to_id,
             client_id: input.client_id.clone(),
@@ -256,7 +257,7 @@ mod tests {
     use crate::test_support::*;
     use palaver_domain::conversation::{Conversation, ConversationKind, MemberRole};
     use palaver_domain::ports::MockMessageRepository;
-    use palaver_domain::user::User;
+    use palaver_domain::user::{User, UserKind};
 
     fn input(conversation: &Conversation, client_id: Option<&str>) -> SendMessageInput {
         SendMessageInput {
@@ -385,7 +386,7 @@ mod tests {
             let mut limiter = palaver_domain::ports::MockSendRateLimiter::new();
             limiter
                 .expect_check()
-                .returning(|_| Err(std::time::Duration::from_millis(10)));
+                .returning(|_, _| Err(std::time::Duration::from_millis(10)));
             let mut messages = MockMessageRepository::new();
             messages
                 .expect_find_by_client_id()
@@ -417,8 +418,8 @@ mod tests {
         let ann_id = ann.id;
         limiter
             .expect_check()
-            .withf(move |user| *user == ann_id)
-            .returning(|_| Err(std::time::Duration::from_millis(1500)));
+            .withf(move |user, kind| *user == ann_id && *kind == UserKind::Person)
+            .returning(|_, _| Err(std::time::Duration::from_millis(1500)));
         let send = SendMessage::new(
             Arc::new(store_with(&group, &[(&ann, MemberRole::Member)])),
             Arc::new(appending(&group, &ann, 0)),
@@ -433,6 +434,49 @@ mod tests {
             error,
             ApplicationError::RateLimited { retry_after } if retry_after.as_millis() == 1500
         ));
+    }
+
+    #[tokio::test]
+    async fn a_bot_is_held_to_the_bot_rate_and_its_message_is_stored_as_a_bots() {
+        let bot = User {
+            kind: UserKind::Bot,
+            ..user("helper-bot")
+        };
+        let group = conversation(ConversationKind::Group, None);
+        let mut limiter = palaver_domain::ports::MockSendRateLimiter::new();
+        let bot_id = bot.id;
+        limiter
+            .expect_check()
+            .withf(move |user, kind| *user == bot_id && *kind == UserKind::Bot)
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let mut messages = MockMessageRepository::new();
+        let stored = message(&group, &bot, 4);
+        let in_group = group.clone();
+        messages
+            .expect_append()
+            .withf(move |m, _| m.sender_kind == UserKind::Bot && m.sender_id == bot_id)
+            .times(1)
+            .returning(move |_, _| {
+                Ok(event(
+                    &in_group,
+                    4,
+                    EventPayload::MessageCreated {
+                        message: stored.clone(),
+                    },
+                ))
+            });
+        let send = SendMessage::new(
+            Arc::new(store_with(&group, &[(&bot, MemberRole::Member)])),
+            Arc::new(messages),
+            Arc::new(limiter),
+            fixed_clock(),
+        );
+        let sent = send
+            .execute(&actor_for(&bot), input(&group, None))
+            .await
+            .unwrap();
+        assert_eq!(sent.message.sender_kind, UserKind::Bot);
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 use super::{ConversationId, MessageId};
 use crate::ValidationError;
 use crate::attachment::Attachment;
-use crate::user::UserId;
+use crate::user::{UserId, UserKind};
 use chrono::{DateTime, Utc};
 
 /// What a message says: 1 to 4000 characters after trimming, no control characters but
@@ -79,6 +79,8 @@ pub struct Message {
     pub seq: i64,
     /// `None` once the sender's account is deleted.
     pub sender_id: Option<UserId>,
+    /// Whether a person or a bot sent it; kept when the sender's account is deleted.
+    pub sender_kind: UserKind,
     /// `None` once the message is deleted (a tombstone).
     pub content: Option<MessageContent>,
     pub reply_to_id: Option<MessageId>,
@@ -102,6 +104,9 @@ pub struct NewMessage {
     pub id: MessageId,
     pub conversation_id: ConversationId,
     pub sender_id: UserId,
+    /// The sender's kind, from the authenticated caller: stored with the message so that
+    /// no read needs to look the sender up.
+    pub sender_kind: UserKind,
     pub content: MessageContent,
     pub reply_to_id: Option<MessageId>,
     pub client_id: Option<ClientId>,

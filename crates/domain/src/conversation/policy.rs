@@ -138,6 +138,15 @@ pub fn may_react(_kind: ConversationKind, _role: MemberRole) -> Verdict {
     Ok(())
 }
 
+/// Integrations (bots and their tokens, webhooks) are managed by global admins only,
+/// whatever their roles in conversations.
+pub fn may_manage_integrations(global_admin: bool) -> Verdict {
+    allow_if(
+        global_admin,
+        "only a global admin may manage bots and webhooks",
+    )
+}
+
 fn fixed_membership(kind: ConversationKind, refusal: &'static str) -> Verdict {
     allow_if(kind != ConversationKind::Direct, refusal)
 }
@@ -223,6 +232,13 @@ mod tests {
         assert!(!may_read(None, false));
         assert!(may_read(None, true));
         assert!(may_delete_conversation(Group, None, false).is_err());
+    }
+
+    #[test]
+    fn integrations_are_for_global_admins_only() {
+        for (global_admin, allowed) in [(true, true), (false, false)] {
+            assert_eq!(may_manage_integrations(global_admin).is_ok(), allowed);
+        }
     }
 
     #[test]

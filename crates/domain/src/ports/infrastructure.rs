@@ -3,7 +3,7 @@
 
 use crate::conversation::Notification;
 use crate::error::BoxError;
-use crate::user::{EmailAddress, UserId};
+use crate::user::{EmailAddress, UserId, UserKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -57,11 +57,12 @@ pub trait Notifier: Send + Sync {
     fn notify(&self, notification: Notification);
 }
 
-/// How fast each user may send messages. `Err` carries how long until the next send is
-/// allowed. Checked before a new message is stored, whichever adapter it came through.
+/// How fast each user may send messages; bots have limits of their own. `Err` carries how
+/// long until the next send is allowed. Checked before a new message is stored, whichever
+/// adapter it came through.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait SendRateLimiter: Send + Sync {
-    fn check(&self, user: UserId) -> Result<(), std::time::Duration>;
+    fn check(&self, user: UserId, kind: UserKind) -> Result<(), std::time::Duration>;
 }
 
 /// Where a cluster bus hands what it receives: every payload published by any node, this

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod attachments;
+mod bots;
 mod conversations;
 mod infrastructure;
 mod storage;
@@ -12,6 +13,7 @@ mod notifications;
 pub use accounts::*;
 pub use admin::*;
 pub use attachments::*;
+pub use bots::*;
 pub use conversations::*;
 pub use infrastructure::*;
 pub use storage::*;

@@ -1,8 +1,10 @@
 //! The `User` aggregate.
 
+mod kind;
 mod password;
 mod values;
 
+pub use kind::UserKind;
 pub use password::{Password, PasswordHash};
 pub use values::{AvatarUrl, EmailAddress, PersonName, PhoneNumber, Username};
 
@@ -49,6 +51,8 @@ pub struct User {
     pub last_name: Option<PersonName>,
     pub avatar_url: Option<AvatarUrl>,
     pub role: Role,
+    /// A person or a bot; bots never log in with a password.
+    pub kind: UserKind,
     pub password_hash: PasswordHash,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -58,6 +62,10 @@ pub struct User {
 impl User {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    pub fn is_bot(&self) -> bool {
+        self.kind.is_bot()
     }
 }
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub conversation_id: Uuid,
     pub seq: i64,
     pub sender_id: Option<Uuid>,
+    /// `user` or `bot`: the sender's kind, stored with the message.
+    pub sender_kind: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub content: Option<String>,
     pub reply_to_id: Option<Uuid>,

@@ -1,6 +1,7 @@
 //! Table shapes, one module per table, as sea-orm entities.
 
 pub mod attachments;
+pub mod bot_tokens;
 pub mod conversation_members;
 pub mod conversations;
 pub mod events;

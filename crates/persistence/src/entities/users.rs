@@ -13,6 +13,8 @@ pub struct Model {
     pub last_name: Option<String>,
     pub avatar_url: Option<String>,
     pub role: String,
+    /// `user` or `bot`.
+    pub kind: String,
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

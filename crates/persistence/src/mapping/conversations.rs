@@ -7,7 +7,7 @@ use palaver_domain::conversation::{
     ClientId, Conversation, ConversationEvent, ConversationId, ConversationKind, ConversationName,
     EventPayload, Member, MemberRole, Message, MessageContent, MessageId, NewMessage,
 };
-use palaver_domain::user::UserId;
+use palaver_domain::user::{UserId, UserKind};
 use palaver_domain::{RepositoryError, ValidationError};
 use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
@@ -83,6 +83,7 @@ pub fn message_from_row(row: messages::Model) -> Result<Message, RepositoryError
         conversation_id: ConversationId::from_uuid(row.conversation_id),
         seq: row.seq,
         sender_id: row.sender_id.map(UserId::from_uuid),
+        sender_kind: UserKind::parse(&row.sender_kind).map_err(bad("messages"))?,
         // Empty for a message of attachments only.
         content: row
             .content
@@ -115,6 +116,7 @@ pub fn message_from_new(message: &NewMessage, seq: i64, now: DateTime<Utc>) -> M
         conversation_id: message.conversation_id,
         seq,
         sender_id: Some(message.sender_id),
+        sender_kind: message.sender_kind,
         content: Some(message.content.clone()),
         reply_to_id: message.reply_to_id,
         client_id: message.client_id.clone(),
@@ -138,6 +140,7 @@ pub fn message_to_row(message: &Message) -> messages::ActiveModel {
         conversation_id: Set(message.conversation_id.as_uuid()),
         seq: Set(message.seq),
         sender_id: Set(message.sender_id.map(|id| id.as_uuid())),
+        sender_kind: Set(message.sender_kind.as_str().to_owned()),
         content: Set(message.content.as_ref().map(|c| c.as_str().to_owned())),
         reply_to_id: Set(message.reply_to_id.map(|id| id.as_uuid())),
         client_id: Set(message.client_id.as_ref().map(|c| c.as_str().to_owned())),

@@ -8,7 +8,7 @@ use palaver_domain::RepositoryError;
 use palaver_domain::auth::{Actor, RefreshTokenRecord, RotationOutcome, Session, SessionId};
 use palaver_domain::ports::SessionRepository;
 use palaver_domain::secret::TokenHash;
-use palaver_domain::user::{Role, UserId};
+use palaver_domain::user::{Role, UserId, UserKind};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -71,6 +71,7 @@ impl SessionRepository for SqlSessionRepository {
             user_id: UserId::from_uuid(user.id),
             session_id: SessionId::from_uuid(session.id),
             role: Role::parse(&user.role).map_err(|e| corrupt("users", e))?,
+            kind: UserKind::parse(&user.kind).map_err(|e| corrupt("users", e))?,
         }))
     }
 

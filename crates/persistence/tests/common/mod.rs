@@ -40,6 +40,7 @@ pub fn user(name: &str) -> User {
         last_name: None,
         avatar_url: None,
         role: Role::User,
+        kind: palaver_domain::user::UserKind::Person,
         password_hash: PasswordHash::from_stored("$2b$04$hash".into()),
         created_at: at,
         updated_at: at,

@@ -148,6 +148,7 @@ pub fn new_message(
         id: MessageId::generate(),
         conversation_id: conversation,
         sender_id: sender,
+        sender_kind: palaver_domain::user::UserKind::Person,
         content: MessageContent::parse(text).unwrap(),
         reply_to_id: None,
         client_id: client_id.map(|c| ClientId::parse(c).unwrap()),

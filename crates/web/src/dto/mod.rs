@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bots;
 pub mod conversations;
 pub mod notifications;
 pub mod users;

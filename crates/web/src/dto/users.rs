@@ -29,6 +29,9 @@ pub struct UserResponse {
     pub phone: Hidden<Option<String>>,
     #[schema(value_type = crate::openapi::schemas::UserRole)]
     pub role: &'static str,
+    /// `bot` for a bot account, `user` for a person.
+    #[schema(value_type = crate::openapi::schemas::UserKindName)]
+    pub kind: &'static str,
     pub avatar_url: Option<String>,
     #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -80,6 +83,7 @@ impl UserResponse {
             first_name: user.first_name.map(PersonName::into_inner),
             last_name: user.last_name.map(PersonName::into_inner),
             role: user.role.as_str(),
+            kind: user.kind.as_str(),
             avatar_url: user.avatar_url.map(AvatarUrl::into_inner),
             created_at: user.created_at,
             updated_at: user.updated_at,

@@ -11,7 +11,9 @@ use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentType};
 use serde_json::{Map, Value, json};
 use std::sync::OnceLock;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 
 /// The REST API: every route of the route table (a test holds the two together).
@@ -77,6 +79,9 @@ use utoipa::{Modify, OpenApi};
         routes::notifications::update_preferences,
         routes::notifications::set_conversation_notifications,
         routes::notifications::unsubscribe,
+        routes::bots::create,
+        routes::bots::delete,
+        routes::bots::reissue_token,
     ),
     components(schemas(
         schemas::ErrorBody,
@@ -84,7 +89,8 @@ use utoipa::{Modify, OpenApi};
         schemas::ErrorCode,
         schemas::ConversationKindName,
         schemas::MemberRoleName,
-        schemas::EventType
+        schemas::EventType,
+        schemas::UserKindName
     )),
     modifiers(&BearerAuth),
     tags(
@@ -95,6 +101,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Global administration"),
         (name = "attachments", description = "Files in object storage, posted with messages"),
         (name = "notifications", description = "Web Push, digest mails, preferences and levels for people who are offline"),
+        (name = "bots", description = "Bot accounts and their tokens (global admins)"),
         (name = "realtime", description = "The WebSocket gateway"),
         (name = "operations", description = "Health and the API documents"),
     )
@@ -102,7 +109,8 @@ use utoipa::{Modify, OpenApi};
 pub struct ApiDoc;
 
 /// Adds the `bearer` security scheme (the `access_token` of a session, as
-/// `Authorization: Bearer <token>`) and makes operation ids unique.
+/// `Authorization: Bearer <token>`) and the `bot` one (`Authorization: Bot <token>`), which
+/// every bearer operation also accepts, and makes operation ids unique.
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -124,6 +132,13 @@ impl Modify for BearerAuth {
                 if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
                     *id = format!("{tag}_{id}");
                 }
+                // Whatever a person's session may call, a bot's token may call too.
+                let bearer = SecurityRequirement::new("bearer", Vec::<String>::new());
+                if let Some(security) = operation.security.as_mut()
+                    && security.contains(&bearer)
+                {
+                    security.push(SecurityRequirement::new("bot", Vec::<String>::new()));
+                }
             }
         }
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -138,6 +153,13 @@ impl Modify for BearerAuth {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "bot",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Bot <token>`: a bot's token from `POST /api/bots` (or a re-issue)",
+            ))),
         );
     }
 }
@@ -208,7 +230,8 @@ const DOCS_PAGE: &str = include_str!("docs.html");
     summary = "Open the WebSocket (frames: /api/asyncapi.json)",
     description = "Upgrades to a WebSocket (RFC 6455: `Connection: Upgrade`, `Upgrade: \
         websocket`, `Sec-WebSocket-Version: 13`, `Sec-WebSocket-Key`). The token comes as \
-        `Authorization: Bearer` or, for browsers, as `?access_token=`; a bad token gets 401 \
+        `Authorization: Bearer` or, for browsers, as `?access_token=`; a bot sends \
+        `Authorization: Bot <token>`; a bad token gets 401 \
         before the upgrade, a request that is not an upgrade gets 400.",
     params(("access_token" = Option<String>, Query, description = "The access token, for clients that cannot set headers")),
     responses(

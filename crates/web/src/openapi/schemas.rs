@@ -18,6 +18,15 @@ pub enum UserRole {
     Admin,
 }
 
+/// Whether an account is a person's (`user`) or a bot's (`bot`): a user's `kind`, a
+/// message's `sender_kind`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserKindName {
+    User,
+    Bot,
+}
+
 /// `direct` (two people), `group` (everyone posts) or `channel` (owner and admins post).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

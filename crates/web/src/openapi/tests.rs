@@ -80,6 +80,24 @@ fn authenticated_operations_declare_bearer_and_401() {
 }
 
 #[test]
+fn every_operation_a_session_may_call_a_bot_may_call_too() {
+    let document: Value = serde_json::from_str(openapi_document()).unwrap();
+    assert_eq!(
+        document["components"]["securitySchemes"]["bot"]["name"],
+        "Authorization"
+    );
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(security) = operation["security"].as_array() else {
+                continue;
+            };
+            let has = |scheme: &str| security.iter().any(|r| r.get(scheme).is_some());
+            assert_eq!(has("bearer"), has("bot"), "{method} {path}");
+        }
+    }
+}
+
+#[test]
 fn every_error_response_has_the_one_error_shape() {
     let document: Value = serde_json::from_str(openapi_document()).unwrap();
     for (path, item) in document["paths"].as_object().unwrap() {
@@ -124,6 +142,14 @@ fn schema_only_names_match_the_domain() {
     use utoipa::PartialSchema;
     for name in names(schema(schemas::UserRole::schema())) {
         assert_eq!(Role::parse(&name).unwrap().as_str(), name);
+    }
+    for name in names(schema(schemas::UserKindName::schema())) {
+        assert_eq!(
+            palaver_domain::user::UserKind::parse(&name)
+                .unwrap()
+                .as_str(),
+            name
+        );
     }
     for name in names(schema(schemas::ConversationKindName::schema())) {
         assert_eq!(ConversationKind::parse(&name).unwrap().as_str(), name);

@@ -4,7 +4,7 @@ use super::connection::Connection;
 use super::frame_guard::FrameSizeGuard;
 use super::outbound::outbound;
 use crate::error::ApiError;
-use crate::extract::bearer_token;
+use crate::extract::{Credential, authenticate, credential};
 use crate::state::AppState;
 use actix_web::body::{BodyStream, MessageBody};
 use actix_web::dev::Payload;
@@ -22,19 +22,20 @@ pub(crate) struct UpgradeQuery {
 }
 
 /// Browsers cannot set headers on a WebSocket, so the token may come in the query instead.
-/// A bad token is answered with 401 before the upgrade.
+/// Bots send `Authorization: Bot <token>`. A bad token is answered with 401 before the
+/// upgrade.
 pub(crate) async fn upgrade(
     request: HttpRequest,
     body: web::Payload,
     query: web::Query<UpgradeQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = match (bearer_token(&request), query.into_inner().access_token) {
-        (Ok(token), _) => token,
-        (Err(AuthFailure::MissingToken), Some(token)) => token,
+    let credential = match (credential(&request), query.into_inner().access_token) {
+        (Ok(credential), _) => credential,
+        (Err(AuthFailure::MissingToken), Some(token)) => Credential::Bearer(token),
         (Err(failure), _) => return Err(failure.into()),
     };
-    let actor = state.authenticate.execute(&token).await?;
+    let actor = authenticate(&state, &credential).await?;
     let limit = state.gateway.max_frame_bytes;
     // Frames declared over the limit are refused as their header arrives (1009).
     let guarded: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
@@ -58,7 +59,7 @@ pub(crate) async fn upgrade(
     let registration = state.hub.register(&actor);
     // A logout between the check above and the registration would have found no socket
     // to close: check once more now that the hub knows this one.
-    if let Err(error) = state.authenticate.execute(&token).await {
+    if let Err(error) = authenticate(&state, &credential).await {
         state.hub.unregister(actor.user_id, registration.id);
         return Err(error.into());
     }

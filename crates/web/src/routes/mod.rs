@@ -5,6 +5,7 @@ pub(crate) mod admin;
 mod attachment_http;
 pub(crate) mod attachments;
 pub(crate) mod auth;
+pub(crate) mod bots;
 mod client;
 pub(crate) mod conversations;
 pub(crate) mod health;
@@ -182,6 +183,11 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     }),
     endpoint("/api/notifications/unsubscribe", Method::GET, |r| {
         r.to(notifications::unsubscribe)
+    }),
+    endpoint("/api/bots", Method::POST, |r| r.to(bots::create)),
+    endpoint("/api/bots/{id}", Method::DELETE, |r| r.to(bots::delete)),
+    endpoint("/api/bots/{id}/token", Method::POST, |r| {
+        r.to(bots::reissue_token)
     }),
 ];
 
