@@ -1,4 +1,4 @@
-use super::{ConversationId, MessageId};
+use super::{Annotations, ConversationId, MessageId};
 use crate::ValidationError;
 use crate::user::UserId;
 use chrono::{DateTime, Utc};
@@ -67,6 +67,10 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The root of the thread this message replies in (a root is never a reply itself).
+    pub thread_root_id: Option<MessageId>,
+    /// Reactions, thread, mentions and pin, read for a whole page at once.
+    pub annotations: Annotations,
 }
 
 impl Message {
@@ -84,6 +88,11 @@ pub struct NewMessage {
     pub content: MessageContent,
     pub reply_to_id: Option<MessageId>,
     pub client_id: Option<ClientId>,
+    /// The message whose thread this replies in, as the sender named it: the store checks
+    /// it (same conversation, not deleted) and, for a reply to a reply, uses its root.
+    pub thread_root_id: Option<MessageId>,
+    /// The members the content mentions.
+    pub mentions: Vec<UserId>,
 }
 
 #[cfg(test)]
