@@ -6,6 +6,7 @@ mod connect;
 mod m20261121_000001_create_users;
 mod m20261121_000002_create_sessions;
 mod m20261121_000003_create_conversations;
+mod m20261129_000002_rich_messages;
 
 pub use connect::{ConnectSettings, connect};
 pub use sea_orm_migration::MigratorTrait;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_users::Migration),
             Box::new(m20261121_000002_create_sessions::Migration),
             Box::new(m20261121_000003_create_conversations::Migration),
+            Box::new(m20261129_000002_rich_messages::Migration),
         ]
     }
 }

@@ -37,17 +37,18 @@ async fn status_up_down_fresh_refresh_and_reset_work_on_the_configured_database(
     // The fixture arrives migrated; take it all down first.
     let database = TestDatabase::create().await;
     let url = database.url();
-    assert_run(url, &["reset"], &["3 migrations, 3 pending"]);
+    assert_run(url, &["reset"], &["4 migrations, 4 pending"]);
     assert_run(
         url,
         &["status"],
-        &["Pending  m20261121_000001_create_users", "3 pending"],
+        &["Pending  m20261121_000001_create_users", "4 pending"],
     );
     assert_run(
         url,
         &["up"],
         &[
             "Applied  m20261121_000003_create_conversations",
+            "Applied  m20261129_000002_rich_messages",
             "0 pending",
         ],
     );
@@ -55,7 +56,7 @@ async fn status_up_down_fresh_refresh_and_reset_work_on_the_configured_database(
         url,
         &["down"],
         &[
-            "Pending  m20261121_000003_create_conversations",
+            "Pending  m20261129_000002_rich_messages",
             "1 pending",
         ],
     );
@@ -74,7 +75,7 @@ async fn database_url_wins_over_the_configuration_and_sqlite_directories_are_cre
     assert_run(
         &configured,
         &["--database-url", &other, "up", "-n", "1"],
-        &["2 pending"],
+        &["3 pending"],
     );
     assert!(dir.join("nested/other.db").exists());
     assert!(!dir.join("configured.db").exists());
