@@ -1,6 +1,7 @@
 //! The SeaORM adapter: table entities (kept apart from the mapping code) and repository
 //! implementations of the domain's ports. No sea_orm type crosses this crate's API.
 
+mod annotations;
 mod credentials;
 mod database;
 mod entities;

@@ -3,6 +3,9 @@
 pub mod conversation_members;
 pub mod conversations;
 pub mod events;
+pub mod message_mentions;
+pub mod message_pins;
+pub mod message_reactions;
 pub mod messages;
 pub mod password_reset_tokens;
 pub mod refresh_tokens;

@@ -4,8 +4,9 @@ use crate::entities::{conversation_members, conversations, events, messages};
 use crate::error::corrupt;
 use chrono::{DateTime, Utc};
 use palaver_domain::conversation::{
-    ClientId, Conversation, ConversationEvent, ConversationId, ConversationKind, ConversationName,
-    EventPayload, Member, MemberRole, Message, MessageContent, MessageId, NewMessage,
+    Annotations, ClientId, Conversation, ConversationEvent, ConversationId, ConversationKind,
+    ConversationName, EmojiKey, EventPayload, Member, MemberRole, Message, MessageContent,
+    MessageId, NewMessage,
 };
 use palaver_domain::user::UserId;
 use palaver_domain::{RepositoryError, ValidationError};
@@ -64,6 +65,7 @@ pub fn member_from_row(row: conversation_members::Model) -> Result<Member, Repos
         role: MemberRole::parse(&row.role).map_err(bad("conversation_members"))?,
         joined_at: row.joined_at,
         last_read_seq: row.last_read_seq,
+        last_delivered_seq: row.last_delivered_seq,
     })
 }
 
@@ -74,6 +76,7 @@ pub fn member_to_row(member: &Member) -> conversation_members::ActiveModel {
         role: Set(member.role.as_str().to_owned()),
         joined_at: Set(member.joined_at),
         last_read_seq: Set(member.last_read_seq),
+        last_delivered_seq: Set(member.last_delivered_seq),
     }
 }
 
@@ -99,6 +102,8 @@ pub fn message_from_row(row: messages::Model) -> Result<Message, RepositoryError
         created_at: row.created_at,
         edited_at: row.edited_at,
         deleted_at: row.deleted_at,
+        thread_root_id: row.thread_root_id.map(MessageId::from_uuid),
+        annotations: Annotations::default(),
     })
 }
 
@@ -115,6 +120,11 @@ pub fn message_from_new(message: &NewMessage, seq: i64, now: DateTime<Utc>) -> M
         created_at: now,
         edited_at: None,
         deleted_at: None,
+        thread_root_id: message.thread_root_id,
+        annotations: Annotations {
+            mentions: message.mentions.clone(),
+            ..Annotations::default()
+        },
     }
 }
 
@@ -130,11 +140,13 @@ pub fn message_to_row(message: &Message) -> messages::ActiveModel {
         created_at: Set(message.created_at),
         edited_at: Set(message.edited_at),
         deleted_at: Set(message.deleted_at),
+        thread_root_id: Set(message.thread_root_id.map(|id| id.as_uuid())),
     }
 }
 
 /// An event's row: its kind and the rows it refers to, never their contents.
 pub fn event_to_row(event: &ConversationEvent) -> events::ActiveModel {
+    let mut emoji = None;
     let (message_id, user_id, role) = match &event.payload {
         EventPayload::MessageCreated { message } | EventPayload::MessageUpdated { message } => {
             (Some(message.id), None, None)
@@ -144,6 +156,27 @@ pub fn event_to_row(event: &ConversationEvent) -> events::ActiveModel {
         | EventPayload::MemberUpdated { user_id, role } => (None, Some(*user_id), Some(*role)),
         EventPayload::MemberLeft { user_id } => (None, Some(*user_id), None),
         EventPayload::ConversationUpdated { .. } => (None, None, None),
+        EventPayload::ReactionAdded {
+            message_id,
+            emoji: key,
+            user_id,
+        }
+        | EventPayload::ReactionRemoved {
+            message_id,
+            emoji: key,
+            user_id,
+        } => {
+            emoji = Some(key.as_str().to_owned());
+            (Some(*message_id), Some(*user_id), None)
+        }
+        EventPayload::MessagePinned {
+            message_id,
+            user_id,
+        }
+        | EventPayload::MessageUnpinned {
+            message_id,
+            user_id,
+        } => (Some(*message_id), Some(*user_id), None),
     };
     events::ActiveModel {
         conversation_id: Set(event.conversation_id.as_uuid()),
@@ -152,6 +185,7 @@ pub fn event_to_row(event: &ConversationEvent) -> events::ActiveModel {
         message_id: Set(message_id.map(|id| id.as_uuid())),
         user_id: Set(user_id.map(|id| id.as_uuid())),
         role: Set(role.map(|r| r.as_str().to_owned())),
+        emoji: Set(emoji),
         created_at: Set(event.created_at),
     }
 }
@@ -201,6 +235,12 @@ pub fn event_from_row(
             .ok_or_else(|| missing("role"))
             .and_then(|r| MemberRole::parse(r).map_err(bad("events")))
     };
+    let emoji = || {
+        row.emoji
+            .as_deref()
+            .ok_or_else(|| missing("emoji"))
+            .and_then(|e| EmojiKey::parse(e).map_err(bad("events")))
+    };
     let payload = match row.kind.as_str() {
         "message.created" => EventPayload::MessageCreated {
             message: message()?,
@@ -221,6 +261,24 @@ pub fn event_from_row(
         "member.updated" => EventPayload::MemberUpdated {
             user_id: user_id()?,
             role: role()?,
+        },
+        "reaction.added" => EventPayload::ReactionAdded {
+            message_id: MessageId::from_uuid(message_id()?),
+            emoji: emoji()?,
+            user_id: user_id()?,
+        },
+        "reaction.removed" => EventPayload::ReactionRemoved {
+            message_id: MessageId::from_uuid(message_id()?),
+            emoji: emoji()?,
+            user_id: user_id()?,
+        },
+        "message.pinned" => EventPayload::MessagePinned {
+            message_id: MessageId::from_uuid(message_id()?),
+            user_id: user_id()?,
+        },
+        "message.unpinned" => EventPayload::MessageUnpinned {
+            message_id: MessageId::from_uuid(message_id()?),
+            user_id: user_id()?,
         },
         "conversation.updated" => EventPayload::ConversationUpdated {
             conversation: subjects
@@ -263,6 +321,7 @@ mod tests {
             message_id,
             user_id: None,
             role: None,
+            emoji: None,
             created_at: Utc::now(),
         }
     }

@@ -1,6 +1,11 @@
 mod admin;
 mod appends;
+mod attachment_filter;
 mod conversations;
+mod mentions;
+mod message_marks;
+mod message_reads;
+mod message_search;
 mod messages;
 mod password_resets;
 mod sessions;

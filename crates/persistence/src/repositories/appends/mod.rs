@@ -15,6 +15,7 @@
 //! downstream holds or reorders them.
 
 mod batch;
+mod threads;
 
 use crate::error::map_db_err;
 use batch::write_batch;
