@@ -218,6 +218,7 @@ pub mod conversations {
             role,
             joined_at: now(),
             last_read_seq: 0,
+            last_delivered_seq: 0,
         }
     }
 
@@ -233,6 +234,8 @@ pub mod conversations {
             created_at: now(),
             edited_at: None,
             deleted_at: None,
+            thread_root_id: None,
+            annotations: Default::default(),
         }
     }
 
@@ -271,6 +274,7 @@ pub mod conversations {
                     .find(|m| m.conversation_id == id && m.user_id == user)
                     .cloned())
             });
+        store.expect_members_named().returning(|_, _| Ok(Vec::new()));
         store
     }
 

@@ -1,3 +1,4 @@
+use super::mentions::mentioned_members;
 use crate::ApplicationError;
 use crate::conversations::membership;
 use palaver_domain::Taken;
@@ -16,6 +17,8 @@ pub struct SendMessageInput {
     pub content: MessageContent,
     pub client_id: Option<ClientId>,
     pub reply_to_id: Option<MessageId>,
+    /// A reply in this message's thread (a reply's own root when it is a reply).
+    pub thread_root_id: Option<MessageId>,
 }
 
 /// The message, and whether this call created it (a resend returns the first one).
@@ -81,6 +84,12 @@ impl SendMessage {
                 .into());
             }
         }
+        let mentions = mentioned_members(
+            self.conversations.as_ref(),
+            input.conversation_id,
+            &input.content,
+        )
+        .await?;
         let new = NewMessage {
             id: MessageId::generate(),
             conversation_id: input.conversation_id,
@@ -88,6 +97,8 @@ impl SendMessage {
             content: input.content.clone(),
             reply_to_id: input.reply_to_id,
             client_id: input.client_id.clone(),
+            thread_root_id: input.thread_root_id,
+            mentions,
         };
         let persisting = std::time::Instant::now();
         let appended = self.messages.append(&new, self.clock.now()).await;
@@ -128,6 +139,14 @@ impl SendMessage {
                     .ok_or(ApplicationError::Forbidden(reason)),
                 None => Err(ApplicationError::Forbidden(reason)),
             },
+            // A thread root of another conversation, or deleted: unless this is a resend
+            // of a message already stored, the root is at fault.
+            Err(RepositoryError::Invalid(invalid)) => {
+                if let Some(first) = self.answer_before_sending(actor, &input).await? {
+                    return Ok(first);
+                }
+                Err(invalid.into())
+            }
             Err(RepositoryError::NotFound) => Err(ApplicationError::NotFound("conversation")),
             Err(other) => Err(other.into()),
         }
@@ -206,6 +225,7 @@ mod tests {
             content: MessageContent::parse("hello").unwrap(),
             client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
             reply_to_id: None,
+            thread_root_id: None,
         }
     }
 
