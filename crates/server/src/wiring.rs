@@ -10,11 +10,12 @@ use palaver_application::accounts::{
 use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
-    LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember,
-    RenameConversation, SetTyping,
+    LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkDelivered, MarkRead,
+    RemoveMember, RenameConversation, SetTyping,
 };
 use palaver_application::messages::{
-    DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
+    DeleteMessage, EditMessage, ListMessages, ListPins, ListThread, PinMessage, React,
+    SearchMessages, SendMessage,
 };
 use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
@@ -250,12 +251,12 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         delete_message: Arc::new(DeleteMessage::new(
-            conversations,
+            conversations.clone(),
             messages.clone(),
-            notifier,
+            notifier.clone(),
             clock.clone(),
         )),
-        search_messages: Arc::new(SearchMessages::new(messages)),
+        search_messages: Arc::new(SearchMessages::new(messages.clone())),
         list_all_conversations: Arc::new(ListAllConversations::new(admin_directory.clone())),
         get_stats: Arc::new(GetStats::new(
             admin_directory,
@@ -263,6 +264,21 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             census,
             clock.clone(),
         )),
+        react: Arc::new(React::new(
+            conversations.clone(),
+            messages.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        pin_message: Arc::new(PinMessage::new(
+            conversations.clone(),
+            messages.clone(),
+            notifier.clone(),
+            clock.clone(),
+        )),
+        list_pins: Arc::new(ListPins::new(conversations.clone(), messages.clone())),
+        list_thread: Arc::new(ListThread::new(conversations.clone(), messages)),
+        mark_delivered: Arc::new(MarkDelivered::new(conversations, notifier)),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
         hub,
         gateway: GatewaySettings {

@@ -6,11 +6,12 @@ use palaver_application::accounts::{
 use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
-    ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember, RenameConversation,
-    SetTyping,
+    ListConversations, ListEvents, ListMembers, MarkDelivered, MarkRead, RemoveMember,
+    RenameConversation, SetTyping,
 };
 use palaver_application::messages::{
-    DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
+    DeleteMessage, EditMessage, ListMessages, ListPins, ListThread, PinMessage, React,
+    SearchMessages, SendMessage,
 };
 use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
@@ -66,6 +67,11 @@ pub struct AppState {
     pub search_messages: Arc<SearchMessages>,
     pub list_all_conversations: Arc<ListAllConversations>,
     pub get_stats: Arc<GetStats>,
+    pub react: Arc<React>,
+    pub pin_message: Arc<PinMessage>,
+    pub list_pins: Arc<ListPins>,
+    pub list_thread: Arc<ListThread>,
+    pub mark_delivered: Arc<MarkDelivered>,
     pub database_health: Arc<dyn DatabaseHealth>,
     pub hub: Hub,
     pub gateway: GatewaySettings,

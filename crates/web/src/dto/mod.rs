@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod conversations;
+pub mod rich;
 pub mod users;
 
 use crate::error::ApiError;

@@ -66,6 +66,13 @@ use utoipa::{Modify, OpenApi};
         routes::messages::search,
         routes::admin::conversations,
         routes::admin::stats,
+        routes::delivery::mark_delivered,
+        routes::pins::pins,
+        routes::pins::pin,
+        routes::pins::unpin,
+        routes::threads::thread,
+        routes::reactions::add_reaction,
+        routes::reactions::remove_reaction,
     ),
     components(schemas(
         schemas::ErrorBody,

@@ -19,12 +19,14 @@ pub(super) async fn execute(
             content,
             client_id,
             reply_to_id,
+            thread_root_id,
         } => {
             let input = SendMessageInput {
                 conversation_id: *conversation_id,
                 content: content.clone(),
                 client_id: Some(client_id.clone()),
                 reply_to_id: *reply_to_id,
+                thread_root_id: *thread_root_id,
             };
             Ok(Some(
                 state.send_message.execute(actor, input).await?.message,
@@ -49,6 +51,16 @@ pub(super) async fn execute(
         } => {
             state
                 .mark_read
+                .execute(actor, *conversation_id, *seq)
+                .await?;
+            Ok(None)
+        }
+        Command::Delivered {
+            conversation_id,
+            seq,
+        } => {
+            state
+                .mark_delivered
                 .execute(actor, *conversation_id, *seq)
                 .await?;
             Ok(None)

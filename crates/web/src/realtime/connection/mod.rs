@@ -287,12 +287,14 @@ impl Connection {
                 content,
                 client_id: message_client_id,
                 reply_to_id: None,
+                thread_root_id: None,
             } => {
                 let input = SendMessageInput {
                     conversation_id,
                     content,
                     client_id: Some(message_client_id),
                     reply_to_id: None,
+                    thread_root_id: None,
                 };
                 let send_message = self.state.send_message.clone();
                 let started = self
