@@ -55,6 +55,7 @@ pub fn member(
         role,
         joined_at: at,
         last_read_seq: 0,
+        last_delivered_seq: 0,
     }
 }
 
@@ -151,6 +152,8 @@ pub fn new_message(
         content: MessageContent::parse(text).unwrap(),
         reply_to_id: None,
         client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
+        thread_root_id: None,
+        mentions: Vec::new(),
     }
 }
 

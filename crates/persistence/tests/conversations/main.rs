@@ -8,6 +8,7 @@ mod common;
 mod fixtures;
 
 mod admin;
+mod annotations;
 mod batching;
 mod concurrency;
 mod events_and_seqs;
