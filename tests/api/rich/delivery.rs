@@ -11,9 +11,7 @@ async fn delivered_markers_move_forward_only_and_are_announced() {
         said(&server, &ada, &group, &format!("m{n}")).await;
     }
     let mut watcher = server.connect(&ada).await;
-    watcher.next_of("ready").await;
     let mut device = server.connect(&bob).await;
-    device.next_of("ready").await;
 
     let ack = device
         .command(json!({"type": "delivered", "client_id": client_id(), "conversation_id": group, "seq": 2}))

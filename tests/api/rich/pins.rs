@@ -44,7 +44,6 @@ async fn pins_are_listed_newest_first_and_carried_by_messages() {
 
     // Sync from a cursor recovers pin events.
     let mut ws = server.connect(&bob).await;
-    ws.next_of("ready").await;
     ws.send_json(json!({"type": "sync", "client_id": client_id(), "cursors": {group.clone(): 2}}))
         .await;
     for (kind, seq) in [("message.pinned", 3), ("message.pinned", 4), ("message.unpinned", 5)] {

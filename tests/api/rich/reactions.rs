@@ -108,8 +108,8 @@ async fn reaction_frames_reach_members_and_sync_recovers_them_without_doubling()
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let group = server.create_conversation(&ada, "group", &[&bob]).await;
     let id = said(&server, &ada, &group, "hi").await; // 1
+    let marker_group = solo_group(&server, &bob).await;
     let mut live = server.connect(&bob).await;
-    live.next_of("ready").await;
     assert_eq!(
         call(&server, Method::PUT, &ada, &format!("/api/messages/{id}/reactions/❤️")).await.status,
         204
@@ -123,7 +123,6 @@ async fn reaction_frames_reach_members_and_sync_recovers_them_without_doubling()
         call(&server, Method::PUT, &ada, &format!("/api/messages/{id}/reactions/❤️")).await.status,
         204
     );
-    let marker_group = solo_group(&server, &bob).await;
     assert!(frames_before_marker(&server, &mut live, &bob, &marker_group).await.is_empty());
 
     // A client that saw seq 1 recovers the reaction and the unreaction by sync.
@@ -132,7 +131,6 @@ async fn reaction_frames_reach_members_and_sync_recovers_them_without_doubling()
         204
     ); // 3
     let mut late = server.connect(&bob).await;
-    late.next_of("ready").await;
     late.send_json(json!({"type": "sync", "client_id": client_id(), "cursors": {group.clone(): 1}}))
         .await;
     let added = late.next_of("reaction.added").await;

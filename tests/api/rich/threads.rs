@@ -104,7 +104,6 @@ async fn a_root_elsewhere_deleted_or_unknown_is_refused_and_nothing_is_stored() 
     // Over the WebSocket too, and only the bad item fails.
     let root = said(&server, &ada, &group, "root").await; // 3
     let mut ws = server.connect(&ada).await;
-    ws.next_of("ready").await;
     let refused = ws
         .command(json!({"type": "message.send", "conversation_id": group, "content": "x",
                         "client_id": client_id(), "thread_root_id": uuid::Uuid::new_v4()}))

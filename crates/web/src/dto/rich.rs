@@ -91,7 +91,7 @@ pub struct SearchMessagesQuery {
     pub conversation_id: Option<Uuid>,
     /// Only messages of this sender.
     #[param(value_type = Option<crate::openapi::schemas::UuidText>)]
-    pub sender_id: Option<Uuid>,
+    pub sender_id: Option<String>,
     /// Only messages created after this time (RFC 3339, exclusive).
     #[param(value_type = Option<String>, format = DateTime)]
     pub after: Option<String>,
@@ -103,12 +103,17 @@ pub struct SearchMessagesQuery {
     pub has: Option<String>,
     /// Only the replies in this root message's thread.
     #[param(value_type = Option<crate::openapi::schemas::UuidText>)]
-    pub in_thread: Option<Uuid>,
+    pub in_thread: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
+}
+
+fn uuid(field: &'static str, raw: Option<&str>) -> Result<Option<Uuid>, ValidationError> {
+    raw.map(|raw| Uuid::parse_str(raw).map_err(|_| ValidationError::new(field, "must be a UUID")))
+        .transpose()
 }
 
 fn time(field: &'static str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ValidationError> {
@@ -126,6 +131,8 @@ impl SearchMessagesQuery {
         let mut errors = super::FieldErrors::default();
         let after = errors.check(time("after", self.after.as_deref()));
         let before = errors.check(time("before", self.before.as_deref()));
+        let sender = errors.check(uuid("sender_id", self.sender_id.as_deref()));
+        let in_thread = errors.check(uuid("in_thread", self.in_thread.as_deref()));
         let has_attachment = errors.check(match self.has.as_deref() {
             None => Ok(false),
             Some("attachment") => Ok(true),
@@ -134,11 +141,11 @@ impl SearchMessagesQuery {
         errors.finish(|| {
             Some(SearchFilters {
                 conversation: self.conversation_id.map(ConversationId::from_uuid),
-                sender: self.sender_id.map(UserId::from_uuid),
+                sender: sender?.map(UserId::from_uuid),
                 after: after?,
                 before: before?,
                 has_attachment: has_attachment?,
-                in_thread: self.in_thread.map(MessageId::from_uuid),
+                in_thread: in_thread?.map(MessageId::from_uuid),
             })
         })
     }
@@ -168,12 +175,11 @@ mod tests {
             .filters()
             .unwrap();
         assert!(filters.has_attachment && filters.after.is_some() && filters.before.is_none());
-        let error = query(Some("yesterday"), Some("2026-13-01"), Some("image"))
-            .filters()
-            .err()
-            .unwrap()
-            .to_string();
-        for field in ["after", "before", "has"] {
+        let mut bad = query(Some("yesterday"), Some("2026-13-01"), Some("image"));
+        bad.sender_id = Some("nope".into());
+        bad.in_thread = Some("nope".into());
+        let error = bad.filters().err().unwrap().to_string();
+        for field in ["after", "before", "has", "sender_id", "in_thread"] {
             assert!(error.contains(field), "{error}");
         }
     }
