@@ -85,6 +85,7 @@ async fn search_uses_the_full_text_index_within_the_users_conversations() {
         .edit(
             once.id,
             &MessageContent::parse("mango smoothie recipe").unwrap(),
+            &[],
             now(),
         )
         .await
