@@ -73,3 +73,42 @@ async fn a_page_of_annotated_messages_costs_the_same_for_5_and_50() {
     // The page itself, then reactions, threads, mentions and pins.
     assert_eq!(for_five, 5);
 }
+
+#[tokio::test]
+async fn a_bad_thread_root_fails_only_its_own_item_of_a_batch() {
+    let (chat, [ada]) = chat_with(["ada"]).await;
+    let team = group(&chat, "Team", ada, &[]).await;
+    let other = group(&chat, "Other", ada, &[]).await;
+    let root = crate::fixtures::say(&chat, team.id, ada, "root").await;
+    let elsewhere = crate::fixtures::say(&chat, other.id, ada, "elsewhere").await;
+    let with_root = |text: &str, root: MessageId| {
+        let mut new = new_message(team.id, ada, text, None);
+        new.thread_root_id = Some(root);
+        (new, now())
+    };
+    // A first reply, so that a reply to it can join the same root.
+    let first = chat
+        .messages
+        .append_batch(&[with_root("first", root.id)])
+        .await
+        .remove(0)
+        .unwrap();
+    let first_id = crate::fixtures::created_message(first).id;
+    let results = chat
+        .messages
+        .append_batch(&[
+            with_root("good", root.id),
+            with_root("foreign", elsewhere.id),
+            with_root("nested", first_id),
+            with_root("unknown", MessageId::generate()),
+        ])
+        .await;
+    let roots: Vec<_> = results
+        .into_iter()
+        .map(|r| r.map(|e| crate::fixtures::created_message(e).thread_root_id))
+        .collect();
+    assert!(matches!(roots[0], Ok(Some(id)) if id == root.id));
+    assert!(matches!(&roots[1], Err(palaver_domain::RepositoryError::Invalid(e)) if e.field == "thread_root_id"));
+    assert!(matches!(roots[2], Ok(Some(id)) if id == root.id), "{:?}", roots[2]);
+    assert!(matches!(&roots[3], Err(palaver_domain::RepositoryError::Invalid(_))));
+}
