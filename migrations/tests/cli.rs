@@ -55,10 +55,7 @@ async fn status_up_down_fresh_refresh_and_reset_work_on_the_configured_database(
     assert_run(
         url,
         &["down"],
-        &[
-            "Pending  m20261129_000002_rich_messages",
-            "1 pending",
-        ],
+        &["Pending  m20261129_000002_rich_messages", "1 pending"],
     );
     assert_run(url, &["down", "-n", "1"], &["2 pending"]);
     assert_run(url, &["up", "-n", "1"], &["1 pending"]);

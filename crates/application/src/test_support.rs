@@ -274,7 +274,9 @@ pub mod conversations {
                     .find(|m| m.conversation_id == id && m.user_id == user)
                     .cloned())
             });
-        store.expect_members_named().returning(|_, _| Ok(Vec::new()));
+        store
+            .expect_members_named()
+            .returning(|_, _| Ok(Vec::new()));
         store
     }
 

@@ -799,7 +799,10 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     );
     let ada = user("ada");
     assert!(
-        messages.search(ada.id, "hello", &Default::default(), 0, 10).await.is_err(),
+        messages
+            .search(ada.id, "hello", &Default::default(), 0, 10)
+            .await
+            .is_err(),
         "the search index is gone"
     );
 
@@ -837,7 +840,10 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         mentions: Vec::new(),
     };
     messages.append(&hello, at).await.unwrap();
-    let found = messages.search(ada.id, "hello", &Default::default(), 0, 10).await.unwrap();
+    let found = messages
+        .search(ada.id, "hello", &Default::default(), 0, 10)
+        .await
+        .unwrap();
     assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), [hello.id]);
 }
 

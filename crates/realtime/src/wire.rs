@@ -184,17 +184,31 @@ pub struct EventResponse {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum EventBody {
-    Message { message: MessageResponse },
-    MessageDeleted { message_id: Uuid },
-    Member { user_id: Uuid, role: &'static str },
-    MemberLeft { user_id: Uuid },
-    Conversation { conversation: ConversationResponse },
+    Message {
+        message: MessageResponse,
+    },
+    MessageDeleted {
+        message_id: Uuid,
+    },
+    Member {
+        user_id: Uuid,
+        role: &'static str,
+    },
+    MemberLeft {
+        user_id: Uuid,
+    },
+    Conversation {
+        conversation: ConversationResponse,
+    },
     Reaction {
         message_id: Uuid,
         emoji: String,
         user_id: Uuid,
     },
-    Pin { message_id: Uuid, user_id: Uuid },
+    Pin {
+        message_id: Uuid,
+        user_id: Uuid,
+    },
 }
 
 /// The payload fields an event adds beside `type`, `conversation_id`, `seq` and

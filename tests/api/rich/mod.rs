@@ -39,7 +39,12 @@ pub async fn send_in(
 }
 
 /// The id of a message just sent (201 checked).
-pub async fn said(server: &TestServer, from: &Account, conversation: &str, content: &str) -> String {
+pub async fn said(
+    server: &TestServer,
+    from: &Account,
+    conversation: &str,
+    content: &str,
+) -> String {
     let reply = send_in(server, from, conversation, content, None).await;
     assert_eq!(reply.status, 201, "{:?}", reply.body);
     id_of(&reply.body)

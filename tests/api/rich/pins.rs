@@ -12,9 +12,18 @@ async fn pins_are_listed_newest_first_and_carried_by_messages() {
     let second = said(&server, &bob, &group, "second").await; // 2
     let pin = |id: &str| format!("/api/conversations/{group}/pins/{id}");
     // Any member pins in a group; a repeat logs nothing.
-    assert_eq!(call(&server, Method::PUT, &bob, &pin(&first)).await.status, 204); // 3
-    assert_eq!(call(&server, Method::PUT, &ada, &pin(&second)).await.status, 204); // 4
-    assert_eq!(call(&server, Method::PUT, &ada, &pin(&second)).await.status, 204);
+    assert_eq!(
+        call(&server, Method::PUT, &bob, &pin(&first)).await.status,
+        204
+    ); // 3
+    assert_eq!(
+        call(&server, Method::PUT, &ada, &pin(&second)).await.status,
+        204
+    ); // 4
+    assert_eq!(
+        call(&server, Method::PUT, &ada, &pin(&second)).await.status,
+        204
+    );
     assert_eq!(
         event_types(&server, &ada, &group, 2).await,
         ["message.pinned", "message.pinned"]
@@ -24,7 +33,10 @@ async fn pins_are_listed_newest_first_and_carried_by_messages() {
     assert_eq!(events[0]["user_id"], bob.id.as_str());
 
     let list = server
-        .get(&format!("/api/conversations/{group}/pins"), Some(&bob.access_token))
+        .get(
+            &format!("/api/conversations/{group}/pins"),
+            Some(&bob.access_token),
+        )
         .await;
     assert_eq!(list.status, 200, "{:?}", list.body);
     let items = list.body["items"].as_array().unwrap();
@@ -37,16 +49,28 @@ async fn pins_are_listed_newest_first_and_carried_by_messages() {
 
     // Unpinning twice: one event; the message no longer carries the pin.
     for _ in 0..2 {
-        assert_eq!(call(&server, Method::DELETE, &bob, &pin(&first)).await.status, 204);
+        assert_eq!(
+            call(&server, Method::DELETE, &bob, &pin(&first))
+                .await
+                .status,
+            204
+        );
     }
-    assert_eq!(event_types(&server, &ada, &group, 4).await, ["message.unpinned"]);
+    assert_eq!(
+        event_types(&server, &ada, &group, 4).await,
+        ["message.unpinned"]
+    );
     assert!(message(&server, &ada, &group, &first).await["pinned_at"].is_null());
 
     // Sync from a cursor recovers pin events.
     let mut ws = server.connect(&bob).await;
     ws.send_json(json!({"type": "sync", "client_id": client_id(), "cursors": {group.clone(): 2}}))
         .await;
-    for (kind, seq) in [("message.pinned", 3), ("message.pinned", 4), ("message.unpinned", 5)] {
+    for (kind, seq) in [
+        ("message.pinned", 3),
+        ("message.pinned", 4),
+        ("message.unpinned", 5),
+    ] {
         let frame = ws.next_of(kind).await;
         assert_eq!(frame["seq"], seq, "{frame}");
     }
@@ -69,22 +93,62 @@ async fn channel_members_may_not_pin_and_foreign_messages_are_not_found() {
 
     let refused = call(&server, Method::PUT, &bob, &pin(&news)).await;
     assert_eq!(refused.status, 403, "{:?}", refused.body);
-    assert_eq!(call(&server, Method::DELETE, &bob, &pin(&news)).await.status, 403);
-    assert_eq!(call(&server, Method::PUT, &eve, &pin(&news)).await.status, 404);
+    assert_eq!(
+        call(&server, Method::DELETE, &bob, &pin(&news))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        call(&server, Method::PUT, &eve, &pin(&news)).await.status,
+        404
+    );
     // A message of another conversation is documented as 404.
-    assert_eq!(call(&server, Method::PUT, &ada, &pin(&elsewhere)).await.status, 404);
+    assert_eq!(
+        call(&server, Method::PUT, &ada, &pin(&elsewhere))
+            .await
+            .status,
+        404
+    );
     let unknown = uuid::Uuid::new_v4().to_string();
-    assert_eq!(call(&server, Method::PUT, &ada, &pin(&unknown)).await.status, 404);
-    assert_eq!(call(&server, Method::PUT, &ada, &pin("nope")).await.status, 400);
+    assert_eq!(
+        call(&server, Method::PUT, &ada, &pin(&unknown))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        call(&server, Method::PUT, &ada, &pin("nope")).await.status,
+        400
+    );
     // The owner pins in a channel; members read the list, strangers do not.
-    assert_eq!(call(&server, Method::PUT, &ada, &pin(&news)).await.status, 204);
+    assert_eq!(
+        call(&server, Method::PUT, &ada, &pin(&news)).await.status,
+        204
+    );
     let list = format!("/api/conversations/{channel}/pins");
-    assert_eq!(server.get(&list, Some(&bob.access_token)).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        server.get(&list, Some(&bob.access_token)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(server.get(&list, Some(&eve.access_token)).await.status, 404);
     // Deleting a pinned message unpins it.
     assert_eq!(
-        call(&server, Method::DELETE, &ada, &format!("/api/messages/{news}")).await.status,
+        call(
+            &server,
+            Method::DELETE,
+            &ada,
+            &format!("/api/messages/{news}")
+        )
+        .await
+        .status,
         204
     );
-    assert_eq!(server.get(&list, Some(&ada.access_token)).await.body["items"], json!([]));
+    assert_eq!(
+        server.get(&list, Some(&ada.access_token)).await.body["items"],
+        json!([])
+    );
 }

@@ -16,7 +16,10 @@ async fn reactions_are_idempotent_events_summarised_on_the_message() {
         assert_eq!(reply.status, 204, "{emoji}: {:?}", reply.body);
     }
     // A repeat changes nothing and logs nothing.
-    assert_eq!(call(&server, Method::PUT, &bob, &path("👍")).await.status, 204);
+    assert_eq!(
+        call(&server, Method::PUT, &bob, &path("👍")).await.status,
+        204
+    );
     assert_eq!(
         event_types(&server, &ada, &group, 1).await,
         ["reaction.added"; 4]
@@ -39,7 +42,9 @@ async fn reactions_are_idempotent_events_summarised_on_the_message() {
     // Removing twice: one event.
     for _ in 0..2 {
         assert_eq!(
-            call(&server, Method::DELETE, &bob, &path(":tada:")).await.status,
+            call(&server, Method::DELETE, &bob, &path(":tada:"))
+                .await
+                .status,
             204
         );
     }
@@ -48,7 +53,12 @@ async fn reactions_are_idempotent_events_summarised_on_the_message() {
         ["reaction.removed"]
     );
     // Absent from the start: nothing logged either.
-    assert_eq!(call(&server, Method::DELETE, &ada, &path("🎉")).await.status, 204);
+    assert_eq!(
+        call(&server, Method::DELETE, &ada, &path("🎉"))
+            .await
+            .status,
+        204
+    );
     assert_eq!(event_types(&server, &ada, &group, 6).await.len(), 0);
     let seen = message(&server, &ada, &group, &id).await;
     assert_eq!(seen["reactions"].as_array().unwrap().len(), 2);
@@ -70,7 +80,11 @@ async fn reactions_that_are_not_one_emoji_or_a_short_code_are_refused() {
         .await;
         assert_eq!(reply.status, 400, "{bad}: {:?}", reply.body);
         assert_eq!(reply.code(), "validation_failed");
-        assert!(reply.body["error"]["details"].to_string().contains("emoji"), "{:?}", reply.body);
+        assert!(
+            reply.body["error"]["details"].to_string().contains("emoji"),
+            "{:?}",
+            reply.body
+        );
     }
     assert_eq!(event_types(&server, &ada, &group, 1).await.len(), 0);
 }
@@ -91,9 +105,14 @@ async fn channel_members_react_strangers_and_deleted_messages_are_not_found() {
     let missing = format!("/api/messages/{}/reactions/👍", uuid::Uuid::new_v4());
     assert_eq!(call(&server, Method::PUT, &bob, &missing).await.status, 404);
     assert_eq!(
-        call(&server, Method::DELETE, &ada, &format!("/api/messages/{id}"))
-            .await
-            .status,
+        call(
+            &server,
+            Method::DELETE,
+            &ada,
+            &format!("/api/messages/{id}")
+        )
+        .await
+        .status,
         204
     );
     assert_eq!(call(&server, Method::PUT, &bob, &path).await.status, 404);
@@ -111,7 +130,14 @@ async fn reaction_frames_reach_members_and_sync_recovers_them_without_doubling()
     let marker_group = solo_group(&server, &bob).await;
     let mut live = server.connect(&bob).await;
     assert_eq!(
-        call(&server, Method::PUT, &ada, &format!("/api/messages/{id}/reactions/❤️")).await.status,
+        call(
+            &server,
+            Method::PUT,
+            &ada,
+            &format!("/api/messages/{id}/reactions/❤️")
+        )
+        .await
+        .status,
         204
     ); // 2
     let frame = live.next_of("reaction.added").await;
@@ -120,22 +146,45 @@ async fn reaction_frames_reach_members_and_sync_recovers_them_without_doubling()
     assert_eq!(frame["user_id"], ada.id.as_str());
     // A repeat sends nothing.
     assert_eq!(
-        call(&server, Method::PUT, &ada, &format!("/api/messages/{id}/reactions/❤️")).await.status,
+        call(
+            &server,
+            Method::PUT,
+            &ada,
+            &format!("/api/messages/{id}/reactions/❤️")
+        )
+        .await
+        .status,
         204
     );
-    assert!(frames_before_marker(&server, &mut live, &bob, &marker_group).await.is_empty());
+    assert!(
+        frames_before_marker(&server, &mut live, &bob, &marker_group)
+            .await
+            .is_empty()
+    );
 
     // A client that saw seq 1 recovers the reaction and the unreaction by sync.
     assert_eq!(
-        call(&server, Method::DELETE, &ada, &format!("/api/messages/{id}/reactions/❤️")).await.status,
+        call(
+            &server,
+            Method::DELETE,
+            &ada,
+            &format!("/api/messages/{id}/reactions/❤️")
+        )
+        .await
+        .status,
         204
     ); // 3
     let mut late = server.connect(&bob).await;
-    late.send_json(json!({"type": "sync", "client_id": client_id(), "cursors": {group.clone(): 1}}))
-        .await;
+    late.send_json(
+        json!({"type": "sync", "client_id": client_id(), "cursors": {group.clone(): 1}}),
+    )
+    .await;
     let added = late.next_of("reaction.added").await;
     let removed = late.next_of("reaction.removed").await;
-    assert_eq!((added["seq"].as_i64(), removed["seq"].as_i64()), (Some(2), Some(3)));
+    assert_eq!(
+        (added["seq"].as_i64(), removed["seq"].as_i64()),
+        (Some(2), Some(3))
+    );
     let synced = late.next_of("synced").await;
     assert_eq!(synced["cursors"][&group], 3);
 }

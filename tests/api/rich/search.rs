@@ -5,7 +5,10 @@ use palaver_tests::{Account, TestServer};
 
 async fn search(server: &TestServer, who: &Account, query: &str) -> (u16, Value) {
     let reply = server
-        .get(&format!("/api/search/messages?{query}"), Some(&who.access_token))
+        .get(
+            &format!("/api/search/messages?{query}"),
+            Some(&who.access_token),
+        )
         .await;
     (reply.status, reply.body)
 }
@@ -45,14 +48,39 @@ async fn search_filters_alone_and_together_with_highlights() {
     let at = |i: usize| enc(sent[i]["created_at"].as_str().unwrap());
 
     let cases: Vec<(String, Vec<&str>)> = vec![
-        (String::new(), vec!["mango four", "mango one", "mango reply", "mango three", "mango two"]),
-        (format!("&sender_id={}", bob.id), vec!["mango four", "mango reply", "mango two"]),
-        (format!("&after={}", at(1)), vec!["mango four", "mango reply", "mango three"]),
+        (
+            String::new(),
+            vec![
+                "mango four",
+                "mango one",
+                "mango reply",
+                "mango three",
+                "mango two",
+            ],
+        ),
+        (
+            format!("&sender_id={}", bob.id),
+            vec!["mango four", "mango reply", "mango two"],
+        ),
+        (
+            format!("&after={}", at(1)),
+            vec!["mango four", "mango reply", "mango three"],
+        ),
         (format!("&before={}", at(2)), vec!["mango one", "mango two"]),
-        (format!("&after={}&before={}", at(0), at(3)), vec!["mango three", "mango two"]),
+        (
+            format!("&after={}&before={}", at(0), at(3)),
+            vec!["mango three", "mango two"],
+        ),
         (format!("&in_thread={root}"), vec!["mango reply"]),
         (format!("&in_thread={root}&sender_id={}", ada.id), vec![]),
-        (format!("&sender_id={}&before={}&conversation_id={group}", bob.id, at(3)), vec!["mango two"]),
+        (
+            format!(
+                "&sender_id={}&before={}&conversation_id={group}",
+                bob.id,
+                at(3)
+            ),
+            vec!["mango two"],
+        ),
         ("&has=attachment".to_owned(), vec![]),
     ];
     for (filters, expected) in cases {
@@ -61,7 +89,12 @@ async fn search_filters_alone_and_together_with_highlights() {
         assert_eq!(contents(&body), expected, "{filters}");
     }
     let (_, body) = search(&server, &ada, "q=mango").await;
-    assert!(body["items"][0]["highlights"][0].as_str().unwrap().contains("<mark>mango</mark>"));
+    assert!(
+        body["items"][0]["highlights"][0]
+            .as_str()
+            .unwrap()
+            .contains("<mark>mango</mark>")
+    );
 }
 
 #[tokio::test]
@@ -69,7 +102,14 @@ async fn highlights_escape_everything_but_the_marks() {
     let server = server().await;
     let ada = server.register("ada").await;
     let group = server.create_conversation(&ada, "group", &[]).await;
-    send_in(&server, &ada, &group, "<script>alert(1)</script> papaya & co", None).await;
+    send_in(
+        &server,
+        &ada,
+        &group,
+        "<script>alert(1)</script> papaya & co",
+        None,
+    )
+    .await;
     let (status, body) = search(&server, &ada, "q=papaya").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -92,7 +132,10 @@ async fn bad_filters_are_refused_naming_the_field() {
     ] {
         let (status, body) = search(&server, &ada, query).await;
         assert_eq!(status, 400, "{query}: {body}");
-        assert_eq!(body["error"]["code"], "validation_failed", "{query}: {body}");
+        assert_eq!(
+            body["error"]["code"], "validation_failed",
+            "{query}: {body}"
+        );
         assert!(body.to_string().contains(field), "{query}: {body}");
     }
 }

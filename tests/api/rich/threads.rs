@@ -10,7 +10,9 @@ async fn replies_join_a_thread_whose_root_is_summarised() {
         server.register("bob").await,
         server.register("cyd").await,
     );
-    let group = server.create_conversation(&ada, "group", &[&bob, &cyd]).await;
+    let group = server
+        .create_conversation(&ada, "group", &[&bob, &cyd])
+        .await;
     let root = said(&server, &ada, &group, "root").await; // 1
     let first = send_in(&server, &bob, &group, "first reply", Some(&root)).await; // 2
     assert_eq!(first.status, 201, "{:?}", first.body);
@@ -18,7 +20,7 @@ async fn replies_join_a_thread_whose_root_is_summarised() {
     // A reply to a reply attaches to the same root.
     let nested = send_in(&server, &cyd, &group, "nested", Some(&id_of(&first.body))).await; // 3
     assert_eq!(nested.body["thread_root_id"], root.as_str());
-    send_in(&server, &bob, &group, "again", Some(&root)).await; // 4
+    let again = send_in(&server, &bob, &group, "again", Some(&root)).await; // 4
     said(&server, &ada, &group, "not in the thread").await; // 5
 
     // Replies are ordinary message events too.
@@ -29,7 +31,7 @@ async fn replies_join_a_thread_whose_root_is_summarised() {
     let seen = message(&server, &ada, &group, &root).await;
     assert_eq!(seen["thread"]["reply_count"], 3);
     assert_eq!(seen["thread"]["participant_ids"], json!([bob.id, cyd.id]));
-    assert_eq!(seen["thread"]["last_reply_at"].as_str().is_some(), true);
+    assert_eq!(seen["thread"]["last_reply_at"], again.body["created_at"]);
     assert_eq!(seen["thread_root_id"], json!(null));
     let plain = messages_without_thread(&server, &ada, &group).await;
     assert_eq!(plain, 4, "only the root carries a thread");
@@ -47,7 +49,10 @@ async fn replies_join_a_thread_whose_root_is_summarised() {
         .iter()
         .map(|m| m["seq"].as_i64().unwrap())
         .collect();
-    assert_eq!((seqs, page.body["has_more"].clone()), (vec![2, 3], json!(true)));
+    assert_eq!(
+        (seqs, page.body["has_more"].clone()),
+        (vec![2, 3], json!(true))
+    );
     let rest = server
         .get(
             &format!("/api/messages/{root}/thread?after_seq=3"),
@@ -95,7 +100,11 @@ async fn a_root_elsewhere_deleted_or_unknown_is_refused_and_nothing_is_stored() 
         let reply = send_in(&server, &ada, &group, "reply", Some(&root)).await;
         assert_eq!(reply.status, 400, "{:?}", reply.body);
         assert_eq!(reply.code(), "validation_failed");
-        assert!(reply.body.to_string().contains("thread_root_id"), "{:?}", reply.body);
+        assert!(
+            reply.body.to_string().contains("thread_root_id"),
+            "{:?}",
+            reply.body
+        );
     }
     let bad = send_in(&server, &ada, &group, "reply", Some("not-a-uuid")).await;
     assert_eq!(bad.status, 400);
@@ -105,25 +114,35 @@ async fn a_root_elsewhere_deleted_or_unknown_is_refused_and_nothing_is_stored() 
     let root = said(&server, &ada, &group, "root").await; // 3
     let mut ws = server.connect(&ada).await;
     let refused = ws
-        .command(json!({"type": "message.send", "conversation_id": group, "content": "x",
-                        "client_id": client_id(), "thread_root_id": uuid::Uuid::new_v4()}))
+        .command(
+            json!({"type": "message.send", "conversation_id": group, "content": "x",
+                        "client_id": client_id(), "thread_root_id": uuid::Uuid::new_v4()}),
+        )
         .await;
     assert_eq!(refused["type"], "error");
     assert_eq!(refused["code"], "validation_failed");
     let ack = ws
-        .command(json!({"type": "message.send", "conversation_id": group, "content": "y",
-                        "client_id": client_id(), "thread_root_id": root}))
+        .command(
+            json!({"type": "message.send", "conversation_id": group, "content": "y",
+                        "client_id": client_id(), "thread_root_id": root}),
+        )
         .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     assert_eq!(ack["message"]["thread_root_id"], root.as_str());
 
     // Strangers see no thread.
     let stranger = server
-        .get(&format!("/api/messages/{root}/thread"), Some(&eve.access_token))
+        .get(
+            &format!("/api/messages/{root}/thread"),
+            Some(&eve.access_token),
+        )
         .await;
     assert_eq!(stranger.status, 404);
     let bad_limit = server
-        .get(&format!("/api/messages/{root}/thread?limit=0"), Some(&ada.access_token))
+        .get(
+            &format!("/api/messages/{root}/thread?limit=0"),
+            Some(&ada.access_token),
+        )
         .await;
     assert_eq!(bad_limit.status, 400);
 }

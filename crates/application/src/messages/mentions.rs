@@ -37,7 +37,9 @@ mod tests {
             .returning(move |_, _| Ok(vec![ann]));
         let content = MessageContent::parse("hi @Ann and @bob").unwrap();
         assert_eq!(
-            mentioned_members(&store, conversation, &content).await.unwrap(),
+            mentioned_members(&store, conversation, &content)
+                .await
+                .unwrap(),
             vec![ann]
         );
         let quiet = MessageContent::parse("no one here").unwrap();

@@ -88,16 +88,19 @@ mod tests {
                 .expect_find()
                 .returning(move |_| Ok(Some(stored.clone())));
             let logged = target.clone();
-            messages.expect_pin().times(pins).returning(move |id, user, _| {
-                Ok(Some(event(
-                    &logged,
-                    11,
-                    EventPayload::MessagePinned {
-                        message_id: id,
-                        user_id: user,
-                    },
-                )))
-            });
+            messages
+                .expect_pin()
+                .times(pins)
+                .returning(move |id, user, _| {
+                    Ok(Some(event(
+                        &logged,
+                        11,
+                        EventPayload::MessagePinned {
+                            message_id: id,
+                            user_id: user,
+                        },
+                    )))
+                });
             let pin = PinMessage::new(
                 Arc::new(store_with(target, &roles)),
                 Arc::new(messages),

@@ -117,7 +117,12 @@ mod tests {
         assert_eq!(first.items[0].highlights, vec!["<mark>hello</mark>"]);
         let request = PageRequest::parse(first.next_cursor.as_deref(), Some(2)).unwrap();
         let second = search
-            .execute(&actor_for(&ann), "hello", &SearchFilters::default(), request)
+            .execute(
+                &actor_for(&ann),
+                "hello",
+                &SearchFilters::default(),
+                request,
+            )
             .await
             .unwrap();
         assert!(second.items.is_empty() && second.next_cursor.is_none());
@@ -134,7 +139,9 @@ mod tests {
         ] {
             let page = PageRequest { after, limit: 5 };
             assert!(matches!(
-                search.execute(&ann, q, &SearchFilters::default(), page).await,
+                search
+                    .execute(&ann, q, &SearchFilters::default(), page)
+                    .await,
                 Err(ApplicationError::Validation(_))
             ));
         }

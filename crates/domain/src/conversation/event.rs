@@ -16,13 +16,29 @@ pub struct ConversationEvent {
 /// stood then: a deleted message's words do not live on in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventPayload {
-    MessageCreated { message: Message },
-    MessageUpdated { message: Message },
-    MessageDeleted { message_id: MessageId },
-    MemberJoined { user_id: UserId, role: MemberRole },
-    MemberLeft { user_id: UserId },
-    MemberUpdated { user_id: UserId, role: MemberRole },
-    ConversationUpdated { conversation: Conversation },
+    MessageCreated {
+        message: Message,
+    },
+    MessageUpdated {
+        message: Message,
+    },
+    MessageDeleted {
+        message_id: MessageId,
+    },
+    MemberJoined {
+        user_id: UserId,
+        role: MemberRole,
+    },
+    MemberLeft {
+        user_id: UserId,
+    },
+    MemberUpdated {
+        user_id: UserId,
+        role: MemberRole,
+    },
+    ConversationUpdated {
+        conversation: Conversation,
+    },
     ReactionAdded {
         message_id: MessageId,
         emoji: EmojiKey,
@@ -33,8 +49,14 @@ pub enum EventPayload {
         emoji: EmojiKey,
         user_id: UserId,
     },
-    MessagePinned { message_id: MessageId, user_id: UserId },
-    MessageUnpinned { message_id: MessageId, user_id: UserId },
+    MessagePinned {
+        message_id: MessageId,
+        user_id: UserId,
+    },
+    MessageUnpinned {
+        message_id: MessageId,
+        user_id: UserId,
+    },
 }
 
 impl EventPayload {

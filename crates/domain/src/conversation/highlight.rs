@@ -90,8 +90,9 @@ pub fn highlights(content: &str, query: &str) -> Vec<String> {
         }
         return vec![fragment];
     }
-    // Windows around the matches, merged where they touch.
-    let mut windows: Vec<(usize, usize, Vec<(usize, usize)>)> = Vec::new();
+    // Windows around the matches (start, end, the matches in it), merged where they touch.
+    type Window = (usize, usize, Vec<(usize, usize)>);
+    let mut windows: Vec<Window> = Vec::new();
     for (from, to) in found {
         let (start, end) = (back(content, from, CONTEXT), forward(content, to, CONTEXT));
         match windows.last_mut() {
@@ -159,7 +160,10 @@ mod tests {
 
     #[test]
     fn words_are_whole_and_unicode_aware() {
-        assert_eq!(highlights("Crème brûlée!", "brûlée"), vec!["Crème <mark>brûlée</mark>!"]);
+        assert_eq!(
+            highlights("Crème brûlée!", "brûlée"),
+            vec!["Crème <mark>brûlée</mark>!"]
+        );
         assert_eq!(highlights("éé", "x"), vec!["éé"]);
     }
 }

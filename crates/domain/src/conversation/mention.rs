@@ -64,7 +64,11 @@ mod tests {
             ("@abcdefghijklmnopqrstuvwxyz0123456789 too long", &[]),
         ];
         for (content, expected) in cases {
-            assert_eq!(&mentioned_usernames(content), expected, "content {content:?}");
+            assert_eq!(
+                &mentioned_usernames(content),
+                expected,
+                "content {content:?}"
+            );
         }
     }
 }

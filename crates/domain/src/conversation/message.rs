@@ -69,8 +69,9 @@ pub struct Message {
     pub deleted_at: Option<DateTime<Utc>>,
     /// The root of the thread this message replies in (a root is never a reply itself).
     pub thread_root_id: Option<MessageId>,
-    /// Reactions, thread, mentions and pin, read for a whole page at once.
-    pub annotations: Annotations,
+    /// Reactions, thread, mentions and pin, read for a whole page at once (boxed: most
+    /// messages in flight are new and carry none).
+    pub annotations: Box<Annotations>,
 }
 
 impl Message {

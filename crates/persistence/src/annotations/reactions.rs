@@ -33,8 +33,7 @@ pub async fn load(
         let index = match summaries.iter().position(|s| s.emoji.as_str() == emoji) {
             Some(index) => index,
             None => {
-                let emoji =
-                    EmojiKey::parse(&emoji).map_err(|e| corrupt("message_reactions", e))?;
+                let emoji = EmojiKey::parse(&emoji).map_err(|e| corrupt("message_reactions", e))?;
                 summaries.push(ReactionSummary {
                     emoji,
                     count: 0,

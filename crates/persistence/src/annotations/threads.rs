@@ -11,6 +11,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// One sender's replies in one thread: the sender, how many, the latest, the first seq.
+type SenderReplies = (Option<Uuid>, i64, DateTime<Utc>, i64);
+/// A row of the grouped query: the root, then [`SenderReplies`].
+type Group = (Uuid, Option<Uuid>, i64, DateTime<Utc>, i64);
+
 /// One statement: the undeleted replies to these messages, grouped by root and sender.
 /// Only roots with replies are in the answer.
 pub async fn load(
@@ -18,7 +23,7 @@ pub async fn load(
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, ThreadSummary>, RepositoryError> {
     use messages::Column;
-    let groups: Vec<(Uuid, Option<Uuid>, i64, DateTime<Utc>, i64)> = messages::Entity::find()
+    let groups: Vec<Group> = messages::Entity::find()
         .select_only()
         .column(Column::ThreadRootId)
         .column(Column::SenderId)
@@ -33,8 +38,7 @@ pub async fn load(
         .all(db)
         .await
         .map_err(map_db_err)?;
-    let mut by_root: HashMap<Uuid, Vec<(Option<Uuid>, i64, DateTime<Utc>, i64)>> =
-        HashMap::new();
+    let mut by_root: HashMap<Uuid, Vec<SenderReplies>> = HashMap::new();
     for (root, sender, replies, last, first_seq) in groups {
         by_root
             .entry(root)

@@ -103,7 +103,7 @@ pub fn message_from_row(row: messages::Model) -> Result<Message, RepositoryError
         edited_at: row.edited_at,
         deleted_at: row.deleted_at,
         thread_root_id: row.thread_root_id.map(MessageId::from_uuid),
-        annotations: Annotations::default(),
+        annotations: Box::default(),
     })
 }
 
@@ -121,10 +121,10 @@ pub fn message_from_new(message: &NewMessage, seq: i64, now: DateTime<Utc>) -> M
         edited_at: None,
         deleted_at: None,
         thread_root_id: message.thread_root_id,
-        annotations: Annotations {
+        annotations: Box::new(Annotations {
             mentions: message.mentions.clone(),
             ..Annotations::default()
-        },
+        }),
     }
 }
 

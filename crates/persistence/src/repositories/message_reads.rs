@@ -10,9 +10,7 @@ use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{ConversationId, Message, MessageId, Pin};
 use palaver_domain::ports::MessagePage;
 use palaver_domain::user::UserId;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 

@@ -191,8 +191,7 @@ impl MessageRepository for SqlMessageRepository {
         limit: u64,
     ) -> Result<Vec<Message>, RepositoryError> {
         let backend = self.db.get_database_backend();
-        let Some(statement) = search_statement(backend, user, text, filters, offset, limit)
-        else {
+        let Some(statement) = search_statement(backend, user, text, filters, offset, limit) else {
             return Ok(Vec::new());
         };
         let ranked: Vec<Uuid> = self

@@ -60,10 +60,21 @@ async fn a_page_of_annotated_messages_costs_the_same_for_5_and_50() {
             assert_eq!(annotations.reactions[0].user_ids, [bob]);
             assert_eq!(annotations.mentions, [bob]);
             let thread = annotations.thread.as_ref().expect("a thread");
-            assert_eq!((thread.reply_count, thread.participant_ids.clone()), (1, vec![bob]));
+            assert_eq!(
+                (thread.reply_count, thread.participant_ids.clone()),
+                (1, vec![bob])
+            );
         }
-        assert!(roots_in_page.iter().any(|m| m.annotations.pinned_at.is_some()));
-        assert!(roots_in_page.iter().any(|m| m.annotations.pinned_at.is_none()));
+        assert!(
+            roots_in_page
+                .iter()
+                .any(|m| m.annotations.pinned_at.is_some())
+        );
+        assert!(
+            roots_in_page
+                .iter()
+                .any(|m| m.annotations.pinned_at.is_none())
+        );
         statements.load(Ordering::Relaxed)
     };
     let for_five = count_for(5).await;
@@ -108,7 +119,16 @@ async fn a_bad_thread_root_fails_only_its_own_item_of_a_batch() {
         .map(|r| r.map(|e| crate::fixtures::created_message(e).thread_root_id))
         .collect();
     assert!(matches!(roots[0], Ok(Some(id)) if id == root.id));
-    assert!(matches!(&roots[1], Err(palaver_domain::RepositoryError::Invalid(e)) if e.field == "thread_root_id"));
-    assert!(matches!(roots[2], Ok(Some(id)) if id == root.id), "{:?}", roots[2]);
-    assert!(matches!(&roots[3], Err(palaver_domain::RepositoryError::Invalid(_))));
+    assert!(
+        matches!(&roots[1], Err(palaver_domain::RepositoryError::Invalid(e)) if e.field == "thread_root_id")
+    );
+    assert!(
+        matches!(roots[2], Ok(Some(id)) if id == root.id),
+        "{:?}",
+        roots[2]
+    );
+    assert!(matches!(
+        &roots[3],
+        Err(palaver_domain::RepositoryError::Invalid(_))
+    ));
 }

@@ -117,8 +117,13 @@ async fn search_requires_every_word_on_every_backend() {
     // Words of at least three letters and no stopwords, which InnoDB indexes.
     say(&chat, team.id, ada, "purple elephant parade").await;
     say(&chat, team.id, ada, "dancing giraffe tonight").await;
-    let search =
-        async |text: &str| ids(&chat.messages.search(ada, text, &Default::default(), 0, 10).await.unwrap());
+    let search = async |text: &str| {
+        ids(&chat
+            .messages
+            .search(ada, text, &Default::default(), 0, 10)
+            .await
+            .unwrap())
+    };
     assert!(search("elephant giraffe").await.is_empty());
     assert!(search("giraffe +elephant").await.is_empty());
 

@@ -5,13 +5,13 @@ pub(crate) mod admin;
 pub(crate) mod auth;
 mod client;
 pub(crate) mod conversations;
+pub(crate) mod delivery;
 pub(crate) mod health;
 pub(crate) mod messages;
-pub(crate) mod users;
-pub(crate) mod delivery;
 pub(crate) mod pins;
 pub(crate) mod reactions;
 pub(crate) mod threads;
+pub(crate) mod users;
 
 use crate::error::ApiError;
 use crate::openapi;
@@ -163,11 +163,9 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     endpoint("/api/messages/{id}/thread", Method::GET, |r| {
         r.to(threads::thread)
     }),
-    endpoint(
-        "/api/messages/{id}/reactions/{emoji}",
-        Method::PUT,
-        |r| r.to(reactions::add_reaction),
-    ),
+    endpoint("/api/messages/{id}/reactions/{emoji}", Method::PUT, |r| {
+        r.to(reactions::add_reaction)
+    }),
     endpoint(
         "/api/messages/{id}/reactions/{emoji}",
         Method::DELETE,

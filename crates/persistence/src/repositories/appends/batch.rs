@@ -3,11 +3,11 @@
 
 use super::Appended;
 use super::threads::{load_roots, resolve_root};
-use crate::repositories::mentions::insert_mentions;
 use crate::entities::{conversation_members as members, conversations, messages};
 use crate::error::{corrupt, discard, map_db_err, map_insert_err};
 use crate::event_log::{IDS_PER_QUERY, log_event, log_events, next_seq};
 use crate::mapping::{message_from_new, message_to_row};
+use crate::repositories::mentions::insert_mentions;
 use chrono::{DateTime, Utc};
 use palaver_domain::conversation::{
     ConversationEvent, ConversationId, ConversationKind, EventPayload, MemberRole, NewMessage,
