@@ -7,6 +7,7 @@ mod m20261121_000001_create_users;
 mod m20261121_000002_create_sessions;
 mod m20261121_000003_create_conversations;
 mod m20261129_000001_create_attachments;
+mod m20261129_000002_rich_messages;
 mod m20261129_000003_notifications;
 mod m20261129_000004_bots;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_create_sessions::Migration),
             Box::new(m20261121_000003_create_conversations::Migration),
             Box::new(m20261129_000001_create_attachments::Migration),
+            Box::new(m20261129_000002_rich_messages::Migration),
             Box::new(m20261129_000003_notifications::Migration),
             Box::new(m20261129_000004_bots::Migration),
         ]

@@ -219,6 +219,24 @@ async fn the_asyncapi_document_lists_exactly_the_frames_the_server_sends() {
         "client_id": client_id()});
     a.command(edit, "ack").await;
     b.expect("message.updated").await;
+    let reaction = format!("/api/messages/{message}/reactions/%F0%9F%91%8D");
+    let pin = format!("{path}/pins/{message}");
+    for (method, target, kind) in [
+        (Method::PUT, &reaction, "reaction.added"),
+        (Method::DELETE, &reaction, "reaction.removed"),
+        (Method::PUT, &pin, "message.pinned"),
+        (Method::DELETE, &pin, "message.unpinned"),
+    ] {
+        let changed = server
+            .call(method, target, Some(&ann.access_token), None)
+            .await;
+        assert_eq!(changed.status, 204, "{kind}: {:?}", changed.body);
+        b.expect(kind).await;
+    }
+    a.client
+        .send_json(json!({"type": "delivered", "conversation_id": conversation, "seq": 1}))
+        .await;
+    b.expect("delivered").await;
     let delete = json!({"type": "message.delete", "message_id": message, "client_id": client_id()});
     a.command(delete, "ack").await;
     b.expect("message.deleted").await;

@@ -17,6 +17,7 @@ mod operations;
 mod password_reset;
 mod protocol_errors;
 mod realtime;
+mod rich;
 mod sessions;
 mod throttling;
 mod unavailable;

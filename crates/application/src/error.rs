@@ -61,6 +61,7 @@ impl From<RepositoryError> for ApplicationError {
             RepositoryError::Conflict { field } => Self::Conflict { field },
             RepositoryError::NotFound => Self::NotFound("record"),
             RepositoryError::Forbidden(why) => Self::Forbidden(why),
+            RepositoryError::Invalid(invalid) => Self::Validation(invalid),
             RepositoryError::Unavailable(source) => Self::Unavailable(source),
             RepositoryError::Unexpected(source) => Self::Unexpected(source),
         }

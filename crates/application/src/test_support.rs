@@ -219,6 +219,7 @@ pub mod conversations {
             role,
             joined_at: now(),
             last_read_seq: 0,
+            last_delivered_seq: 0,
         }
     }
 
@@ -236,6 +237,8 @@ pub mod conversations {
             edited_at: None,
             deleted_at: None,
             attachments: Vec::new(),
+            thread_root_id: None,
+            annotations: Default::default(),
         }
     }
 
@@ -274,6 +277,9 @@ pub mod conversations {
                     .find(|m| m.conversation_id == id && m.user_id == user)
                     .cloned())
             });
+        store
+            .expect_members_named()
+            .returning(|_, _| Ok(Vec::new()));
         store
     }
 

@@ -62,6 +62,10 @@ pub enum RepositoryError {
     /// changed since the use-case looked); the reason is for the client.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// An input the store checked against the rows as they stand (a thread root in
+    /// another conversation, a message that is gone) does not hold; `field` names it.
+    #[error(transparent)]
+    Invalid(ValidationError),
     /// The store cannot be reached: its server is down, the database is gone, the pool
     /// cannot connect. Worth retrying later.
     #[error("repository unavailable: {0}")]

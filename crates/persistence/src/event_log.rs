@@ -7,6 +7,7 @@
 //! handed out in commit order with no repeat and no gap (a rolled-back transaction gives
 //! its seq back).
 
+use crate::annotations::annotate;
 use crate::entities::{conversations, events, messages};
 use crate::error::{map_db_err, map_write_err};
 use crate::mapping::{
@@ -15,7 +16,7 @@ use crate::mapping::{
 };
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
-use palaver_domain::conversation::{ConversationEvent, ConversationId, EventPayload};
+use palaver_domain::conversation::{ConversationEvent, ConversationId, EventPayload, Message};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -118,7 +119,8 @@ pub async fn log_events(
 }
 
 /// The events after `after_seq`, in order, with payloads read from the rows as they stand
-/// now: one query for the events, one per [`IDS_PER_QUERY`] messages they name, and one for
+/// now: one query for the events, one per [`IDS_PER_QUERY`] messages they name (and the
+/// four of their annotations), and one for
 /// the conversation if a `conversation.updated` is among them or a named message is
 /// missing. Run it inside one (read) transaction, so that all of them see one snapshot; a
 /// subject that is missing even so is `NotFound` if the conversation is gone too (it was
@@ -145,13 +147,16 @@ pub async fn load_events(
         .filter_map(|row| row.message_id)
         .collect();
     for ids in message_ids.chunks(IDS_PER_QUERY) {
-        for row in messages::Entity::find()
+        let mut found: Vec<Message> = messages::Entity::find()
             .filter(messages::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await
             .map_err(map_db_err)?
-        {
-            let message = message_from_row(row)?;
+            .into_iter()
+            .map(message_from_row)
+            .collect::<Result<_, _>>()?;
+        annotate(db, &mut found).await?;
+        for message in found {
             subjects.messages.insert(message.id.as_uuid(), message);
         }
     }

@@ -1,6 +1,7 @@
 //! The SeaORM adapter: table entities (kept apart from the mapping code) and repository
 //! implementations of the domain's ports. No sea_orm type crosses this crate's API.
 
+mod annotations;
 mod announcer;
 mod credentials;
 mod database;
@@ -15,8 +16,8 @@ pub use announcer::EventAnnouncer;
 pub use database::{Database, ExecutedStatement, PoolUsage};
 pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
-pub use repositories::SqlNotifications;
 pub use repositories::SqlBotRepository;
+pub use repositories::SqlNotifications;
 pub use repositories::{
     SqlAdminDirectory, SqlAttachmentRepository, SqlConversationRepository, SqlMessageRepository,
     SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,

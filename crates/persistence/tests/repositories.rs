@@ -799,7 +799,10 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
     );
     let ada = user("ada");
     assert!(
-        messages.search(ada.id, "hello", None, 0, 10).await.is_err(),
+        messages
+            .search(ada.id, "hello", &Default::default(), 0, 10)
+            .await
+            .is_err(),
         "the search index is gone"
     );
 
@@ -823,6 +826,7 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         role: MemberRole::Owner,
         joined_at: at,
         last_read_seq: 0,
+        last_delivered_seq: 0,
     };
     conversations.create(&group, &[owner]).await.unwrap();
     let hello = NewMessage {
@@ -834,9 +838,14 @@ async fn every_migration_reverts_cleanly_and_applies_again() {
         reply_to_id: None,
         client_id: None,
         attachments: Vec::new(),
+        thread_root_id: None,
+        mentions: Vec::new(),
     };
     messages.append(&hello, at).await.unwrap();
-    let found = messages.search(ada.id, "hello", None, 0, 10).await.unwrap();
+    let found = messages
+        .search(ada.id, "hello", &Default::default(), 0, 10)
+        .await
+        .unwrap();
     assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), [hello.id]);
 }
 

@@ -154,6 +154,22 @@ impl Envelope {
                 },
                 frame: Arc::new(Frame::plain(frames::read(conversation_id, user_id, seq))),
             },
+            Notification::Delivered {
+                conversation_id,
+                user_id,
+                seq,
+            } => Self::Deliver {
+                audience: Audience::Members {
+                    conversation_id: conversation_id.as_uuid(),
+                    except: None,
+                    also: None,
+                },
+                frame: Arc::new(Frame::plain(frames::delivered(
+                    conversation_id,
+                    user_id,
+                    seq,
+                ))),
+            },
             Notification::Typing {
                 conversation_id,
                 user_id,

@@ -72,6 +72,15 @@ pub fn read(conversation_id: ConversationId, user_id: UserId, seq: i64) -> ByteS
     }))
 }
 
+pub fn delivered(conversation_id: ConversationId, user_id: UserId, seq: i64) -> ByteString {
+    render(&json!({
+        "type": "delivered",
+        "conversation_id": conversation_id.as_uuid(),
+        "user_id": user_id.as_uuid(),
+        "seq": seq,
+    }))
+}
+
 pub fn presence(user_id: UserId, online: bool, last_seen_at: DateTime<Utc>) -> ByteString {
     #[derive(Serialize)]
     struct Presence {

@@ -104,6 +104,35 @@ pub struct MessageResponse {
     pub deleted_at: Option<DateTime<Utc>>,
     /// The files posted with it (none once it is deleted).
     pub attachments: Vec<crate::attachment_wire::AttachmentResponse>,
+    /// The root of the thread this message replies in.
+    pub thread_root_id: Option<Uuid>,
+    /// On a thread root with replies: their count, the latest one's time and who replied.
+    pub thread: Option<ThreadResponse>,
+    /// Each emoji on the message, in order of first use.
+    pub reactions: Vec<ReactionResponse>,
+    /// Members the content mentions by `@username`.
+    pub mentions: Vec<Uuid>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub pinned_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Reaction)]
+pub struct ReactionResponse {
+    /// One emoji or a `:short_code:`.
+    pub emoji: String,
+    pub count: u64,
+    /// The first 20 who reacted with it, in order of reacting.
+    pub user_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Thread)]
+pub struct ThreadResponse {
+    pub reply_count: u64,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub last_reply_at: Option<DateTime<Utc>>,
+    pub participant_ids: Vec<Uuid>,
 }
 
 impl From<Message> for MessageResponse {
@@ -125,6 +154,29 @@ impl From<Message> for MessageResponse {
                 .into_iter()
                 .map(crate::attachment_wire::AttachmentResponse::from)
                 .collect(),
+            thread_root_id: message.thread_root_id.map(|r| r.as_uuid()),
+            thread: message.annotations.thread.map(|thread| ThreadResponse {
+                reply_count: thread.reply_count,
+                last_reply_at: thread.last_reply_at,
+                participant_ids: thread.participant_ids.iter().map(|u| u.as_uuid()).collect(),
+            }),
+            reactions: message
+                .annotations
+                .reactions
+                .into_iter()
+                .map(|reaction| ReactionResponse {
+                    emoji: reaction.emoji.as_str().to_owned(),
+                    count: reaction.count,
+                    user_ids: reaction.user_ids.iter().map(|u| u.as_uuid()).collect(),
+                })
+                .collect(),
+            mentions: message
+                .annotations
+                .mentions
+                .iter()
+                .map(|u| u.as_uuid())
+                .collect(),
+            pinned_at: message.annotations.pinned_at,
         }
     }
 }
@@ -147,11 +199,31 @@ pub struct EventResponse {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum EventBody {
-    Message { message: MessageResponse },
-    MessageDeleted { message_id: Uuid },
-    Member { user_id: Uuid, role: &'static str },
-    MemberLeft { user_id: Uuid },
-    Conversation { conversation: ConversationResponse },
+    Message {
+        message: MessageResponse,
+    },
+    MessageDeleted {
+        message_id: Uuid,
+    },
+    Member {
+        user_id: Uuid,
+        role: &'static str,
+    },
+    MemberLeft {
+        user_id: Uuid,
+    },
+    Conversation {
+        conversation: ConversationResponse,
+    },
+    Reaction {
+        message_id: Uuid,
+        emoji: String,
+        user_id: Uuid,
+    },
+    Pin {
+        message_id: Uuid,
+        user_id: Uuid,
+    },
 }
 
 /// The payload fields an event adds beside `type`, `conversation_id`, `seq` and
@@ -186,6 +258,18 @@ impl utoipa::PartialSchema for EventBody {
                 "conversation",
                 Ref::from_schema_name("Conversation").into(),
             )]))
+            .item(object(&[
+                ("message_id", uuid().into()),
+                (
+                    "emoji",
+                    ObjectBuilder::new().schema_type(Type::String).into(),
+                ),
+                ("user_id", uuid().into()),
+            ]))
+            .item(object(&[
+                ("message_id", uuid().into()),
+                ("user_id", uuid().into()),
+            ]))
             .into()
     }
 }
@@ -214,6 +298,31 @@ impl From<ConversationEvent> for EventResponse {
             },
             EventPayload::ConversationUpdated { conversation } => EventBody::Conversation {
                 conversation: ConversationResponse::new(conversation, None),
+            },
+            EventPayload::ReactionAdded {
+                message_id,
+                emoji,
+                user_id,
+            }
+            | EventPayload::ReactionRemoved {
+                message_id,
+                emoji,
+                user_id,
+            } => EventBody::Reaction {
+                message_id: message_id.as_uuid(),
+                emoji: emoji.as_str().to_owned(),
+                user_id: user_id.as_uuid(),
+            },
+            EventPayload::MessagePinned {
+                message_id,
+                user_id,
+            }
+            | EventPayload::MessageUnpinned {
+                message_id,
+                user_id,
+            } => EventBody::Pin {
+                message_id: message_id.as_uuid(),
+                user_id: user_id.as_uuid(),
             },
         };
         Self {

@@ -11,22 +11,23 @@ use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::bots::{AuthenticateBot, CreateBot, DeleteBot, ReissueBotToken};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
-    LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember,
-    RenameConversation, SetTyping,
+    LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkDelivered, MarkRead,
+    RemoveMember, RenameConversation, SetTyping,
 };
 use palaver_application::messages::{
-    DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
+    DeleteMessage, EditMessage, ListMessages, ListPins, ListThread, PinMessage, React,
+    SearchMessages, SendMessage,
 };
 use palaver_application::users::{
     AdminDeleteUser, AdminUpdateUser, DeleteAccount, GetUser, ListOnlineUsers, SearchUsers,
     SetGlobalRole, UpdateProfile,
 };
-use palaver_domain::ports::{BotRepository, Notifier};
 use palaver_domain::ports::{
     AdminDirectory, AttemptCounter, Clock, ClusterBus, ConnectionCensus, ConversationRepository,
     Mailer, MessageRepository, PasswordHasher, PasswordResetRepository, PresenceDirectory,
     SecretGenerator, SendRateLimiter, SessionRepository, TokenIssuer, UserRepository,
 };
+use palaver_domain::ports::{BotRepository, Notifier};
 use palaver_mailer::{LogMailer, SmtpMailer, SmtpSettings, SmtpTls};
 use palaver_persistence::SqlBotRepository;
 use palaver_persistence::{
@@ -289,10 +290,10 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         delete_message: Arc::new(
-            DeleteMessage::new(conversations, messages.clone(), clock.clone())
+            DeleteMessage::new(conversations.clone(), messages.clone(), clock.clone())
                 .with_attachments(attachments.collect.clone()),
         ),
-        search_messages: Arc::new(SearchMessages::new(messages)),
+        search_messages: Arc::new(SearchMessages::new(messages.clone())),
         list_all_conversations: Arc::new(ListAllConversations::new(admin_directory.clone())),
         get_stats: Arc::new(GetStats::new(
             admin_directory,
@@ -301,6 +302,19 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             clock.clone(),
         )),
         bots,
+        react: Arc::new(React::new(
+            conversations.clone(),
+            messages.clone(),
+            clock.clone(),
+        )),
+        pin_message: Arc::new(PinMessage::new(
+            conversations.clone(),
+            messages.clone(),
+            clock.clone(),
+        )),
+        list_pins: Arc::new(ListPins::new(conversations.clone(), messages.clone())),
+        list_thread: Arc::new(ListThread::new(conversations.clone(), messages)),
+        mark_delivered: Arc::new(MarkDelivered::new(conversations, notifier)),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
         subscribe_push: notification_routes.subscribe_push,
         delete_push_subscription: notification_routes.delete_push_subscription,

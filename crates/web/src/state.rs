@@ -7,11 +7,12 @@ use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::attachments::{GetAttachment, OpenAttachment, UploadAttachment};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
-    ListConversations, ListEvents, ListMembers, MarkRead, RemoveMember, RenameConversation,
-    SetTyping,
+    ListConversations, ListEvents, ListMembers, MarkDelivered, MarkRead, RemoveMember,
+    RenameConversation, SetTyping,
 };
 use palaver_application::messages::{
-    DeleteMessage, EditMessage, ListMessages, SearchMessages, SendMessage,
+    DeleteMessage, EditMessage, ListMessages, ListPins, ListThread, PinMessage, React,
+    SearchMessages, SendMessage,
 };
 use palaver_application::notifications::{
     DeletePushSubscription, GetPreferences, SetConversationNotifications, SubscribePush,
@@ -72,6 +73,11 @@ pub struct AppState {
     pub list_all_conversations: Arc<ListAllConversations>,
     pub get_stats: Arc<GetStats>,
     pub bots: crate::routes::bots::BotUseCases,
+    pub react: Arc<React>,
+    pub pin_message: Arc<PinMessage>,
+    pub list_pins: Arc<ListPins>,
+    pub list_thread: Arc<ListThread>,
+    pub mark_delivered: Arc<MarkDelivered>,
     pub database_health: Arc<dyn DatabaseHealth>,
     pub subscribe_push: Arc<SubscribePush>,
     pub delete_push_subscription: Arc<DeletePushSubscription>,

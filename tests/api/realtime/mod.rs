@@ -7,7 +7,7 @@ mod commands;
 mod errors;
 mod fanout;
 mod handshake;
-mod helpers;
+pub(crate) mod helpers;
 mod lifecycle;
 mod membership;
 mod oversized;

@@ -91,6 +91,7 @@ impl CreateConversation {
             role,
             joined_at: now,
             last_read_seq: 0,
+            last_delivered_seq: 0,
         };
         if input.kind == ConversationKind::Direct {
             if input.name.is_some() {

@@ -58,7 +58,9 @@ impl DeleteMessage {
             .delete(id, self.clock.now())
             .await
             .map_err(not_found_as("message"))?;
-        if event.is_some() && let Some(attachments) = &self.attachments {
+        if event.is_some()
+            && let Some(attachments) = &self.attachments
+        {
             attachments.purge_message(id).await;
         }
         Ok(())

@@ -1,3 +1,4 @@
+use super::mentions::mentioned_members;
 use super::message_in_reach;
 use crate::ApplicationError;
 use crate::error::not_found_as;
@@ -46,9 +47,15 @@ impl EditMessage {
         if message.is_deleted() {
             return Err(ApplicationError::NotFound("message"));
         }
+        let mentions = mentioned_members(
+            self.conversations.as_ref(),
+            message.conversation_id,
+            &content,
+        )
+        .await?;
         let event = self
             .messages
-            .edit(id, &content, self.clock.now())
+            .edit(id, &content, &mentions, self.clock.now())
             .await
             .map_err(not_found_as("message"))?;
         let edited = match &event.payload {
@@ -89,9 +96,11 @@ mod tests {
         let group = conversation.clone();
         messages
             .expect_edit()
-            .withf(|_, c, at| c.as_str() == "edited" && *at == now())
+            .withf(|_, c, mentions, at| {
+                c.as_str() == "edited" && mentions.is_empty() && *at == now()
+            })
             .times(edits)
-            .returning(move |_, c, at| {
+            .returning(move |_, c, _, at| {
                 let edited = Message {
                     content: Some(c.clone()),
                     edited_at: Some(at),

@@ -3,13 +3,22 @@
 mod delete_message;
 mod edit_message;
 mod list_messages;
+mod list_pins;
+mod list_thread;
+mod mentions;
+mod pin_message;
+mod react;
 mod search_messages;
 mod send_message;
 
 pub use delete_message::DeleteMessage;
 pub use edit_message::EditMessage;
 pub use list_messages::ListMessages;
-pub use search_messages::SearchMessages;
+pub use list_pins::ListPins;
+pub use list_thread::ListThread;
+pub use pin_message::PinMessage;
+pub use react::React;
+pub use search_messages::{SearchHit, SearchMessages};
 pub use send_message::{SendMessage, SendMessageInput, Sent};
 
 use crate::ApplicationError;

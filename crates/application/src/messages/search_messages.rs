@@ -2,13 +2,22 @@ use crate::ApplicationError;
 use crate::page::{Page, PageRequest, encode_cursor};
 use palaver_domain::ValidationError;
 use palaver_domain::auth::Actor;
-use palaver_domain::conversation::{ConversationId, Message};
-use palaver_domain::ports::MessageRepository;
+use palaver_domain::conversation::Message;
+use palaver_domain::conversation::highlight::highlights;
+use palaver_domain::ports::{MessageRepository, SearchFilters};
 use palaver_domain::text::SearchQuery;
 use std::sync::Arc;
 
 /// The longest search text accepted.
 pub const MAX_QUERY_LEN: usize = 200;
+
+/// A message a search found, with the fragments of its content around the matched words
+/// (matches in `<mark>`, everything else HTML-escaped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub message: Message,
+    pub highlights: Vec<String>,
+}
 
 /// Full-text search over the messages of the caller's conversations, best match first.
 pub struct SearchMessages {
@@ -25,9 +34,9 @@ impl SearchMessages {
         &self,
         actor: &Actor,
         query: &str,
-        conversation: Option<ConversationId>,
+        filters: &SearchFilters,
         page: PageRequest,
-    ) -> Result<Page<Message>, ApplicationError> {
+    ) -> Result<Page<SearchHit>, ApplicationError> {
         let query = SearchQuery::parse(query, MAX_QUERY_LEN)?;
         let offset = match page.after.as_deref() {
             None => 0,
@@ -40,11 +49,22 @@ impl SearchMessages {
             .search(
                 actor.user_id,
                 query.as_str(),
-                conversation,
+                filters,
                 offset,
                 page.limit + 1,
             )
             .await?;
+        let items = items
+            .into_iter()
+            .map(|message| SearchHit {
+                highlights: message
+                    .content
+                    .as_ref()
+                    .map(|content| highlights(content.as_str(), query.as_str()))
+                    .unwrap_or_default(),
+                message,
+            })
+            .collect();
         Ok(Page::from_lookahead(items, page.limit, |_| {
             encode_cursor(&(offset + page.limit).to_string())
         }))
@@ -68,10 +88,10 @@ mod tests {
         let ann_id = ann.id;
         messages
             .expect_search()
-            .withf(move |user, text, conversation, offset, limit| {
+            .withf(move |user, text, filters, offset, limit| {
                 *user == ann_id
                     && text == "hello"
-                    && conversation.is_none()
+                    && *filters == SearchFilters::default()
                     && *offset == 0
                     && *limit == 3
             })
@@ -85,7 +105,7 @@ mod tests {
             .execute(
                 &actor_for(&ann),
                 "  hello ",
-                None,
+                &SearchFilters::default(),
                 PageRequest {
                     after: None,
                     limit: 2,
@@ -94,9 +114,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(first.items.len(), 2);
+        assert_eq!(first.items[0].highlights, vec!["<mark>hello</mark>"]);
         let request = PageRequest::parse(first.next_cursor.as_deref(), Some(2)).unwrap();
         let second = search
-            .execute(&actor_for(&ann), "hello", None, request)
+            .execute(
+                &actor_for(&ann),
+                "hello",
+                &SearchFilters::default(),
+                request,
+            )
             .await
             .unwrap();
         assert!(second.items.is_empty() && second.next_cursor.is_none());
@@ -113,7 +139,9 @@ mod tests {
         ] {
             let page = PageRequest { after, limit: 5 };
             assert!(matches!(
-                search.execute(&ann, q, None, page).await,
+                search
+                    .execute(&ann, q, &SearchFilters::default(), page)
+                    .await,
                 Err(ApplicationError::Validation(_))
             ));
         }

@@ -1,3 +1,4 @@
+use super::mentions::mentioned_members;
 use crate::ApplicationError;
 use crate::conversations::membership;
 use palaver_domain::Taken;
@@ -21,6 +22,8 @@ pub struct SendMessageInput {
     pub reply_to_id: Option<MessageId>,
     /// Each uploaded by the sender and not posted yet.
     pub attachment_ids: AttachmentIds,
+    /// A reply in this message's thread (a reply's own root when it is a reply).
+    pub thread_root_id: Option<MessageId>,
 }
 
 /// The message, and whether this call created it (a resend returns the first one).
@@ -105,6 +108,12 @@ impl SendMessage {
                 return Err(refusal.into());
             }
         };
+        let mentions = mentioned_members(
+            self.conversations.as_ref(),
+            input.conversation_id,
+            &input.content,
+        )
+        .await?;
         let new = NewMessage {
             id: MessageId::generate(),
             conversation_id: input.conversation_id,
@@ -114,6 +123,8 @@ impl SendMessage {
             reply_to_id: input.reply_to_id,
             client_id: input.client_id.clone(),
             attachments,
+            thread_root_id: input.thread_root_id,
+            mentions,
         };
         let persisting = std::time::Instant::now();
         let appended = self.messages.append(&new, self.clock.now()).await;
@@ -158,6 +169,14 @@ impl SendMessage {
                     .ok_or(ApplicationError::Forbidden(reason)),
                 None => Err(ApplicationError::Forbidden(reason)),
             },
+            // A thread root of another conversation, or deleted: unless this is a resend
+            // of a message already stored, the root is at fault.
+            Err(RepositoryError::Invalid(invalid)) => {
+                if let Some(first) = self.answer_before_sending(actor, &input).await? {
+                    return Ok(first);
+                }
+                Err(invalid.into())
+            }
             Err(RepositoryError::NotFound) => Err(ApplicationError::NotFound("conversation")),
             Err(other) => Err(other.into()),
         }
@@ -266,6 +285,7 @@ mod tests {
             client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
             reply_to_id: None,
             attachment_ids: AttachmentIds::default(),
+            thread_root_id: None,
         }
     }
 

@@ -1,4 +1,4 @@
-use super::{Conversation, ConversationId, MemberRole, Message, MessageId};
+use super::{Conversation, ConversationId, EmojiKey, MemberRole, Message, MessageId};
 use crate::auth::SessionId;
 use crate::user::UserId;
 use chrono::{DateTime, Utc};
@@ -16,13 +16,47 @@ pub struct ConversationEvent {
 /// stood then: a deleted message's words do not live on in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventPayload {
-    MessageCreated { message: Message },
-    MessageUpdated { message: Message },
-    MessageDeleted { message_id: MessageId },
-    MemberJoined { user_id: UserId, role: MemberRole },
-    MemberLeft { user_id: UserId },
-    MemberUpdated { user_id: UserId, role: MemberRole },
-    ConversationUpdated { conversation: Conversation },
+    MessageCreated {
+        message: Message,
+    },
+    MessageUpdated {
+        message: Message,
+    },
+    MessageDeleted {
+        message_id: MessageId,
+    },
+    MemberJoined {
+        user_id: UserId,
+        role: MemberRole,
+    },
+    MemberLeft {
+        user_id: UserId,
+    },
+    MemberUpdated {
+        user_id: UserId,
+        role: MemberRole,
+    },
+    ConversationUpdated {
+        conversation: Conversation,
+    },
+    ReactionAdded {
+        message_id: MessageId,
+        emoji: EmojiKey,
+        user_id: UserId,
+    },
+    ReactionRemoved {
+        message_id: MessageId,
+        emoji: EmojiKey,
+        user_id: UserId,
+    },
+    MessagePinned {
+        message_id: MessageId,
+        user_id: UserId,
+    },
+    MessageUnpinned {
+        message_id: MessageId,
+        user_id: UserId,
+    },
 }
 
 impl EventPayload {
@@ -36,6 +70,10 @@ impl EventPayload {
             Self::MemberLeft { .. } => "member.left",
             Self::MemberUpdated { .. } => "member.updated",
             Self::ConversationUpdated { .. } => "conversation.updated",
+            Self::ReactionAdded { .. } => "reaction.added",
+            Self::ReactionRemoved { .. } => "reaction.removed",
+            Self::MessagePinned { .. } => "message.pinned",
+            Self::MessageUnpinned { .. } => "message.unpinned",
         }
     }
 }
@@ -58,6 +96,12 @@ pub enum Notification {
     },
     /// A read marker moved (ephemeral, no seq).
     Read {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        seq: i64,
+    },
+    /// A member's devices received everything up to `seq` (ephemeral, no seq of its own).
+    Delivered {
         conversation_id: ConversationId,
         user_id: UserId,
         seq: i64,

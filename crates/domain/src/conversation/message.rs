@@ -1,4 +1,4 @@
-use super::{ConversationId, MessageId};
+use super::{Annotations, ConversationId, MessageId};
 use crate::ValidationError;
 use crate::attachment::Attachment;
 use crate::user::{UserId, UserKind};
@@ -90,6 +90,11 @@ pub struct Message {
     pub deleted_at: Option<DateTime<Utc>>,
     /// The files posted with it, by id (upload order); none once it is deleted.
     pub attachments: Vec<Attachment>,
+    /// The root of the thread this message replies in (a root is never a reply itself).
+    pub thread_root_id: Option<MessageId>,
+    /// Reactions, thread, mentions and pin, read for a whole page at once (boxed: most
+    /// messages in flight are new and carry none).
+    pub annotations: Box<Annotations>,
 }
 
 impl Message {
@@ -113,6 +118,11 @@ pub struct NewMessage {
     /// Checked by the use-case (the sender's, not yet posted), linked in the same
     /// transaction as the append, which fails if one was posted meanwhile.
     pub attachments: Vec<Attachment>,
+    /// The message whose thread this replies in, as the sender named it: the store checks
+    /// it (same conversation, not deleted) and, for a reply to a reply, uses its root.
+    pub thread_root_id: Option<MessageId>,
+    /// The members the content mentions.
+    pub mentions: Vec<UserId>,
 }
 
 #[cfg(test)]

@@ -1,13 +1,20 @@
 //! Conversations, their members, messages and the per-conversation event log.
 
+mod annotations;
 mod event;
+pub mod highlight;
 pub mod mention;
 mod message;
 pub mod policy;
+mod reaction;
 mod values;
 
+pub use annotations::{
+    Annotations, Pin, REACTION_USERS_SHOWN, ReactionSummary, ThreadSummary, thread_root_of,
+};
 pub use event::{ConversationEvent, EventPayload, Notification};
 pub use message::{ClientId, Message, MessageContent, NewMessage};
+pub use reaction::EmojiKey;
 pub use values::{ConversationKind, ConversationName, MemberRole};
 
 use crate::id::uuid_id;
@@ -40,6 +47,8 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
     /// Everything up to this seq has been read. Only ever moves forward.
     pub last_read_seq: i64,
+    /// Everything up to this seq has reached the member's devices. Only ever moves forward.
+    pub last_delivered_seq: i64,
 }
 
 /// A conversation as one member sees it in their list.

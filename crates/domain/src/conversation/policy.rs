@@ -124,16 +124,16 @@ pub fn may_delete_conversation(
     allow_if(allowed, "only the owner may delete a conversation")
 }
 
-/// Pinning a message: either member of a direct conversation, the owner and admins
-/// elsewhere.
+/// Pinning and unpinning a message: any member of a direct conversation or a group, the
+/// owner and admins in a channel.
 pub fn may_pin(kind: ConversationKind, role: MemberRole) -> Verdict {
     allow_if(
-        kind == ConversationKind::Direct || role.is_moderator(),
-        "only the owner and admins may pin messages",
+        kind != ConversationKind::Channel || role.is_moderator(),
+        "only the owner and admins pin messages in a channel",
     )
 }
 
-/// Reacting to a message: every member, channels included.
+/// Reacting to a message: every member (everyone who may read), channels included.
 pub fn may_react(_kind: ConversationKind, _role: MemberRole) -> Verdict {
     Ok(())
 }
@@ -145,6 +145,12 @@ pub fn may_manage_integrations(global_admin: bool) -> Verdict {
         global_admin,
         "only a global admin may manage bots and webhooks",
     )
+}
+
+/// Replying in a thread is posting: everyone in direct conversations and groups, only the
+/// owner and admins in a channel.
+pub fn may_reply(kind: ConversationKind, role: MemberRole) -> Verdict {
+    may_post(kind, role)
 }
 
 fn fixed_membership(kind: ConversationKind, refusal: &'static str) -> Verdict {
@@ -188,8 +194,8 @@ mod tests {
     use MemberRole::{Admin, Member, Owner};
     use chrono::TimeZone;
 
-    /// One row per (kind, role): may they post, add, rename, pin, react, delete others'
-    /// messages, delete the conversation, leave?
+    /// One row per (kind, role): may they post (and reply in threads), add, rename, pin,
+    /// react, delete others' messages, delete the conversation, leave?
     #[test]
     fn the_matrix_by_kind_and_role() {
         #[rustfmt::skip]
@@ -198,7 +204,7 @@ mod tests {
             (Direct,  Member, true,  false, false, true,  true,  false,  true,    false),
             (Group,   Owner,  true,  true,  true,  true,  true,  true,   true,    true),
             (Group,   Admin,  true,  true,  true,  true,  true,  true,   false,   true),
-            (Group,   Member, true,  false, false, false, true,  false,  false,   true),
+            (Group,   Member, true,  false, false, true,  true,  false,  false,   true),
             (Channel, Owner,  true,  true,  true,  true,  true,  true,   true,    true),
             (Channel, Admin,  true,  true,  true,  true,  true,  true,   false,   true),
             (Channel, Member, false, false, false, false, true,  false,  false,   true),
@@ -206,6 +212,7 @@ mod tests {
         for (kind, role, post, add, rename, pin, react, del_msg, del_conv, leave) in table {
             let row = format!("{kind:?} {role:?}");
             assert_eq!(may_post(kind, role).is_ok(), post, "post: {row}");
+            assert_eq!(may_reply(kind, role).is_ok(), post, "reply: {row}");
             assert_eq!(may_add_members(kind, role).is_ok(), add, "add: {row}");
             assert_eq!(may_rename(kind, role).is_ok(), rename, "rename: {row}");
             assert_eq!(may_pin(kind, role).is_ok(), pin, "pin: {row}");

@@ -5,7 +5,8 @@
 use crate::RepositoryError;
 use crate::conversation::{
     ClientId, Conversation, ConversationEvent, ConversationId, ConversationName,
-    ConversationSummary, Member, MemberRole, Message, MessageContent, MessageId, NewMessage,
+    ConversationSummary, EmojiKey, Member, MemberRole, Message, MessageContent, MessageId,
+    NewMessage, Pin,
 };
 use crate::user::UserId;
 use async_trait::async_trait;
@@ -44,6 +45,19 @@ pub struct MessagePage {
     pub messages: Vec<Message>,
     /// Whether more messages lie beyond the page in the direction it was read.
     pub has_more: bool,
+}
+
+/// What narrows a message search beyond its words. Bounds on `created_at` are exclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFilters {
+    pub conversation: Option<ConversationId>,
+    pub sender: Option<UserId>,
+    pub after: Option<DateTime<Utc>>,
+    pub before: Option<DateTime<Utc>>,
+    /// Only messages with at least one attachment.
+    pub has_attachment: bool,
+    /// Only the replies in this root's thread.
+    pub in_thread: Option<MessageId>,
 }
 
 /// What a member's leaving changed.
@@ -181,6 +195,22 @@ pub trait ConversationRepository: Send + Sync {
         seq: i64,
     ) -> Result<i64, RepositoryError>;
 
+    /// Moves the member's delivery marker up to `seq`, never back; returns the marker as it
+    /// stands after. `NotFound` if they are not a member.
+    async fn mark_delivered(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seq: i64,
+    ) -> Result<i64, RepositoryError>;
+
+    /// The members whose canonical usernames are among `usernames` (mentions).
+    async fn members_named(
+        &self,
+        id: ConversationId,
+        usernames: &[String],
+    ) -> Result<Vec<UserId>, RepositoryError>;
+
     /// The events after `after_seq`, in seq order, at most `limit`. `NotFound` if the
     /// conversation is deleted while they are read.
     async fn list_events(
@@ -228,14 +258,67 @@ pub trait MessageRepository: Send + Sync {
         limit: u64,
     ) -> Result<MessagePage, RepositoryError>;
 
-    /// Replaces the content, sets `edited_at`, logs `message.updated`. `NotFound` if the
-    /// message is gone or deleted.
+    /// Replaces the content and the mentioned members, sets `edited_at`, logs
+    /// `message.updated`. `NotFound` if the message is gone or deleted.
     async fn edit(
         &self,
         id: MessageId,
         content: &MessageContent,
+        mentions: &[UserId],
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError>;
+
+    /// Adds `user`'s reaction and logs `reaction.added`; `None` (nothing logged) if it
+    /// was there already. Like every event this store logs, it is announced by the store,
+    /// in seq order; callers do not announce it again. Under the conversation's lock: `NotFound` if the message is gone
+    /// or deleted or `user` is not a member, `Forbidden` if the policy refuses.
+    async fn react(
+        &self,
+        message: MessageId,
+        user: UserId,
+        emoji: &EmojiKey,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError>;
+
+    /// Removes `user`'s reaction and logs `reaction.removed`; `None` (nothing logged) if
+    /// there was none. `NotFound` if the message is gone or `user` is not a member.
+    async fn unreact(
+        &self,
+        message: MessageId,
+        user: UserId,
+        emoji: &EmojiKey,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError>;
+
+    /// Pins the message and logs `message.pinned`; `None` if it was pinned already.
+    /// Under the conversation's lock: `NotFound` if the message is gone or deleted or
+    /// `actor` is not a member, `Forbidden` if the policy refuses.
+    async fn pin(
+        &self,
+        message: MessageId,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError>;
+
+    /// Unpins the message and logs `message.unpinned`; `None` if it was not pinned.
+    /// Checked as [`MessageRepository::pin`] is.
+    async fn unpin(
+        &self,
+        message: MessageId,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError>;
+
+    /// The conversation's pinned messages, newest pin first.
+    async fn pins(&self, conversation: ConversationId) -> Result<Vec<Pin>, RepositoryError>;
+
+    /// The replies in `root`'s thread after `after_seq`, in seq order.
+    async fn thread(
+        &self,
+        root: MessageId,
+        after_seq: i64,
+        limit: u64,
+    ) -> Result<MessagePage, RepositoryError>;
 
     /// Turns the message into a tombstone (content gone, `deleted_at` set) and logs
     /// `message.deleted`; `None` if it was deleted already. `NotFound` if it is gone.
@@ -246,12 +329,12 @@ pub trait MessageRepository: Send + Sync {
     ) -> Result<Option<ConversationEvent>, RepositoryError>;
 
     /// Full-text search, best match first, over undeleted messages of the conversations
-    /// `user` belongs to (only `conversation`, when given), using the database's own index.
+    /// `user` belongs to, narrowed by `filters`, using the database's own index.
     async fn search(
         &self,
         user: UserId,
         text: &str,
-        conversation: Option<ConversationId>,
+        filters: &SearchFilters,
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Message>, RepositoryError>;

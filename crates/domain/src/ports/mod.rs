@@ -7,8 +7,8 @@ mod attachments;
 mod bots;
 mod conversations;
 mod infrastructure;
-mod storage;
 mod notifications;
+mod storage;
 
 pub use accounts::*;
 pub use admin::*;
@@ -16,5 +16,5 @@ pub use attachments::*;
 pub use bots::*;
 pub use conversations::*;
 pub use infrastructure::*;
-pub use storage::*;
 pub use notifications::*;
+pub use storage::*;

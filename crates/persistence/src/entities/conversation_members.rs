@@ -10,6 +10,7 @@ pub struct Model {
     pub role: String,
     pub joined_at: DateTimeUtc,
     pub last_read_seq: i64,
+    pub last_delivered_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub message_id: Option<Uuid>,
     pub user_id: Option<Uuid>,
     pub role: Option<String>,
+    /// The emoji of a reaction event.
+    pub emoji: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

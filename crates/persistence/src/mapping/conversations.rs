@@ -4,8 +4,9 @@ use crate::entities::{conversation_members, conversations, events, messages};
 use crate::error::corrupt;
 use chrono::{DateTime, Utc};
 use palaver_domain::conversation::{
-    ClientId, Conversation, ConversationEvent, ConversationId, ConversationKind, ConversationName,
-    EventPayload, Member, MemberRole, Message, MessageContent, MessageId, NewMessage,
+    Annotations, ClientId, Conversation, ConversationEvent, ConversationId, ConversationKind,
+    ConversationName, EmojiKey, EventPayload, Member, MemberRole, Message, MessageContent,
+    MessageId, NewMessage,
 };
 use palaver_domain::user::{UserId, UserKind};
 use palaver_domain::{RepositoryError, ValidationError};
@@ -64,6 +65,7 @@ pub fn member_from_row(row: conversation_members::Model) -> Result<Member, Repos
         role: MemberRole::parse(&row.role).map_err(bad("conversation_members"))?,
         joined_at: row.joined_at,
         last_read_seq: row.last_read_seq,
+        last_delivered_seq: row.last_delivered_seq,
     })
 }
 
@@ -74,6 +76,7 @@ pub fn member_to_row(member: &Member) -> conversation_members::ActiveModel {
         role: Set(member.role.as_str().to_owned()),
         joined_at: Set(member.joined_at),
         last_read_seq: Set(member.last_read_seq),
+        last_delivered_seq: Set(member.last_delivered_seq),
     }
 }
 
@@ -106,6 +109,8 @@ pub fn message_from_row(row: messages::Model) -> Result<Message, RepositoryError
         deleted_at: row.deleted_at,
         // Loaded page by page, see `repositories::attachment_loader`.
         attachments: Vec::new(),
+        thread_root_id: row.thread_root_id.map(MessageId::from_uuid),
+        annotations: Box::default(),
     })
 }
 
@@ -131,6 +136,11 @@ pub fn message_from_new(message: &NewMessage, seq: i64, now: DateTime<Utc>) -> M
                 ..attachment.clone()
             })
             .collect(),
+        thread_root_id: message.thread_root_id,
+        annotations: Box::new(Annotations {
+            mentions: message.mentions.clone(),
+            ..Annotations::default()
+        }),
     }
 }
 
@@ -147,11 +157,13 @@ pub fn message_to_row(message: &Message) -> messages::ActiveModel {
         created_at: Set(message.created_at),
         edited_at: Set(message.edited_at),
         deleted_at: Set(message.deleted_at),
+        thread_root_id: Set(message.thread_root_id.map(|id| id.as_uuid())),
     }
 }
 
 /// An event's row: its kind and the rows it refers to, never their contents.
 pub fn event_to_row(event: &ConversationEvent) -> events::ActiveModel {
+    let mut emoji = None;
     let (message_id, user_id, role) = match &event.payload {
         EventPayload::MessageCreated { message } | EventPayload::MessageUpdated { message } => {
             (Some(message.id), None, None)
@@ -161,6 +173,27 @@ pub fn event_to_row(event: &ConversationEvent) -> events::ActiveModel {
         | EventPayload::MemberUpdated { user_id, role } => (None, Some(*user_id), Some(*role)),
         EventPayload::MemberLeft { user_id } => (None, Some(*user_id), None),
         EventPayload::ConversationUpdated { .. } => (None, None, None),
+        EventPayload::ReactionAdded {
+            message_id,
+            emoji: key,
+            user_id,
+        }
+        | EventPayload::ReactionRemoved {
+            message_id,
+            emoji: key,
+            user_id,
+        } => {
+            emoji = Some(key.as_str().to_owned());
+            (Some(*message_id), Some(*user_id), None)
+        }
+        EventPayload::MessagePinned {
+            message_id,
+            user_id,
+        }
+        | EventPayload::MessageUnpinned {
+            message_id,
+            user_id,
+        } => (Some(*message_id), Some(*user_id), None),
     };
     events::ActiveModel {
         conversation_id: Set(event.conversation_id.as_uuid()),
@@ -169,6 +202,7 @@ pub fn event_to_row(event: &ConversationEvent) -> events::ActiveModel {
         message_id: Set(message_id.map(|id| id.as_uuid())),
         user_id: Set(user_id.map(|id| id.as_uuid())),
         role: Set(role.map(|r| r.as_str().to_owned())),
+        emoji: Set(emoji),
         created_at: Set(event.created_at),
     }
 }
@@ -218,6 +252,12 @@ pub fn event_from_row(
             .ok_or_else(|| missing("role"))
             .and_then(|r| MemberRole::parse(r).map_err(bad("events")))
     };
+    let emoji = || {
+        row.emoji
+            .as_deref()
+            .ok_or_else(|| missing("emoji"))
+            .and_then(|e| EmojiKey::parse(e).map_err(bad("events")))
+    };
     let payload = match row.kind.as_str() {
         "message.created" => EventPayload::MessageCreated {
             message: message()?,
@@ -238,6 +278,24 @@ pub fn event_from_row(
         "member.updated" => EventPayload::MemberUpdated {
             user_id: user_id()?,
             role: role()?,
+        },
+        "reaction.added" => EventPayload::ReactionAdded {
+            message_id: MessageId::from_uuid(message_id()?),
+            emoji: emoji()?,
+            user_id: user_id()?,
+        },
+        "reaction.removed" => EventPayload::ReactionRemoved {
+            message_id: MessageId::from_uuid(message_id()?),
+            emoji: emoji()?,
+            user_id: user_id()?,
+        },
+        "message.pinned" => EventPayload::MessagePinned {
+            message_id: MessageId::from_uuid(message_id()?),
+            user_id: user_id()?,
+        },
+        "message.unpinned" => EventPayload::MessageUnpinned {
+            message_id: MessageId::from_uuid(message_id()?),
+            user_id: user_id()?,
         },
         "conversation.updated" => EventPayload::ConversationUpdated {
             conversation: subjects
@@ -280,6 +338,7 @@ mod tests {
             message_id,
             user_id: None,
             role: None,
+            emoji: None,
             created_at: Utc::now(),
         }
     }

@@ -1,6 +1,11 @@
 use super::appends::GroupCommit;
-use crate::announcer::EventAnnouncer;
 use super::attachment_loader::load_attachments;
+use super::mentions::replace_mentions;
+use super::message_marks::{self, Change, clear_marks};
+use super::message_reads;
+use super::message_search::search_statement;
+use crate::annotations::{annotate, annotate_one};
+use crate::announcer::EventAnnouncer;
 use crate::database::Database;
 use crate::entities::{attachments, messages};
 use crate::error::{discard, finish, map_db_err};
@@ -10,15 +15,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
 use palaver_domain::conversation::{
-    ClientId, ConversationEvent, ConversationId, EventPayload, Message, MessageContent, MessageId,
-    NewMessage,
+    ClientId, ConversationEvent, ConversationId, EmojiKey, EventPayload, Message, MessageContent,
+    MessageId, NewMessage, Pin,
 };
-use palaver_domain::ports::{MessagePage, MessageRepository, SeqWindow};
+use palaver_domain::ports::{MessagePage, MessageRepository, SearchFilters, SeqWindow};
 use palaver_domain::user::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,7 +77,10 @@ impl MessageRepository for SqlMessageRepository {
     async fn find(&self, id: MessageId) -> Result<Option<Message>, RepositoryError> {
         let mut found = self.find_row(id).await?.map(message_from_row).transpose()?;
         load_attachments(&self.db, found.as_mut()).await?;
-        Ok(found)
+        match found {
+            Some(message) => annotate_one(&self.db, message).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn find_by_client_id(
@@ -89,7 +97,10 @@ impl MessageRepository for SqlMessageRepository {
             .map(message_from_row)
             .transpose()?;
         load_attachments(&self.db, found.as_mut()).await?;
-        Ok(found)
+        match found {
+            Some(message) => annotate_one(&self.db, message).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn append(
@@ -138,6 +149,7 @@ impl MessageRepository for SqlMessageRepository {
             .map(message_from_row)
             .collect::<Result<_, _>>()?;
         load_attachments(&self.db, messages.iter_mut()).await?;
+        annotate(&self.db, &mut messages).await?;
         Ok(MessagePage { messages, has_more })
     }
 
@@ -145,13 +157,14 @@ impl MessageRepository for SqlMessageRepository {
         &self,
         id: MessageId,
         content: &MessageContent,
+        mentions: &[UserId],
         now: DateTime<Utc>,
     ) -> Result<ConversationEvent, RepositoryError> {
         let row = self.find_row(id).await?.ok_or(RepositoryError::NotFound)?;
         let conversation = ConversationId::from_uuid(row.conversation_id);
         let turn = self.announcer.turn(conversation).await;
         let txn = self.db.begin().await.map_err(map_db_err)?;
-        let result = edit_in(&txn, conversation, id, content, now).await;
+        let result = edit_in(&txn, conversation, id, content, mentions, now).await;
         let event = finish(txn, result).await?;
         turn.announce([&event]);
         Ok(event)
@@ -185,13 +198,12 @@ impl MessageRepository for SqlMessageRepository {
         &self,
         user: UserId,
         text: &str,
-        conversation: Option<ConversationId>,
+        filters: &SearchFilters,
         offset: u64,
         limit: u64,
     ) -> Result<Vec<Message>, RepositoryError> {
         let backend = self.db.get_database_backend();
-        let Some(statement) = search_statement(backend, user, text, conversation, offset, limit)
-        else {
+        let Some(statement) = search_statement(backend, user, text, filters, offset, limit) else {
             return Ok(Vec::new());
         };
         let ranked: Vec<Uuid> = self
@@ -222,7 +234,85 @@ impl MessageRepository for SqlMessageRepository {
             .map(message_from_row)
             .collect::<Result<_, _>>()?;
         load_attachments(&self.db, messages.iter_mut()).await?;
+        annotate(&self.db, &mut messages).await?;
         Ok(messages)
+    }
+
+    async fn react(
+        &self,
+        message: MessageId,
+        user: UserId,
+        emoji: &EmojiKey,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError> {
+        message_marks::react(
+            &self.db,
+            &self.announcer,
+            message,
+            user,
+            emoji,
+            Change::Add,
+            now,
+        )
+        .await
+    }
+
+    async fn unreact(
+        &self,
+        message: MessageId,
+        user: UserId,
+        emoji: &EmojiKey,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError> {
+        message_marks::react(
+            &self.db,
+            &self.announcer,
+            message,
+            user,
+            emoji,
+            Change::Remove,
+            now,
+        )
+        .await
+    }
+
+    async fn pin(
+        &self,
+        message: MessageId,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError> {
+        message_marks::pin(&self.db, &self.announcer, message, actor, Change::Add, now).await
+    }
+
+    async fn unpin(
+        &self,
+        message: MessageId,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ConversationEvent>, RepositoryError> {
+        message_marks::pin(
+            &self.db,
+            &self.announcer,
+            message,
+            actor,
+            Change::Remove,
+            now,
+        )
+        .await
+    }
+
+    async fn pins(&self, conversation: ConversationId) -> Result<Vec<Pin>, RepositoryError> {
+        message_reads::pins(&self.db, conversation).await
+    }
+
+    async fn thread(
+        &self,
+        root: MessageId,
+        after_seq: i64,
+        limit: u64,
+    ) -> Result<MessagePage, RepositoryError> {
+        message_reads::thread(&self.db, root, after_seq, limit).await
     }
 }
 
@@ -231,6 +321,7 @@ async fn edit_in(
     conversation: ConversationId,
     id: MessageId,
     content: &MessageContent,
+    mentions: &[UserId],
     now: DateTime<Utc>,
 ) -> Result<ConversationEvent, RepositoryError> {
     let seq = next_seq(txn, conversation, now).await?;
@@ -245,6 +336,7 @@ async fn edit_in(
     if edited.rows_affected == 0 {
         return Err(RepositoryError::NotFound);
     }
+    replace_mentions(txn, id, mentions).await?;
     let mut message = messages::Entity::find_by_id(id.as_uuid())
         .one(txn)
         .await
@@ -253,6 +345,7 @@ async fn edit_in(
         .transpose()?
         .ok_or(RepositoryError::NotFound)?;
     load_attachments(txn, std::iter::once(&mut message)).await?;
+    let message = annotate_one(txn, message).await?;
     log_event(
         txn,
         conversation,
@@ -294,179 +387,9 @@ async fn delete_in(
         .exec(txn)
         .await
         .map_err(map_db_err)?;
+    clear_marks(txn, id).await?;
     let payload = EventPayload::MessageDeleted { message_id: id };
     log_event(txn, conversation, seq, now, payload)
         .await
         .map(Some)
-}
-
-/// The text as an FTS5 query: each term quoted (inner quotes doubled), all of them
-/// required. Terms are split at whitespace and at control characters, which FTS5's parser
-/// cannot take even quoted (a NUL ends its string). Terms without a letter or digit would
-/// match nothing and are dropped, as PostgreSQL and MySQL drop them; `None` when no term
-/// is left.
-fn fts5_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|term| term.chars().any(char::is_alphanumeric))
-        .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" AND "))
-}
-
-/// InnoDB's default stopwords: its FULLTEXT index leaves them out, so requiring one would
-/// match nothing.
-const INNODB_STOPWORDS: &[&str] = &[
-    "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how",
-    "i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "und", "was",
-    "what", "when", "where", "who", "will", "with", "www",
-];
-
-/// The text as MySQL full-text queries: every term required in boolean mode (all words
-/// must match, as on the other backends), and the same terms plain for natural-language
-/// relevance. Terms are the runs of letters and digits, so none of boolean mode's
-/// operators (`+-<>()~*"@`) ever reaches the server. Words InnoDB does not index (shorter
-/// than its minimum token size of 3, longer than its maximum of 84, or stopwords) are
-/// left out, as natural-language mode leaves them out, rather than required and never
-/// found. `None` when no term is left.
-fn mysql_terms(text: &str) -> Option<(String, String)> {
-    let terms: Vec<&str> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|term| (3..=84).contains(&term.chars().count()))
-        .filter(|term| !INNODB_STOPWORDS.contains(&term.to_lowercase().as_str()))
-        .collect();
-    if terms.is_empty() {
-        return None;
-    }
-    let required: Vec<String> = terms.iter().map(|term| format!("+{term}")).collect();
-    Some((required.join(" "), terms.join(" ")))
-}
-
-/// The ids of the matching messages, best first, with the database's own full-text index:
-/// FTS5 with bm25 on SQLite, a tsvector with ts_rank on PostgreSQL, a FULLTEXT index on
-/// MySQL (boolean mode, ranked by natural-language relevance). Every backend requires all
-/// the words. Only undeleted messages of conversations `user` belongs to.
-/// `None` when the text has nothing to search for.
-fn search_statement(
-    backend: DbBackend,
-    user: UserId,
-    text: &str,
-    conversation: Option<ConversationId>,
-    offset: u64,
-    limit: u64,
-) -> Option<Statement> {
-    if !text.chars().any(char::is_alphanumeric) {
-        return None;
-    }
-    // Literals, not parameters: MySQL wants integers there, and these are integers.
-    let (offset, limit) = (offset.min(i64::MAX as u64), limit.min(i64::MAX as u64));
-    let user: Value = user.as_uuid().into();
-    let conversation: Option<Value> = conversation.map(|c| c.as_uuid().into());
-    let mut values = Vec::new();
-    let sql = match backend {
-        DbBackend::Sqlite => {
-            values.push(fts5_query(text)?.into());
-            values.push(user);
-            let only = conversation.map_or("", |c| {
-                values.push(c);
-                "AND m.conversation_id = ? "
-            });
-            format!(
-                "SELECT m.id AS id FROM messages_fts \
-                 JOIN messages_search_keys k ON k.id = messages_fts.rowid \
-                 JOIN messages m ON m.id = k.message_id \
-                 JOIN conversation_members cm ON cm.conversation_id = m.conversation_id \
-                 WHERE messages_fts MATCH ? AND cm.user_id = ? AND m.deleted_at IS NULL {only}\
-                 ORDER BY bm25(messages_fts), m.created_at DESC, m.id DESC \
-                 LIMIT {limit} OFFSET {offset}"
-            )
-        }
-        DbBackend::Postgres => {
-            values.push(user);
-            values.push(text.into());
-            let only = conversation.map_or("", |c| {
-                values.push(c);
-                "AND m.conversation_id = $3 "
-            });
-            format!(
-                "SELECT m.id AS id FROM messages m \
-                 JOIN conversation_members cm \
-                   ON cm.conversation_id = m.conversation_id AND cm.user_id = $1 \
-                 WHERE m.search @@ plainto_tsquery('simple', $2) AND m.deleted_at IS NULL {only}\
-                 ORDER BY ts_rank(m.search, plainto_tsquery('simple', $2)) DESC, \
-                   m.created_at DESC, m.id DESC \
-                 LIMIT {limit} OFFSET {offset}"
-            )
-        }
-        _ => {
-            let (required, ranked) = mysql_terms(text)?;
-            values.push(user);
-            values.push(required.into());
-            let only = conversation.map_or("", |c| {
-                values.push(c);
-                "AND m.conversation_id = ? "
-            });
-            values.push(ranked.into());
-            format!(
-                "SELECT m.id AS id FROM messages m \
-                 JOIN conversation_members cm \
-                   ON cm.conversation_id = m.conversation_id AND cm.user_id = ? \
-                 WHERE MATCH (m.content) AGAINST (? IN BOOLEAN MODE) \
-                   AND m.deleted_at IS NULL {only}\
-                 ORDER BY MATCH (m.content) AGAINST (? IN NATURAL LANGUAGE MODE) DESC, \
-                   m.created_at DESC, m.id DESC \
-                 LIMIT {limit} OFFSET {offset}"
-            )
-        }
-    };
-    Some(Statement::from_sql_and_values(backend, sql, values))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{fts5_query, mysql_terms};
-
-    fn terms(required: &str, ranked: &str) -> Option<(String, String)> {
-        Some((required.to_owned(), ranked.to_owned()))
-    }
-
-    #[test]
-    fn mysql_terms_are_required_words_without_operators() {
-        assert_eq!(
-            mysql_terms("pineapple  smoothie"),
-            terms("+pineapple +smoothie", "pineapple smoothie")
-        );
-        assert_eq!(
-            mysql_terms("+foo -bar* \"baz qux\" (quux) ~corge <grault> @3 Crème brûlée"),
-            terms(
-                "+foo +bar +baz +qux +quux +corge +grault +Crème +brûlée",
-                "foo bar baz qux quux corge grault Crème brûlée"
-            )
-        );
-        assert_eq!(
-            mysql_terms("The mango is ok, été"),
-            terms("+mango +été", "mango été")
-        );
-        assert_eq!(mysql_terms("the of ok"), None);
-        assert_eq!(mysql_terms("!!! +-<>()~*\"@"), None);
-        assert_eq!(mysql_terms(""), None);
-    }
-
-    #[test]
-    fn fts5_terms_are_quoted_and_all_required() {
-        assert_eq!(
-            fts5_query("  hello   wor\"ld ").as_deref(),
-            Some("\"hello\" AND \"wor\"\"ld\"")
-        );
-        assert_eq!(
-            fts5_query("NEAR(a b) OR *").as_deref(),
-            Some("\"NEAR(a\" AND \"b)\" AND \"OR\"")
-        );
-        assert_eq!(fts5_query(" \t\n"), None);
-        assert_eq!(
-            fts5_query("a\0b \u{1}\"").as_deref(),
-            Some("\"a\" AND \"b\"")
-        );
-        assert_eq!(fts5_query("!!! ..."), None);
-    }
 }

@@ -1,9 +1,14 @@
 mod admin;
 mod appends;
+mod attachment_filter;
 mod attachment_loader;
 mod attachments;
 mod bots;
 mod conversations;
+mod mentions;
+mod message_marks;
+mod message_reads;
+mod message_search;
 mod messages;
 mod notifications;
 mod password_resets;

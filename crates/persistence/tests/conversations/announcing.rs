@@ -50,7 +50,10 @@ async fn edits_deletes_and_membership_changes_are_announced_in_seq_order_with_me
                 if i % 3 == 0 {
                     let content =
                         palaver_domain::conversation::MessageContent::parse("edited").unwrap();
-                    messages.edit(message.id, &content, now()).await.unwrap();
+                    messages
+                        .edit(message.id, &content, &[], now())
+                        .await
+                        .unwrap();
                     logged += 1;
                 } else if i % 3 == 1 && messages.delete(message.id, now()).await.unwrap().is_some()
                 {

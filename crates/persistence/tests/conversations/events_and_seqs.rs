@@ -21,7 +21,10 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
     let hello = say(&chat, team.id, ada, "hello").await; // 1
     let typo = say(&chat, team.id, bob, "teh typo").await; // 2
     let fixed = MessageContent::parse("the typo").unwrap();
-    chat.messages.edit(typo.id, &fixed, now()).await.unwrap(); // 3
+    chat.messages
+        .edit(typo.id, &fixed, &[], now())
+        .await
+        .unwrap(); // 3
     chat.messages
         .delete(hello.id, now())
         .await
@@ -67,7 +70,7 @@ async fn seqs_run_one_to_n_without_gaps_across_every_kind_of_event() {
         Err(RepositoryError::NotFound)
     ));
     assert!(matches!(
-        chat.messages.edit(hello.id, &fixed, now()).await,
+        chat.messages.edit(hello.id, &fixed, &[], now()).await,
         Err(RepositoryError::NotFound)
     ));
     assert_eq!(chat.messages.delete(hello.id, now()).await.unwrap(), None);

@@ -55,6 +55,7 @@ pub fn member(
         role,
         joined_at: at,
         last_read_seq: 0,
+        last_delivered_seq: 0,
     }
 }
 
@@ -153,6 +154,8 @@ pub fn new_message(
         reply_to_id: None,
         client_id: client_id.map(|c| ClientId::parse(c).unwrap()),
         attachments: Vec::new(),
+        thread_root_id: None,
+        mentions: Vec::new(),
     }
 }
 

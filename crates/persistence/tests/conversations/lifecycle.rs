@@ -189,7 +189,7 @@ async fn deleting_a_conversation_removes_its_members_messages_and_events() {
     assert_eq!(
         ids(&chat
             .messages
-            .search(ada, "hello", None, 0, 10)
+            .search(ada, "hello", &Default::default(), 0, 10)
             .await
             .unwrap()),
         [other.id]

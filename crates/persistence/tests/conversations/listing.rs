@@ -35,7 +35,12 @@ async fn unread_counts_exclude_own_read_and_deleted_messages() {
 
     // An edit is not a new message; a deleted one is no longer unread.
     chat.messages
-        .edit(a1.id, &MessageContent::parse("one, edited").unwrap(), now())
+        .edit(
+            a1.id,
+            &MessageContent::parse("one, edited").unwrap(),
+            &[],
+            now(),
+        )
         .await
         .unwrap(); // 5
     assert_eq!(counts(&chat).await, (2, 3, 3));

@@ -8,6 +8,7 @@ mod common;
 mod fixtures;
 
 mod admin;
+mod annotations;
 mod announcing;
 mod batching;
 mod concurrency;

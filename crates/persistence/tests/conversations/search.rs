@@ -34,9 +34,13 @@ async fn search_uses_the_full_text_index_within_the_users_conversations() {
     }
     let search = |user, text: &'static str, conversation, offset, limit| {
         let messages = chat.messages.clone();
+        let filters = palaver_domain::ports::SearchFilters {
+            conversation,
+            ..Default::default()
+        };
         async move {
             ids(&messages
-                .search(user, text, conversation, offset, limit)
+                .search(user, text, &filters, offset, limit)
                 .await
                 .unwrap())
         }
@@ -81,6 +85,7 @@ async fn search_uses_the_full_text_index_within_the_users_conversations() {
         .edit(
             once.id,
             &MessageContent::parse("mango smoothie recipe").unwrap(),
+            &[],
             now(),
         )
         .await
@@ -112,8 +117,13 @@ async fn search_requires_every_word_on_every_backend() {
     // Words of at least three letters and no stopwords, which InnoDB indexes.
     say(&chat, team.id, ada, "purple elephant parade").await;
     say(&chat, team.id, ada, "dancing giraffe tonight").await;
-    let search =
-        async |text: &str| ids(&chat.messages.search(ada, text, None, 0, 10).await.unwrap());
+    let search = async |text: &str| {
+        ids(&chat
+            .messages
+            .search(ada, text, &Default::default(), 0, 10)
+            .await
+            .unwrap())
+    };
     assert!(search("elephant giraffe").await.is_empty());
     assert!(search("giraffe +elephant").await.is_empty());
 

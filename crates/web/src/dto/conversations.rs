@@ -44,6 +44,7 @@ pub struct MemberResponse {
     #[serde(serialize_with = "rfc3339")]
     pub joined_at: DateTime<Utc>,
     pub last_read_seq: i64,
+    pub last_delivered_seq: i64,
 }
 
 impl MemberResponse {
@@ -53,6 +54,7 @@ impl MemberResponse {
             role: member.member.role.as_str(),
             joined_at: member.member.joined_at,
             last_read_seq: member.member.last_read_seq,
+            last_delivered_seq: member.member.last_delivered_seq,
         }
     }
 }
@@ -131,6 +133,11 @@ pub struct SendMessageRequest {
     #[serde(default)]
     #[schema(value_type = Vec<crate::openapi::schemas::UuidText>, max_items = 10)]
     pub attachment_ids: Vec<Uuid>,
+    /// A reply in this message's thread: a message of this conversation, not deleted (a
+    /// reply's id puts it in that reply's thread).
+    #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::schemas::UuidText>)]
+    pub thread_root_id: Option<Uuid>,
 }
 
 /// A validated `SendMessageRequest`.
@@ -139,6 +146,7 @@ pub struct SendMessageFields {
     pub client_id: Option<ClientId>,
     pub reply_to_id: Option<MessageId>,
     pub attachment_ids: AttachmentIds,
+    pub thread_root_id: Option<MessageId>,
 }
 
 impl SendMessageRequest {
@@ -160,6 +168,7 @@ impl SendMessageRequest {
                 client_id: client_id.flatten(),
                 reply_to_id: self.reply_to_id.map(MessageId::from_uuid),
                 attachment_ids: attachment_ids?,
+                thread_root_id: self.thread_root_id.map(MessageId::from_uuid),
             })
         })
     }
@@ -206,27 +215,6 @@ pub struct EventsQuery {
     pub limit: Option<u64>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SearchMessagesQuery {
-    /// The words to find.
-    #[param(
-        required = true,
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u0008\u000b-\u001f]*[^\s\u0000-\u001f][^\u0000-\u0008\u000b-\u001f]*$"
-    )]
-    pub q: Option<String>,
-    /// Limits the search to one conversation.
-    #[param(value_type = Option<crate::openapi::schemas::UuidText>)]
-    pub conversation_id: Option<Uuid>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-}
-
 /// `{"items", "has_more", "next_cursor"}` for the event log. Like every list it carries
 /// `next_cursor` (the `after_seq` of the next page, `null` at the end); `has_more` says the
 /// same in the shape of the messages list.
@@ -255,6 +243,7 @@ mod tests {
             client_id: Some("has space".into()),
             reply_to_id: None,
             attachment_ids: Vec::new(),
+            thread_root_id: None,
         };
         let error = request.try_into_domain().err().unwrap().to_string();
         assert!(
@@ -270,6 +259,7 @@ mod tests {
             client_id: None,
             reply_to_id: None,
             attachment_ids: (0..attachments).map(|_| Uuid::new_v4()).collect(),
+            thread_root_id: None,
         };
         assert!(request("", 1).try_into_domain().is_ok());
         assert!(request("", 0).try_into_domain().is_err());

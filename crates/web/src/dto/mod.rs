@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bots;
 pub mod conversations;
 pub mod notifications;
+pub mod rich;
 pub mod users;
 
 use crate::error::ApiError;

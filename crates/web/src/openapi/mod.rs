@@ -82,6 +82,13 @@ use utoipa::{Modify, OpenApi};
         routes::bots::create,
         routes::bots::delete,
         routes::bots::reissue_token,
+        routes::delivery::mark_delivered,
+        routes::pins::pins,
+        routes::pins::pin,
+        routes::pins::unpin,
+        routes::threads::thread,
+        routes::reactions::add_reaction,
+        routes::reactions::remove_reaction,
     ),
     components(schemas(
         schemas::ErrorBody,

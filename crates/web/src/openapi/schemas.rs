@@ -45,6 +45,13 @@ pub enum MemberRoleName {
     Member,
 }
 
+/// What a searched message must have (`has=`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchHas {
+    Attachment,
+}
+
 /// The roles an owner may give a member (ownership moves only when the owner leaves).
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -70,6 +77,14 @@ pub enum EventType {
     MemberUpdated,
     #[serde(rename = "conversation.updated")]
     ConversationUpdated,
+    #[serde(rename = "reaction.added")]
+    ReactionAdded,
+    #[serde(rename = "reaction.removed")]
+    ReactionRemoved,
+    #[serde(rename = "message.pinned")]
+    MessagePinned,
+    #[serde(rename = "message.unpinned")]
+    MessageUnpinned,
 }
 
 /// Every error, from every layer: `{"error": {"code", "message", "details"?}}`.

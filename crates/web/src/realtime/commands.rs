@@ -17,6 +17,7 @@ pub(crate) enum Command {
         client_id: ClientId,
         reply_to_id: Option<MessageId>,
         attachment_ids: AttachmentIds,
+        thread_root_id: Option<MessageId>,
     },
     Edit {
         message_id: MessageId,
@@ -30,6 +31,10 @@ pub(crate) enum Command {
         is_typing: bool,
     },
     Read {
+        conversation_id: ConversationId,
+        seq: i64,
+    },
+    Delivered {
         conversation_id: ConversationId,
         seq: i64,
     },
@@ -132,13 +137,21 @@ impl Fields<'_> {
                     seq: seq?,
                 })
             }
+            "delivered" => {
+                let conversation_id = self.conversation_id();
+                let seq = self.required_seq("seq");
+                Some(Command::Delivered {
+                    conversation_id: conversation_id?,
+                    seq: seq?,
+                })
+            }
             "sync" => self.sync(),
             "ping" => Some(Command::Ping),
             other => self.fail_with(
                 "type",
                 format!(
                     "'{other}' is not a command; expected message.send, message.edit, \
-                     message.delete, typing, read, sync or ping"
+                     message.delete, typing, read, delivered, sync or ping"
                 ),
             ),
         }
@@ -245,21 +258,28 @@ impl Fields<'_> {
                 "is required, so that a resend is not a duplicate",
             ),
         };
-        let reply_to_id = match self.fields.get("reply_to_id") {
-            None | Some(Value::Null) => Some(None),
-            Some(value) => {
-                let value = value.clone();
-                self.uuid_of("reply_to_id", &value)
-                    .map(|id| Some(MessageId::from_uuid(id)))
-            }
-        };
+        let reply_to_id = self.optional_message_id("reply_to_id");
+        let thread_root_id = self.optional_message_id("thread_root_id");
         Some(Command::Send {
             conversation_id: conversation_id?,
             content: content?,
             client_id: client_id?,
             reply_to_id: reply_to_id?,
             attachment_ids: attachment_ids?,
+            thread_root_id: thread_root_id?,
         })
+    }
+
+    /// `Some(None)` when absent or null; `None` (an error noted) when not a UUID.
+    fn optional_message_id(&mut self, field: &'static str) -> Option<Option<MessageId>> {
+        match self.fields.get(field) {
+            None | Some(Value::Null) => Some(None),
+            Some(value) => {
+                let value = value.clone();
+                self.uuid_of(field, &value)
+                    .map(|id| Some(MessageId::from_uuid(id)))
+            }
+        }
     }
 
     fn sync(&mut self) -> Option<Command> {

@@ -1,8 +1,8 @@
 use crate::dto::ListResponse;
 use crate::dto::conversations::{
-    EditMessageRequest, MessageResponse, MessagesQuery, SearchMessagesQuery, SendMessageRequest,
-    SeqPage,
+    EditMessageRequest, MessageResponse, MessagesQuery, SendMessageRequest, SeqPage,
 };
+use crate::dto::rich::{SearchMessagesQuery, SearchResult};
 use crate::error::ApiError;
 use crate::extract::Authenticated;
 use crate::state::AppState;
@@ -24,7 +24,7 @@ use uuid::Uuid;
         (status = 201, description = "Sent", body = MessageResponse),
         (status = 200, description = "This `client_id` was sent before: the first message", body = MessageResponse),
         (status = 403, description = "`forbidden`: a member of a channel who may not post", body = crate::openapi::schemas::ErrorBody),
-        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member (a `reply_to_id` outside it, or an `attachment_ids` entry that is not the sender's unposted upload, is `validation_failed`)", body = crate::openapi::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such conversation, or the caller is not a member (a `reply_to_id` or `thread_root_id` outside it, or an `attachment_ids` entry that is not the sender's unposted upload, is `validation_failed`)", body = crate::openapi::schemas::ErrorBody),
         (status = 409, description = "`conflict`: this sender used this `client_id` for a message in another conversation", body = crate::openapi::schemas::ErrorBody),
         crate::openapi::responses::BearerErrors,
         crate::openapi::responses::JsonBodyErrors,
@@ -45,6 +45,7 @@ pub async fn send(
         client_id: fields.client_id,
         reply_to_id: fields.reply_to_id,
         attachment_ids: fields.attachment_ids,
+        thread_root_id: fields.thread_root_id,
     };
     let sent = state.send_message.execute(&caller.0, input).await?;
     let body = MessageResponse::from(sent.message);
@@ -160,8 +161,8 @@ pub async fn delete(
     summary = "Full-text search over my conversations",
     params(SearchMessagesQuery),
     responses(
-        (status = 200, description = "A page of messages, best match first", body = ListResponse<MessageResponse>),
-        (status = 400, description = "`validation_failed`: bad query, `limit` or `cursor`", body = crate::openapi::schemas::ErrorBody),
+        (status = 200, description = "A page of messages with their `highlights`, best match first", body = ListResponse<SearchResult>),
+        (status = 400, description = "`validation_failed`: bad query, filter, `limit` or `cursor`", body = crate::openapi::schemas::ErrorBody),
         (status = 404, description = "`not_found`: `conversation_id` names a conversation the caller is not in", body = crate::openapi::schemas::ErrorBody),
         crate::openapi::responses::BearerErrors,
     ),
@@ -173,15 +174,16 @@ pub async fn search(
     query: web::Query<SearchMessagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
+    let filters = query.filters()?;
     let page = PageRequest::parse(query.cursor.as_deref(), query.limit)?;
     let found = state
         .search_messages
         .execute(
             &caller.0,
             query.q.as_deref().unwrap_or_default(),
-            query.conversation_id.map(ConversationId::from_uuid),
+            &filters,
             page,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, MessageResponse::from)))
+    Ok(HttpResponse::Ok().json(ListResponse::from_page(found, SearchResult::from)))
 }

@@ -8,9 +8,13 @@ pub(crate) mod auth;
 pub(crate) mod bots;
 mod client;
 pub(crate) mod conversations;
+pub(crate) mod delivery;
 pub(crate) mod health;
 pub(crate) mod messages;
 pub(crate) mod notifications;
+pub(crate) mod pins;
+pub(crate) mod reactions;
+pub(crate) mod threads;
 pub(crate) mod users;
 
 use crate::error::ApiError;
@@ -138,12 +142,39 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     endpoint("/api/conversations/{id}/events", Method::GET, |r| {
         r.to(conversations::events)
     }),
+    endpoint("/api/conversations/{id}/delivered", Method::PUT, |r| {
+        r.to(delivery::mark_delivered)
+    }),
+    endpoint("/api/conversations/{id}/pins", Method::GET, |r| {
+        r.to(pins::pins)
+    }),
+    endpoint(
+        "/api/conversations/{id}/pins/{message_id}",
+        Method::PUT,
+        |r| r.to(pins::pin),
+    ),
+    endpoint(
+        "/api/conversations/{id}/pins/{message_id}",
+        Method::DELETE,
+        |r| r.to(pins::unpin),
+    ),
     endpoint("/api/messages/{id}", Method::PATCH, |r| {
         r.to(messages::edit)
     }),
     endpoint("/api/messages/{id}", Method::DELETE, |r| {
         r.to(messages::delete)
     }),
+    endpoint("/api/messages/{id}/thread", Method::GET, |r| {
+        r.to(threads::thread)
+    }),
+    endpoint("/api/messages/{id}/reactions/{emoji}", Method::PUT, |r| {
+        r.to(reactions::add_reaction)
+    }),
+    endpoint(
+        "/api/messages/{id}/reactions/{emoji}",
+        Method::DELETE,
+        |r| r.to(reactions::remove_reaction),
+    ),
     endpoint("/api/search/messages", Method::GET, |r| {
         r.to(messages::search)
     }),

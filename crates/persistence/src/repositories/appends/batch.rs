@@ -4,10 +4,12 @@
 use super::Appended;
 use super::checkpoint::{Dirty, NO_AUTOCHECKPOINT};
 use super::postgres;
+use super::threads::{load_roots, resolve_root};
 use crate::entities::{conversation_members as members, conversations, messages};
 use crate::error::{corrupt, discard, map_db_err, map_insert_err};
 use crate::event_log::{IDS_PER_QUERY, log_event, log_events, next_seq};
 use crate::mapping::{event_to_row, message_from_new, message_to_row};
+use crate::repositories::mentions::insert_mentions;
 use chrono::{DateTime, Utc};
 use palaver_domain::conversation::{
     ConversationEvent, ConversationId, ConversationKind, EventPayload, MemberRole, NewMessage,
@@ -150,6 +152,8 @@ async fn bulk_in(
         .map(|(conversation, user, role)| ((conversation, user), role))
         .collect();
 
+    let roots = load_roots(txn, requests.iter().map(|(message, _)| *message)).await?;
+
     let mut events: Vec<Option<ConversationEvent>> = requests.iter().map(|_| None).collect();
     for (conversation, indices) in &groups {
         let (last_seq, kind) = heads.get(conversation).ok_or(RepositoryError::NotFound)?;
@@ -162,7 +166,8 @@ async fn bulk_in(
                 .ok_or(RepositoryError::NotFound)?;
             check_may_post(kind, role)?;
             let seq = last_seq - count + 1 + offset;
-            let stored = message_from_new(message, seq, now);
+            let mut stored = message_from_new(message, seq, now);
+            stored.thread_root_id = resolve_root(message, &roots)?;
             events[index] = Some(ConversationEvent {
                 conversation_id: message.conversation_id,
                 seq,
@@ -206,6 +211,13 @@ async fn bulk_in(
     for (message, _) in requests {
         super::attachments::link_attachments(txn, message).await?;
     }
+    insert_mentions(
+        txn,
+        requests
+            .iter()
+            .map(|(message, _)| (message.id, message.mentions.as_slice())),
+    )
+    .await?;
     if !events_logged {
         log_events(txn, &events).await?;
     }
@@ -321,6 +333,7 @@ fn fail_all(count: usize, error: RepositoryError) -> Vec<Appended> {
         RepositoryError::Conflict { field } => RepositoryError::Conflict { field: *field },
         RepositoryError::NotFound => RepositoryError::NotFound,
         RepositoryError::Forbidden(reason) => RepositoryError::Forbidden(reason),
+        RepositoryError::Invalid(invalid) => RepositoryError::Invalid(invalid.clone()),
         RepositoryError::Unavailable(cause) => {
             RepositoryError::Unavailable(Box::new(Message(cause.to_string())))
         }
@@ -346,12 +359,15 @@ pub(crate) async fn append_in(
     let conversation = message.conversation_id;
     let seq = next_seq(txn, conversation, now).await?;
     may_post(txn, conversation, message.sender_id).await?;
-    let stored = message_from_new(message, seq, now);
+    let roots = load_roots(txn, [message]).await?;
+    let mut stored = message_from_new(message, seq, now);
+    stored.thread_root_id = resolve_root(message, &roots)?;
     messages::Entity::insert(message_to_row(&stored))
         .exec_without_returning(txn)
         .await
         .map_err(map_insert_err(Taken::ClientId))?;
     super::attachments::link_attachments(txn, message).await?;
+    insert_mentions(txn, [(stored.id, message.mentions.as_slice())]).await?;
     conversations::Entity::update_many()
         .col_expr(
             conversations::Column::LastMessageId,

@@ -19,6 +19,7 @@ mod attachments;
 mod batch;
 mod checkpoint;
 mod postgres;
+mod threads;
 
 use crate::announcer::EventAnnouncer;
 use crate::error::map_db_err;

@@ -162,6 +162,7 @@ async fn add_members_in(
             role: MemberRole::Member,
             joined_at: now,
             last_read_seq: seq,
+            last_delivered_seq: seq,
         }));
         events.push(ConversationEvent {
             conversation_id: id,

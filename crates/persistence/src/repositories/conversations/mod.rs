@@ -1,6 +1,7 @@
 //! The conversation repository: the port's methods, each handed to the submodule that holds
 //! its kind of work.
 
+mod delivery_and_mentions;
 mod lifecycle;
 mod listing;
 mod members;
@@ -170,6 +171,23 @@ impl ConversationRepository for SqlConversationRepository {
         seq: i64,
     ) -> Result<i64, RepositoryError> {
         reads::mark_read(&self.db, id, user, seq).await
+    }
+
+    async fn mark_delivered(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seq: i64,
+    ) -> Result<i64, RepositoryError> {
+        delivery_and_mentions::mark_delivered(&self.db, id, user, seq).await
+    }
+
+    async fn members_named(
+        &self,
+        id: ConversationId,
+        usernames: &[String],
+    ) -> Result<Vec<UserId>, RepositoryError> {
+        delivery_and_mentions::members_named(&self.db, id, usernames).await
     }
 
     async fn list_events(

@@ -20,6 +20,7 @@ pub(super) async fn execute(
             client_id,
             reply_to_id,
             attachment_ids,
+            thread_root_id,
         } => {
             let input = SendMessageInput {
                 conversation_id: *conversation_id,
@@ -27,6 +28,7 @@ pub(super) async fn execute(
                 client_id: Some(client_id.clone()),
                 reply_to_id: *reply_to_id,
                 attachment_ids: attachment_ids.clone(),
+                thread_root_id: *thread_root_id,
             };
             Ok(Some(
                 state.send_message.execute(actor, input).await?.message,
@@ -51,6 +53,16 @@ pub(super) async fn execute(
         } => {
             state
                 .mark_read
+                .execute(actor, *conversation_id, *seq)
+                .await?;
+            Ok(None)
+        }
+        Command::Delivered {
+            conversation_id,
+            seq,
+        } => {
+            state
+                .mark_delivered
                 .execute(actor, *conversation_id, *seq)
                 .await?;
             Ok(None)

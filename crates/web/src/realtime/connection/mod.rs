@@ -279,6 +279,7 @@ impl Connection {
                 client_id: message_client_id,
                 reply_to_id: None,
                 attachment_ids,
+                thread_root_id: None,
             } => {
                 let input = SendMessageInput {
                     conversation_id,
@@ -286,6 +287,7 @@ impl Connection {
                     client_id: Some(message_client_id),
                     reply_to_id: None,
                     attachment_ids,
+                    thread_root_id: None,
                 };
                 let send_message = self.state.send_message.clone();
                 let started = self
