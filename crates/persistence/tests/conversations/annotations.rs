@@ -1,11 +1,14 @@
-//! The message view's summaries (reactions, threads, mentions, pins) and what a page of
-//! them costs: a fixed number of statements, whatever the page size.
+//! The message view's summaries (attachments, reactions, threads, mentions, pins) and what
+//! a page of them costs: a fixed number of statements, whatever the page size.
 
 use crate::common::{connect_with, now};
 use crate::fixtures::{chat_with, group, new_message};
+use palaver_domain::attachment::{
+    Attachment, AttachmentId, ContentType, FileName, ObjectKey, Sha256Hex,
+};
 use palaver_domain::conversation::{EmojiKey, MessageId};
-use palaver_domain::ports::{MessageRepository, SeqWindow};
-use palaver_persistence::SqlMessageRepository;
+use palaver_domain::ports::{AttachmentRepository, MessageRepository, SeqWindow};
+use palaver_persistence::{SqlAttachmentRepository, SqlMessageRepository};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,12 +18,31 @@ async fn a_page_of_annotated_messages_costs_the_same_for_5_and_50() {
     let team = group(&chat, "Team", ada, &[bob]).await;
     let thumbs = EmojiKey::parse("👍").unwrap();
     let tada = EmojiKey::parse(":tada:").unwrap();
-    // 50 roots, each with a reaction or two, a mention, a pin on every other; then a
-    // reply in each root's thread.
+    // 50 roots, each with a file, a reaction or two, a mention, a pin on every other; then
+    // a reply in each root's thread.
+    let writer = connect_with(&chat.database, 1).await;
+    let uploads = SqlAttachmentRepository::new(&writer);
     let mut roots: Vec<MessageId> = Vec::new();
     for n in 0..50 {
         let mut new = new_message(team.id, ada, &format!("root {n} @bob"), None);
         new.mentions = vec![bob];
+        let id = AttachmentId::generate();
+        let file = Attachment {
+            id,
+            uploader_id: Some(ada),
+            filename: FileName::parse(&format!("notes-{n}.txt")).unwrap(),
+            content_type: ContentType::parse("text/plain").unwrap(),
+            size: 5,
+            sha256: Sha256Hex::parse(&"ab".repeat(32)).unwrap(),
+            width: None,
+            height: None,
+            storage_key: ObjectKey::for_attachment(id),
+            thumbnail_key: None,
+            message_id: None,
+            created_at: now(),
+        };
+        uploads.insert(&file).await.unwrap();
+        new.attachments = vec![file];
         let root = chat.messages.append(&new, now()).await.unwrap();
         let id = new.id;
         assert_eq!(root.seq, chat.messages.find(id).await.unwrap().unwrap().seq);
@@ -55,6 +77,7 @@ async fn a_page_of_annotated_messages_costs_the_same_for_5_and_50() {
         let roots_in_page: Vec<_> = page.messages.iter().collect();
         for message in &roots_in_page {
             let annotations = &message.annotations;
+            assert_eq!(message.attachments.len(), 1, "{}", message.seq);
             assert_eq!(annotations.reactions.len(), 2, "{}", message.seq);
             assert_eq!(annotations.reactions[0].emoji, thumbs);
             assert_eq!(annotations.reactions[0].user_ids, [bob]);
@@ -81,8 +104,8 @@ async fn a_page_of_annotated_messages_costs_the_same_for_5_and_50() {
     let for_fifty = count_for(50).await;
     eprintln!("list: {for_five} statements for 5 messages, {for_fifty} for 50");
     assert_eq!(for_five, for_fifty);
-    // The page itself, then reactions, threads, mentions and pins.
-    assert_eq!(for_five, 5);
+    // The page itself, then attachments, reactions, threads, mentions and pins.
+    assert_eq!(for_five, 6);
 }
 
 #[tokio::test]
