@@ -102,7 +102,15 @@ async fn a_client_that_stops_reading_is_closed_with_1008_and_the_others_get_ever
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_sending_many_commands_at_once_that_reads_is_not_too_slow() {
     const MESSAGES: usize = 200;
-    let server = server_with(&QUICK).await;
+    // Fewer slots than messages, so a client that reads must have its frames moved to the
+    // backlog; more than 16, because the hub fans out on threads of its own and a burst
+    // can land while this connection's task is not running.
+    let server = server_with(&[
+        ("PALAVER__REALTIME__OUTBOUND_QUEUE", "128"),
+        QUICK[1],
+        QUICK[2],
+    ])
+    .await;
     let ada = server.register("ada").await;
     let conversation = server.create_conversation(&ada, "group", &[]).await;
     let mut client = ws::connect(&ws_base(&server), Some(&ada.access_token))

@@ -157,6 +157,11 @@ impl Connection {
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
+            // The hub fans out on threads of its own: whatever it queued while this task ran
+            // moves to the backlog each turn, so a client that reads is never taken for slow.
+            if let Err(overflow) = self.inbox.take_ready() {
+                return overflow.into();
+            }
             let typing_lapses = self.typing.next_lapse();
             // Unbiased: neither a client's stream of commands nor a busy conversation can
             // starve the other direction.
