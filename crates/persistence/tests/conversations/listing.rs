@@ -164,7 +164,7 @@ async fn a_users_conversations_come_latest_activity_first_in_pages() {
 }
 
 #[tokio::test]
-async fn listing_a_users_conversations_takes_four_statements_whatever_the_page_size() {
+async fn listing_a_users_conversations_takes_eight_statements_whatever_the_page_size() {
     let (chat, [ada, bob]) = chat_with(["ada", "bob"]).await;
     let statements = Arc::new(AtomicUsize::new(0));
     let mut observed = connect_with(&chat.database, 2).await;
@@ -196,6 +196,7 @@ async fn listing_a_users_conversations_takes_four_statements_whatever_the_page_s
     let for_thirty = count_for(30).await;
     eprintln!("list_for_user: {for_three} statements for 3 conversations, {for_thirty} for 30");
     assert_eq!(for_three, for_thirty);
-    // Conversations, last messages, their attachments, unread counts.
-    assert_eq!(for_three, 4);
+    // Conversations, last messages, their attachments, reactions, threads, mentions and
+    // pins, unread counts.
+    assert_eq!(for_three, 8);
 }

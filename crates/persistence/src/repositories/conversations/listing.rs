@@ -191,8 +191,15 @@ async fn messages_by_id(
             found.insert(row.id, message_from_row(row)?);
         }
     }
-    crate::repositories::load_attachments(db, found.values_mut()).await?;
-    Ok(found)
+    // The previews carry what every message view carries: attachments, reactions, thread,
+    // mentions and pin, a statement each for the whole page.
+    let mut messages: Vec<Message> = found.into_values().collect();
+    crate::repositories::load_attachments(db, messages.iter_mut()).await?;
+    crate::annotations::annotate(db, &mut messages).await?;
+    Ok(messages
+        .into_iter()
+        .map(|message| (message.id.as_uuid(), message))
+        .collect())
 }
 
 /// For each of the conversations, how many messages `user` has not read: after their
