@@ -56,7 +56,7 @@ pub struct Pipeline {
 impl Pipeline {
     /// Starts feeding `consumers` (after the pipeline's own, when notifications are on)
     /// from `wakeups` and scans, and sending due notifications.
-    pub fn start(
+    pub async fn start(
         ports: PipelinePorts,
         settings: PipelineSettings,
         wakeups: Wakeups,
@@ -75,10 +75,20 @@ impl Pipeline {
         if !all.is_empty() {
             let dispatcher =
                 Dispatcher::new(ports.cursors.clone(), ports.conversations.clone(), all);
+            // Registered before the server takes requests, so a message sent from the first
+            // request on is never taken for history that a new consumer skips.
+            let registered = match dispatcher.register().await {
+                Ok(()) => true,
+                Err(error) => {
+                    tracing::warn!(%error, "registering event consumers failed; retrying");
+                    false
+                }
+            };
             tasks.push(tokio::spawn(ingest(
                 dispatcher,
                 wakeups,
                 settings.poll_interval,
+                registered,
             )));
         }
         if settings.notifications {
@@ -116,12 +126,19 @@ impl Drop for Pipeline {
     }
 }
 
-async fn ingest(dispatcher: Dispatcher, mut wakeups: Wakeups, poll: std::time::Duration) {
+async fn ingest(
+    dispatcher: Dispatcher,
+    mut wakeups: Wakeups,
+    poll: std::time::Duration,
+    mut registered: bool,
+) {
     let mut ticks = tokio::time::interval(poll);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Until the consumers are registered nothing is fed; then a scan catches up with
     // whatever happened while no node was listening.
-    let mut registered = false;
+    if registered {
+        dispatcher.scan().await;
+    }
     let mut polls = 0u32;
     let mut woken: HashSet<ConversationId> = HashSet::new();
     loop {

@@ -109,7 +109,8 @@ pub(crate) async fn start(
         },
         wakeups,
         event_consumers(settings, database),
-    );
+    )
+    .await;
     let routes = NotificationRoutes {
         subscribe_push: Arc::new(SubscribePush::new(
             store.clone(),
