@@ -119,8 +119,11 @@ impl TestDatabase {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime, which cannot be blocked on; a
                 // separate thread with its own runtime does the clean-up.
-                let dropped = std::thread::spawn(move || drop_server_database(&admin_url, &name));
-                dropped.join().ok();
+                let dropped =
+                    std::thread::spawn(move || drop_server_database(&admin_url, &name)).join();
+                if let Ok(Err(error)) = dropped {
+                    eprintln!("dropping the test database failed: {error}");
+                }
             }
         }
     }
@@ -145,13 +148,48 @@ fn drop_server_database(admin_url: &str, name: &str) -> Result<(), DbErr> {
             connect_timeout: Duration::from_secs(10),
         })
         .await?;
-        let drop = match backend_of(admin_url) {
-            "mysql" => format!("DROP DATABASE IF EXISTS `{name}`"),
-            _ => format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-        };
-        admin.execute_unprepared(&drop).await?;
+        if backend_of(admin_url) == "mysql" {
+            end_mysql_connections_to(&admin, name).await?;
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                .await?;
+        } else {
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await?;
+        }
         admin.close().await
     })
+}
+
+/// MySQL has no `DROP DATABASE ... WITH (FORCE)`: a connection of the test's server that
+/// is inside a transaction holds metadata locks, and DROP waits for them (for a year, by
+/// default). The test's runtime is blocked in `Drop` meanwhile, so that transaction would
+/// never end: the connections are killed first, and the wait is bounded all the same.
+async fn end_mysql_connections_to(
+    admin: &sea_orm_migration::sea_orm::DatabaseConnection,
+    name: &str,
+) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{DbBackend, Statement};
+    admin
+        .execute_unprepared("SET SESSION lock_wait_timeout = 60")
+        .await?;
+    let connections = admin
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+            [name.into()],
+        ))
+        .await?;
+    for connection in connections {
+        let id: i64 = connection.try_get_by_index(0)?;
+        // A connection that ended on its own in the meantime is not an error.
+        admin
+            .execute_unprepared(&format!("KILL CONNECTION {id}"))
+            .await
+            .ok();
+    }
+    Ok(())
 }
 
 fn backend_of(url: &str) -> &'static str {
