@@ -11,7 +11,7 @@ use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::bots::{AuthenticateBot, CreateBot, DeleteBot, ReissueBotToken};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
-    LeaveAllConversations, ListConversations, ListEvents, ListMembers, MarkDelivered, MarkRead,
+    LeaveAllConversations, ListConversations, ListEvents, ListMembers, Marker, MoveMarker,
     RemoveMember, RenameConversation, SetTyping,
 };
 use palaver_application::messages::{
@@ -271,7 +271,11 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             notifier.clone(),
             clock.clone(),
         )),
-        mark_read: Arc::new(MarkRead::new(conversations.clone(), notifier.clone())),
+        mark_read: Arc::new(MoveMarker::new(
+            Marker::Read,
+            conversations.clone(),
+            notifier.clone(),
+        )),
         set_typing: Arc::new(SetTyping::new(conversations.clone(), notifier.clone())),
         list_events: Arc::new(ListEvents::new(conversations.clone())),
         send_message: Arc::new(
@@ -314,7 +318,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         )),
         list_pins: Arc::new(ListPins::new(conversations.clone(), messages.clone())),
         list_thread: Arc::new(ListThread::new(conversations.clone(), messages)),
-        mark_delivered: Arc::new(MarkDelivered::new(conversations, notifier)),
+        mark_delivered: Arc::new(MoveMarker::new(Marker::Delivered, conversations, notifier)),
         database_health: Arc::new(SqlDatabaseHealth::new(&database)),
         subscribe_push: notification_routes.subscribe_push,
         delete_push_subscription: notification_routes.delete_push_subscription,

@@ -7,8 +7,8 @@ use palaver_application::admin::{GetStats, ListAllConversations};
 use palaver_application::attachments::{GetAttachment, OpenAttachment, UploadAttachment};
 use palaver_application::conversations::{
     AddMembers, ChangeMemberRole, CreateConversation, DeleteConversation, GetConversation,
-    ListConversations, ListEvents, ListMembers, MarkDelivered, MarkRead, RemoveMember,
-    RenameConversation, SetTyping,
+    ListConversations, ListEvents, ListMembers, MoveMarker, RemoveMember, RenameConversation,
+    SetTyping,
 };
 use palaver_application::messages::{
     DeleteMessage, EditMessage, ListMessages, ListPins, ListThread, PinMessage, React,
@@ -62,7 +62,7 @@ pub struct AppState {
     pub add_members: Arc<AddMembers>,
     pub change_member_role: Arc<ChangeMemberRole>,
     pub remove_member: Arc<RemoveMember>,
-    pub mark_read: Arc<MarkRead>,
+    pub mark_read: Arc<MoveMarker>,
     pub set_typing: Arc<SetTyping>,
     pub list_events: Arc<ListEvents>,
     pub send_message: Arc<SendMessage>,
@@ -77,7 +77,7 @@ pub struct AppState {
     pub pin_message: Arc<PinMessage>,
     pub list_pins: Arc<ListPins>,
     pub list_thread: Arc<ListThread>,
-    pub mark_delivered: Arc<MarkDelivered>,
+    pub mark_delivered: Arc<MoveMarker>,
     pub database_health: Arc<dyn DatabaseHealth>,
     pub subscribe_push: Arc<SubscribePush>,
     pub delete_push_subscription: Arc<DeletePushSubscription>,
