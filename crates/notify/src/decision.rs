@@ -55,10 +55,7 @@ pub fn decide(facts: &Facts<'_>) -> Result<(), Skip> {
     if member.last_read_seq >= facts.last_seq {
         return Err(Skip::Read);
     }
-    if member
-        .last_delivered_seq
-        .is_some_and(|seq| seq >= facts.last_seq)
-    {
+    if member.last_delivered_seq >= facts.last_seq {
         return Err(Skip::Delivered);
     }
     if facts.online {
@@ -88,7 +85,7 @@ mod tests {
             username: "ann".into(),
             email: Some("ann@example.org".into()),
             last_read_seq: 3,
-            last_delivered_seq: None,
+            last_delivered_seq: 0,
             settings: ConversationNotifications::default(),
             preferences: Preferences::default(),
         }
@@ -110,7 +107,7 @@ mod tests {
         let mut mute_over = member();
         mute_over.settings.muted_until = Some(now - Duration::hours(1));
         let read = with(|m| m.last_read_seq = 5);
-        let delivered = with(|m| m.last_delivered_seq = Some(5));
+        let delivered = with(|m| m.last_delivered_seq = 5);
         let no_email = with(|m| m.email = None);
         let mail_never = with(|m| m.preferences.email_notifications = EmailNotifications::Never);
         let mail_all = with(|m| m.preferences.email_notifications = EmailNotifications::All);

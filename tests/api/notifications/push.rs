@@ -43,16 +43,18 @@ async fn an_offline_member_gets_an_encrypted_push_signed_with_the_servers_vapid_
 }
 
 #[tokio::test]
-async fn a_connected_member_a_reader_a_muted_member_and_level_none_get_nothing() {
+async fn a_connected_member_a_reader_a_receiver_a_muted_member_and_level_none_get_nothing() {
     let server = TestServer::start().await;
     let mut service = PushService::start(&[]).await;
     let ann = server.register("ann").await;
     let online = server.register("online").await;
     let reader = server.register("reader").await;
+    // Got the message on a device (the `delivered` marker) while not connected now.
+    let receiver = server.register("receiver").await;
     let muted = server.register("muted").await;
     let silent = server.register("silent").await;
     let control = server.register("control").await;
-    let members = [&online, &reader, &muted, &silent, &control];
+    let members = [&online, &reader, &receiver, &muted, &silent, &control];
     for member in members {
         subscribe(&server, &service, member).await;
     }
@@ -96,6 +98,15 @@ async fn a_connected_member_a_reader_a_muted_member_and_level_none_get_nothing()
         )
         .await;
     assert_eq!(read.status, 204);
+    let delivered = server
+        .call(
+            Method::PUT,
+            &format!("/api/conversations/{group}/delivered"),
+            Some(&receiver.access_token),
+            Some(json!({"seq": seq})),
+        )
+        .await;
+    assert_eq!(delivered.status, 204, "{:?}", delivered.body);
 
     // The control member's push was due at the same time as everyone's.
     let mut others = vec![];

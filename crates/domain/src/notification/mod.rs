@@ -101,8 +101,8 @@ pub struct RecipientFacts {
     pub username: String,
     pub email: Option<String>,
     pub last_read_seq: i64,
-    /// Up to where their devices received the conversation, when the store tracks it.
-    pub last_delivered_seq: Option<i64>,
+    /// Up to where their devices received the conversation (the `delivered` marker).
+    pub last_delivered_seq: i64,
     pub settings: ConversationNotifications,
     pub preferences: Preferences,
 }

@@ -43,7 +43,8 @@ impl NotificationStore for SqlNotifications {
         let rows = self
             .query(
                 "SELECT m.user_id AS user_id, u.username AS username, u.email AS email, \
-                   m.last_read_seq AS last_read_seq, s.level AS level, \
+                   m.last_read_seq AS last_read_seq, \
+                   m.last_delivered_seq AS last_delivered_seq, s.level AS level, \
                    s.muted_until AS muted_until, p.email_notifications AS email_notifications, \
                    p.email_delay_secs AS email_delay_secs, p.locale AS locale, \
                    p.time_zone AS time_zone \
@@ -63,8 +64,7 @@ impl NotificationStore for SqlNotifications {
                     username: get(row, "username")?,
                     email: get(row, "email")?,
                     last_read_seq: get(row, "last_read_seq")?,
-                    // The delivery marker is not stored on this branch yet.
-                    last_delivered_seq: None,
+                    last_delivered_seq: get(row, "last_delivered_seq")?,
                     settings: settings_from(row)?,
                     preferences: preferences_from(row)?,
                 })
