@@ -10,6 +10,7 @@ mod m20261129_000001_create_attachments;
 mod m20261129_000002_rich_messages;
 mod m20261129_000003_notifications;
 mod m20261129_000004_bots;
+mod m20261207_000001_webhooks;
 
 pub use connect::{ConnectSettings, connect};
 pub use sea_orm_migration::MigratorTrait;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_rich_messages::Migration),
             Box::new(m20261129_000003_notifications::Migration),
             Box::new(m20261129_000004_bots::Migration),
+            Box::new(m20261207_000001_webhooks::Migration),
         ]
     }
 }

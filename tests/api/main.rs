@@ -23,3 +23,4 @@ mod throttling;
 mod unavailable;
 mod users;
 mod web_client;
+mod webhooks;

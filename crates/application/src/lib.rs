@@ -11,6 +11,7 @@ pub mod messages;
 pub mod notifications;
 pub mod page;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(test)]
 mod test_support;

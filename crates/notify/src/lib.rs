@@ -41,6 +41,7 @@ pub mod push;
 mod tap;
 pub mod targets;
 pub mod unsubscribe;
+pub mod webhooks;
 
 pub use consumer::EventConsumer;
 pub use dispatcher::Dispatcher;

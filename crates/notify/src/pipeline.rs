@@ -112,6 +112,11 @@ impl Pipeline {
         Self { tasks }
     }
 
+    /// Makes `task` (a consumer's own sender) stop with the pipeline.
+    pub fn adopt(&mut self, task: JoinHandle<()>) {
+        self.tasks.push(task);
+    }
+
     /// Stops its tasks; whatever they had not finished waits in the database.
     pub fn stop(&self) {
         for task in &self.tasks {

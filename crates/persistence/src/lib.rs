@@ -18,6 +18,7 @@ pub use health::SqlDatabaseHealth;
 pub use palaver_migrations::ConnectSettings;
 pub use repositories::SqlBotRepository;
 pub use repositories::SqlNotifications;
+pub use repositories::SqlWebhooks;
 pub use repositories::{
     SqlAdminDirectory, SqlAttachmentRepository, SqlConversationRepository, SqlMessageRepository,
     SqlPasswordResetRepository, SqlSessionRepository, SqlUserRepository,

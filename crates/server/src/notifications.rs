@@ -6,18 +6,23 @@ use palaver_application::notifications::{
     DeletePushSubscription, GetPreferences, SetConversationNotifications, SubscribePush,
     Unsubscribe, UpdatePreferences,
 };
+use palaver_application::webhooks::{CreateWebhook, ManageWebhooks};
 use palaver_domain::ports::{
     Clock, ConversationRepository, Mailer, MessageRepository, Notifier, PresenceDirectory,
-    ServerSecrets, UserRepository,
+    SecretGenerator, ServerSecrets, UserRepository, WebhookRepository,
 };
 use palaver_notify::push::{VapidKeys, WebPushClient};
 use palaver_notify::targets::TargetRules;
 use palaver_notify::unsubscribe::UnsubscribeTokens;
+use palaver_notify::webhooks::{
+    RetrySchedule, WebhookConsumer, WebhookSender, WebhookSenderSettings,
+};
 use palaver_notify::{
     EventConsumer, NotificationTap, Pipeline, PipelinePorts, PipelineSettings, Wakeups,
 };
-use palaver_persistence::{Database, SqlNotifications};
+use palaver_persistence::{Database, SqlNotifications, SqlWebhooks};
 use palaver_settings::Settings;
+use palaver_web::WebhookUseCases;
 use std::sync::Arc;
 
 /// The tap every writer announces through: it forwards to `hub` and wakes the pipeline.
@@ -26,11 +31,46 @@ pub(crate) fn tap(hub: Arc<dyn Notifier>) -> (Arc<dyn Notifier>, Wakeups) {
     (Arc::new(tap), wakeups)
 }
 
-/// Consumers of committed events besides the notification pipeline's own: register new
-/// ones (webhooks) here. Each is fed every event in seq order per conversation, at least
-/// once, with a durable cursor of its own (see `palaver_notify::EventConsumer`).
-fn event_consumers(_settings: &Settings, _database: &Database) -> Vec<Arc<dyn EventConsumer>> {
-    Vec::new()
+/// Webhooks: the consumer that stores a delivery for each event a webhook wants, and the
+/// sender that POSTs them (started once the pipeline is).
+struct Webhooks {
+    consumer: Arc<dyn EventConsumer>,
+    sender: WebhookSender,
+    stored: Arc<tokio::sync::Notify>,
+}
+
+fn webhooks(
+    settings: &Settings,
+    repository: Arc<dyn WebhookRepository>,
+) -> anyhow::Result<Webhooks> {
+    let config = &settings.webhooks;
+    let seconds =
+        |secs: u64| chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+    let stored = Arc::new(tokio::sync::Notify::new());
+    let sender = WebhookSender::new(
+        repository.clone(),
+        WebhookSenderSettings {
+            schedule: RetrySchedule {
+                base: chrono::Duration::milliseconds(
+                    i64::try_from(config.retry_base_ms.max(1)).unwrap_or(i64::MAX / 1000),
+                ),
+                max: seconds(config.retry_max_secs.max(1)),
+                give_up_after: seconds(config.give_up_after_secs),
+            },
+            disable_after: config.disable_after_failures,
+            timeout: std::time::Duration::from_secs(config.timeout_secs.max(1)),
+            allow_private_targets: settings.notifications.allow_private_targets,
+            poll_interval: std::time::Duration::from_millis(
+                settings.notifications.poll_interval_ms.max(10),
+            ),
+        },
+    )
+    .map_err(|error| anyhow::anyhow!("the webhook sender: {error}"))?;
+    Ok(Webhooks {
+        consumer: Arc::new(WebhookConsumer::new(repository, stored.clone())),
+        sender,
+        stored,
+    })
 }
 
 /// The use-cases and key the web layer needs.
@@ -42,6 +82,7 @@ pub(crate) struct NotificationRoutes {
     pub set_conversation_notifications: Arc<SetConversationNotifications>,
     pub unsubscribe: Arc<Unsubscribe>,
     pub vapid_public_key: Arc<str>,
+    pub webhooks: WebhookUseCases,
 }
 
 /// What the pipeline reads and writes through.
@@ -51,6 +92,7 @@ pub(crate) struct NotificationPorts {
     pub users: Arc<dyn UserRepository>,
     pub presence: Arc<dyn PresenceDirectory>,
     pub mailer: Arc<dyn Mailer>,
+    pub secrets: Arc<dyn SecretGenerator>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -82,7 +124,9 @@ pub(crate) async fn start(
     let vapid_public_key: Arc<str> = Arc::from(vapid.public_key());
     let push = WebPushClient::new(vapid, config.vapid_subject.clone(), config.push_ttl_secs)
         .map_err(|error| anyhow::anyhow!("the Web Push client: {error}"))?;
-    let pipeline = Pipeline::start(
+    let webhook_store: Arc<dyn WebhookRepository> = Arc::new(SqlWebhooks::new(database));
+    let webhooks = webhooks(settings, webhook_store.clone())?;
+    let mut pipeline = Pipeline::start(
         PipelinePorts {
             cursors: store.clone(),
             store: store.clone(),
@@ -108,16 +152,18 @@ pub(crate) async fn start(
             public_url: config.public_url.clone(),
         },
         wakeups,
-        event_consumers(settings, database),
+        vec![webhooks.consumer],
     )
     .await;
+    pipeline.adopt(webhooks.sender.spawn(webhooks.stored));
+    let targets = Arc::new(TargetRules {
+        allow_private: config.allow_private_targets,
+    });
     let routes = NotificationRoutes {
         subscribe_push: Arc::new(SubscribePush::new(
             store.clone(),
-            Arc::new(TargetRules {
-                allow_private: config.allow_private_targets,
-            }),
-            ports.clock,
+            targets.clone(),
+            ports.clock.clone(),
         )),
         delete_push_subscription: Arc::new(DeletePushSubscription::new(store.clone())),
         get_preferences: Arc::new(GetPreferences::new(store.clone())),
@@ -128,6 +174,15 @@ pub(crate) async fn start(
         )),
         unsubscribe: Arc::new(Unsubscribe::new(Arc::new(tokens), store)),
         vapid_public_key,
+        webhooks: WebhookUseCases {
+            create: Arc::new(CreateWebhook::new(
+                webhook_store.clone(),
+                targets,
+                ports.secrets,
+                ports.clock.clone(),
+            )),
+            manage: Arc::new(ManageWebhooks::new(webhook_store, ports.clock)),
+        },
     };
     Ok((pipeline, routes))
 }

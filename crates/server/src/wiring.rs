@@ -159,6 +159,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
             users: users.clone(),
             presence: presence.clone(),
             mailer: mailer.clone(),
+            secrets: secrets.clone(),
             clock: clock.clone(),
         },
     )
@@ -327,6 +328,7 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Components> {
         set_conversation_notifications: notification_routes.set_conversation_notifications,
         unsubscribe: notification_routes.unsubscribe,
         vapid_public_key: notification_routes.vapid_public_key,
+        webhooks: notification_routes.webhooks,
         hub,
         gateway: GatewaySettings {
             heartbeat_interval: millis(settings.realtime.heartbeat_interval_ms),

@@ -12,7 +12,7 @@ mod throttle;
 pub use attachments::{AttachmentSettings, StorageSettings};
 pub use cors::CorsOrigins;
 pub use environment::Environment;
-pub use notifications::NotificationSettings;
+pub use notifications::{NotificationSettings, WebhookSettings};
 pub use throttle::ThrottleSettings;
 
 use serde::Deserialize;
@@ -41,6 +41,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub attachments: AttachmentSettings,
     pub notifications: NotificationSettings,
+    pub webhooks: WebhookSettings,
     /// `PALAVER_ENV`, not read from the files.
     #[serde(skip)]
     pub environment: Environment,

@@ -29,3 +29,20 @@ pub struct NotificationSettings {
     /// a node that died, pending notifications falling due), in milliseconds.
     pub poll_interval_ms: u64,
 }
+
+/// Webhook deliveries: retried with backoff, given up after a while, and the webhook
+/// disabled after too many failures in a row. Webhook URLs follow the notifications'
+/// `allow_private_targets`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    /// The first retry's wait, in milliseconds; each later one doubles, up to
+    /// `retry_max_secs`.
+    pub retry_base_ms: u64,
+    pub retry_max_secs: u64,
+    /// A delivery still failing this long after its event is given up.
+    pub give_up_after_secs: u64,
+    /// Failed attempts in a row (over all its deliveries) that disable a webhook; 0 never.
+    pub disable_after_failures: u32,
+    /// How long one POST may take.
+    pub timeout_secs: u64,
+}

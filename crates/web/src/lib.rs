@@ -21,4 +21,5 @@ pub use palaver_realtime::{ClusterPresence, Hub, HubPorts, HubSettings, Reposito
 pub use realtime::GatewaySettings;
 pub use routes::bots::BotUseCases;
 pub use routes::configure;
+pub use routes::webhooks::WebhookUseCases;
 pub use state::{AppState, WebSettings};

@@ -73,6 +73,7 @@ pub struct AppState {
     pub list_all_conversations: Arc<ListAllConversations>,
     pub get_stats: Arc<GetStats>,
     pub bots: crate::routes::bots::BotUseCases,
+    pub webhooks: crate::routes::webhooks::WebhookUseCases,
     pub react: Arc<React>,
     pub pin_message: Arc<PinMessage>,
     pub list_pins: Arc<ListPins>,

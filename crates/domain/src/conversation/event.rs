@@ -60,6 +60,21 @@ pub enum EventPayload {
 }
 
 impl EventPayload {
+    /// Every event `type` there is, as [`type_name`](Self::type_name) gives them.
+    pub const TYPE_NAMES: [&'static str; 11] = [
+        "message.created",
+        "message.updated",
+        "message.deleted",
+        "member.joined",
+        "member.left",
+        "member.updated",
+        "conversation.updated",
+        "reaction.added",
+        "reaction.removed",
+        "message.pinned",
+        "message.unpinned",
+    ];
+
     /// The event's `type` on the wire.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -3,9 +3,14 @@
 
 mod preferences;
 mod push;
+mod webhook;
 
 pub use preferences::{EmailNotifications, Locale, Preferences, TimeZoneName};
 pub use push::{PushKeys, PushSubscription, PushSubscriptionId};
+pub use webhook::{
+    AttemptOutcome, DeliveryRecord, DeliveryState, DueDelivery, Webhook, WebhookAttempt,
+    WebhookDelivery, WebhookDeliveryId, WebhookEvents, WebhookId,
+};
 
 use crate::ValidationError;
 use crate::conversation::ConversationId;

@@ -9,6 +9,7 @@ mod conversations;
 mod infrastructure;
 mod notifications;
 mod storage;
+mod webhooks;
 
 pub use accounts::*;
 pub use admin::*;
@@ -18,3 +19,4 @@ pub use conversations::*;
 pub use infrastructure::*;
 pub use notifications::*;
 pub use storage::*;
+pub use webhooks::*;

@@ -13,3 +13,6 @@ pub mod password_reset_tokens;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod users;
+pub mod webhook_attempts;
+pub mod webhook_deliveries;
+pub mod webhooks;

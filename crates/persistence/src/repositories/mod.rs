@@ -14,6 +14,7 @@ mod notifications;
 mod password_resets;
 mod sessions;
 mod users;
+mod webhooks;
 
 pub use admin::SqlAdminDirectory;
 pub(crate) use attachment_loader::load_attachments;
@@ -25,3 +26,4 @@ pub use notifications::SqlNotifications;
 pub use password_resets::SqlPasswordResetRepository;
 pub use sessions::SqlSessionRepository;
 pub use users::SqlUserRepository;
+pub use webhooks::SqlWebhooks;

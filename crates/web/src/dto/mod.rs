@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod notifications;
 pub mod rich;
 pub mod users;
+pub mod webhooks;
 
 use crate::error::ApiError;
 use palaver_application::page::Page;

@@ -16,6 +16,7 @@ pub(crate) mod pins;
 pub(crate) mod reactions;
 pub(crate) mod threads;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 use crate::error::ApiError;
 use crate::openapi;
@@ -219,6 +220,18 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     endpoint("/api/bots/{id}", Method::DELETE, |r| r.to(bots::delete)),
     endpoint("/api/bots/{id}/token", Method::POST, |r| {
         r.to(bots::reissue_token)
+    }),
+    endpoint("/api/webhooks", Method::POST, |r| r.to(webhooks::create)),
+    endpoint("/api/webhooks", Method::GET, |r| r.to(webhooks::list)),
+    endpoint("/api/webhooks/{id}", Method::GET, |r| r.to(webhooks::get)),
+    endpoint("/api/webhooks/{id}", Method::PATCH, |r| {
+        r.to(webhooks::update)
+    }),
+    endpoint("/api/webhooks/{id}", Method::DELETE, |r| {
+        r.to(webhooks::delete)
+    }),
+    endpoint("/api/webhooks/{id}/deliveries", Method::GET, |r| {
+        r.to(webhooks::deliveries)
     }),
 ];
 
