@@ -103,6 +103,7 @@ use utoipa::{Modify, OpenApi};
         schemas::ConversationKindName,
         schemas::MemberRoleName,
         schemas::EventType,
+        schemas::SearchHas,
         schemas::UserKindName
     )),
     modifiers(&BearerAuth),
