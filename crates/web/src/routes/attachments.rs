@@ -110,8 +110,8 @@ pub async fn get(
         ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a copy the client has"),
     ),
     responses(
-        (status = 200, description = "The whole file, with `Content-Disposition`, `ETag` and `X-Content-Type-Options: nosniff`", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The range asked for, with `Content-Range`", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The whole file, in its own content type, with `Content-Disposition`, `ETag` and `X-Content-Type-Options: nosniff`", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "The range asked for, with `Content-Range`", content_type = "*/*", body = Vec<u8>),
         (status = 304, description = "Not modified: `If-None-Match` names its `ETag`"),
         (status = 400, description = "`validation_failed`: the id is not a UUID", body = crate::openapi::schemas::ErrorBody),
         (status = 404, description = "`not_found`: no such attachment, or not the caller's to see", body = crate::openapi::schemas::ErrorBody),
