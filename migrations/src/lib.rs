@@ -11,6 +11,7 @@ mod m20261129_000002_rich_messages;
 mod m20261129_000003_notifications;
 mod m20261129_000004_bots;
 mod m20261207_000001_webhooks;
+mod m20261207_000002_push_retry_targets;
 
 pub use connect::{ConnectSettings, connect};
 pub use sea_orm_migration::MigratorTrait;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_notifications::Migration),
             Box::new(m20261129_000004_bots::Migration),
             Box::new(m20261207_000001_webhooks::Migration),
+            Box::new(m20261207_000002_push_retry_targets::Migration),
         ]
     }
 }

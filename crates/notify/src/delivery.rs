@@ -7,7 +7,7 @@ use crate::unsubscribe::{Unsubscribe, UnsubscribeTokens};
 use chrono::{Duration, Utc};
 use palaver_domain::conversation::{Conversation, Message};
 use palaver_domain::error::BoxError;
-use palaver_domain::notification::{Channel, RecipientFacts};
+use palaver_domain::notification::{Channel, PushSubscriptionId, RecipientFacts};
 use palaver_domain::ports::{
     ConversationRepository, Enqueued, Mailer, MessageRepository, NotificationStore, OutgoingMail,
     PresenceDirectory, PushSubscriptionRepository, SeqWindow, UserRepository,
@@ -43,8 +43,11 @@ pub(crate) struct Delivery {
 enum Done {
     /// Sent, or not to be sent: gone (or waiting again for messages that joined it).
     Finished,
-    /// Try again then.
-    RetryIn(Duration),
+    /// Try again after `wait`, to the subscriptions in `only` (every one when `None`).
+    RetryIn {
+        wait: Duration,
+        only: Option<Vec<PushSubscriptionId>>,
+    },
 }
 
 impl Delivery {
@@ -79,15 +82,22 @@ impl Delivery {
             Ok(outcome) => outcome,
             Err(error) => {
                 tracing::warn!(%error, "sending a notification failed; retrying");
-                Done::RetryIn(self.backoff(item.notification.attempts, None))
+                Done::RetryIn {
+                    wait: self.backoff(item.notification.attempts, None),
+                    only: item.notification.retry_only.clone(),
+                }
             }
         };
         let stored = match outcome {
-            Done::RetryIn(_) if item.notification.attempts + 1 >= self.push_max_attempts => {
+            Done::RetryIn { .. } if item.notification.attempts + 1 >= self.push_max_attempts => {
                 tracing::warn!(%id, "notification given up after repeated failures");
                 self.finish(&item).await
             }
-            Done::RetryIn(wait) => self.store.retry_at(id, Utc::now() + wait).await,
+            Done::RetryIn { wait, only } => {
+                self.store
+                    .retry_at(id, item.last_seq, Utc::now() + wait, only)
+                    .await
+            }
             Done::Finished => self.finish(&item).await,
         };
         if let Err(error) = stored {
@@ -190,7 +200,11 @@ impl Delivery {
         conversation: &Conversation,
         messages: &[(Message, String)],
     ) -> Result<Done, BoxError> {
-        let subscriptions = self.subscriptions.list_for_user(member.user_id).await?;
+        let mut subscriptions = self.subscriptions.list_for_user(member.user_id).await?;
+        // A retry goes only to the subscriptions that did not take the last attempt.
+        if let Some(only) = &item.notification.retry_only {
+            subscriptions.retain(|subscription| only.contains(&subscription.id));
+        }
         let Some((last, sender_name)) = messages.last() else {
             return Ok(Done::Finished);
         };
@@ -216,12 +230,17 @@ impl Delivery {
         }
         .to_bytes();
         let mut retry: Option<Option<std::time::Duration>> = None;
+        let mut owed = Vec::new();
         for subscription in &subscriptions {
-            match self
-                .push
-                .send(subscription, &payload, item.mentioned)
-                .await?
-            {
+            let outcome = match self.push.send(subscription, &payload, item.mentioned).await {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    // Unreachable for now: this one is tried again, the others are done.
+                    tracing::warn!(%error, subscription = %subscription.id, "push failed");
+                    PushOutcome::Retry(None)
+                }
+            };
+            match outcome {
                 PushOutcome::Delivered => {
                     metrics::counter!("palaver_push_sent_total").increment(1);
                 }
@@ -231,6 +250,7 @@ impl Delivery {
                 }
                 PushOutcome::Retry(after) => {
                     retry = Some(retry.flatten().max(after));
+                    owed.push(subscription.id);
                 }
                 PushOutcome::Rejected(status) => {
                     tracing::warn!(status, subscription = %subscription.id, "push refused");
@@ -238,7 +258,10 @@ impl Delivery {
             }
         }
         Ok(match retry {
-            Some(after) => Done::RetryIn(self.backoff(item.notification.attempts, after)),
+            Some(after) => Done::RetryIn {
+                wait: self.backoff(item.notification.attempts, after),
+                only: Some(owed),
+            },
             None => Done::Finished,
         })
     }

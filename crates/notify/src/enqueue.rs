@@ -97,6 +97,7 @@ impl EventConsumer for Enqueuer {
                                 first_seq: event.seq,
                                 due_at: event.created_at + delay,
                                 attempts: 0,
+                                retry_only: None,
                             },
                             last_seq: event.seq,
                             mentioned,

@@ -191,6 +191,40 @@ async fn a_push_service_answering_410_loses_the_subscription() {
 }
 
 #[tokio::test]
+async fn a_retry_goes_only_to_the_subscription_that_asked_for_it() {
+    let server =
+        TestServer::start_with(&[("PALAVER__NOTIFICATIONS__PUSH_RETRY_BASE_SECS", "1")]).await;
+    // The first push is answered 500, every later one 201.
+    let mut service = PushService::start(&[500]).await;
+    let ann = server.register("ann").await;
+    let bob = server.register("bob").await;
+    let mut keys = Vec::new();
+    for device in ["phone", "laptop"] {
+        let device_keys = palaver_tests::notifications::BrowserKeys::new();
+        let endpoint = format!("{}/push/bob-{device}", service.origin);
+        let reply = server.subscribe_push(&bob, &endpoint, &device_keys).await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+        keys.push(device_keys);
+    }
+    let group = server.create_conversation(&ann, "group", &[&bob]).await;
+    server.send(&ann, &group, "one for each device", None).await;
+
+    let wait = super::PUSH_WAIT;
+    let failed = service.next_within(wait).await.expect("a first push");
+    let accepted = service.next_within(wait).await.expect("a second push");
+    assert_ne!(failed.path, accepted.path, "one push per device");
+    let retried = service.next_within(wait).await.expect("the retry");
+    assert_eq!(
+        retried.path, failed.path,
+        "only the device that got a 500 again"
+    );
+    assert!(
+        service.next_within(Duration::from_secs(3)).await.is_none(),
+        "the device that accepted it hears nothing twice"
+    );
+}
+
+#[tokio::test]
 async fn a_notification_pending_when_the_server_stops_is_sent_by_the_next_one() {
     // Long enough that the first server stops before it is due.
     let server = TestServer::start_with(&[("PALAVER__NOTIFICATIONS__DELAY_SECS", "8")]).await;

@@ -97,6 +97,9 @@ pub struct PendingNotification {
     pub due_at: DateTime<Utc>,
     /// How many times sending it failed and was put off.
     pub attempts: u32,
+    /// After a push some subscriptions accepted and others asked to be tried again: those
+    /// others, the only ones the retry goes to. `None`: every subscription of the user.
+    pub retry_only: Option<Vec<PushSubscriptionId>>,
 }
 
 /// What the pipeline knows about one member when a notification falls due.

@@ -69,7 +69,9 @@ pub trait NotificationStore: Send + Sync {
 
     /// Stores each, or, when one is already waiting for that user, conversation and
     /// channel, extends that one to the new `last_seq` (and `mentioned`), keeping its
-    /// `due_at`: one notification per delay window. Repeating a call is harmless.
+    /// `due_at`: one notification per delay window. A retry limited to some
+    /// subscriptions goes to all of them again once it has new messages. Repeating a call
+    /// is harmless.
     async fn enqueue(&self, notifications: &[Enqueued]) -> Result<(), RepositoryError>;
 
     /// Claims up to `limit` notifications due at `now`: each is moved to `lease_until` in
@@ -91,8 +93,17 @@ pub trait NotificationStore: Send + Sync {
         next_due: DateTime<Utc>,
     ) -> Result<(), RepositoryError>;
 
-    /// Sending failed for a reason worth retrying: due again at `due_at`, one more attempt.
-    async fn retry_at(&self, id: uuid::Uuid, due_at: DateTime<Utc>) -> Result<(), RepositoryError>;
+    /// Sending (about messages up to `through_seq`) failed for a reason worth retrying: due
+    /// again at `due_at`, one more attempt, to the subscriptions in `only` (to every one
+    /// when `None`). Messages that joined it, before or after, widen it to every
+    /// subscription again.
+    async fn retry_at(
+        &self,
+        id: uuid::Uuid,
+        through_seq: i64,
+        due_at: DateTime<Utc>,
+        only: Option<Vec<PushSubscriptionId>>,
+    ) -> Result<(), RepositoryError>;
 }
 
 /// Web Push subscriptions.

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use palaver_domain::RepositoryError;
 use palaver_domain::conversation::ConversationId;
-use palaver_domain::notification::{Channel, PendingNotification, RecipientFacts};
+use palaver_domain::notification::{
+    Channel, PendingNotification, PushSubscriptionId, RecipientFacts,
+};
 use palaver_domain::ports::{Enqueued, NotificationStore};
 use palaver_domain::user::UserId;
 use sea_orm::{DatabaseBackend, QueryResult};
@@ -15,6 +17,26 @@ const ENQUEUE_CHUNK: usize = 100;
 
 const PENDING_COLUMNS: &str =
     "id, user_id, conversation_id, channel, first_seq, last_seq, mentioned, due_at, attempts";
+/// What a pending notification is read as.
+const SELECTED_COLUMNS: &str = "id, user_id, conversation_id, channel, first_seq, last_seq, \
+     mentioned, due_at, attempts, retry_subscription_ids";
+
+/// The subscriptions a retry is limited to, as stored: comma-separated ids.
+fn retry_only_from(
+    raw: Option<String>,
+) -> Result<Option<Vec<PushSubscriptionId>>, RepositoryError> {
+    raw.map(|ids| {
+        ids.split(',')
+            .filter(|id| !id.is_empty())
+            .map(|id| {
+                uuid::Uuid::parse_str(id)
+                    .map(PushSubscriptionId::from_uuid)
+                    .map_err(|_| corrupt("pending_notifications", "retry_subscription_ids"))
+            })
+            .collect()
+    })
+    .transpose()
+}
 
 fn pending_from(row: &QueryResult) -> Result<Enqueued, RepositoryError> {
     let channel: String = get(row, "channel")?;
@@ -28,6 +50,7 @@ fn pending_from(row: &QueryResult) -> Result<Enqueued, RepositoryError> {
             first_seq: get(row, "first_seq")?,
             due_at: get(row, "due_at")?,
             attempts: u32::try_from(get::<i32>(row, "attempts")?).unwrap_or(0),
+            retry_only: retry_only_from(get(row, "retry_subscription_ids")?)?,
         },
         last_seq: get(row, "last_seq")?,
         mentioned: get(row, "mentioned")?,
@@ -80,18 +103,24 @@ impl NotificationStore for SqlNotifications {
                 DatabaseBackend::MySql => format!(
                     "INSERT INTO pending_notifications ({PENDING_COLUMNS}) VALUES {rows} \
                      ON DUPLICATE KEY UPDATE \
+                     retry_subscription_ids = \
+                       IF(VALUES(last_seq) > last_seq, NULL, retry_subscription_ids), \
                      last_seq = GREATEST(last_seq, VALUES(last_seq)), \
                      mentioned = (mentioned OR VALUES(mentioned))"
                 ),
                 DatabaseBackend::Postgres => format!(
                     "INSERT INTO pending_notifications AS p ({PENDING_COLUMNS}) VALUES {rows} \
                      ON CONFLICT (user_id, conversation_id, channel) DO UPDATE SET \
+                     retry_subscription_ids = CASE WHEN excluded.last_seq > p.last_seq \
+                       THEN NULL ELSE p.retry_subscription_ids END, \
                      last_seq = GREATEST(p.last_seq, excluded.last_seq), \
                      mentioned = (p.mentioned OR excluded.mentioned)"
                 ),
                 _ => format!(
                     "INSERT INTO pending_notifications ({PENDING_COLUMNS}) VALUES {rows} \
                      ON CONFLICT (user_id, conversation_id, channel) DO UPDATE SET \
+                     retry_subscription_ids = CASE WHEN excluded.last_seq > last_seq \
+                       THEN NULL ELSE retry_subscription_ids END, \
                      last_seq = MAX(last_seq, excluded.last_seq), \
                      mentioned = (mentioned OR excluded.mentioned)"
                 ),
@@ -124,7 +153,7 @@ impl NotificationStore for SqlNotifications {
         let due = self
             .query(
                 &format!(
-                    "SELECT {PENDING_COLUMNS} FROM pending_notifications \
+                    "SELECT {SELECTED_COLUMNS} FROM pending_notifications \
                      WHERE due_at <= ? ORDER BY due_at LIMIT {limit}"
                 ),
                 vec![now.into()],
@@ -145,7 +174,7 @@ impl NotificationStore for SqlNotifications {
                 let fresh = self
                     .query(
                         &format!(
-                            "SELECT {PENDING_COLUMNS} FROM pending_notifications WHERE id = ?"
+                            "SELECT {SELECTED_COLUMNS} FROM pending_notifications WHERE id = ?"
                         ),
                         vec![item.notification.id.into()],
                     )
@@ -174,7 +203,7 @@ impl NotificationStore for SqlNotifications {
         if deleted == 0 {
             self.execute(
                 "UPDATE pending_notifications SET first_seq = ?, due_at = ?, attempts = 0, \
-                 mentioned = ? WHERE id = ?",
+                 mentioned = ?, retry_subscription_ids = NULL WHERE id = ?",
                 vec![
                     (through_seq + 1).into(),
                     next_due.into(),
@@ -187,10 +216,25 @@ impl NotificationStore for SqlNotifications {
         Ok(())
     }
 
-    async fn retry_at(&self, id: uuid::Uuid, due_at: DateTime<Utc>) -> Result<(), RepositoryError> {
+    async fn retry_at(
+        &self,
+        id: uuid::Uuid,
+        through_seq: i64,
+        due_at: DateTime<Utc>,
+        only: Option<Vec<PushSubscriptionId>>,
+    ) -> Result<(), RepositoryError> {
+        let only = only.map(|ids| {
+            ids.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        // Messages that joined since the attempt go to every subscription.
         self.execute(
-            "UPDATE pending_notifications SET due_at = ?, attempts = attempts + 1 WHERE id = ?",
-            vec![due_at.into(), id.into()],
+            "UPDATE pending_notifications SET due_at = ?, attempts = attempts + 1, \
+             retry_subscription_ids = CASE WHEN last_seq > ? THEN NULL ELSE ? END \
+             WHERE id = ?",
+            vec![due_at.into(), through_seq.into(), only.into(), id.into()],
         )
         .await?;
         Ok(())
