@@ -746,3 +746,67 @@ async fn deleting_a_webhook_removes_its_deliveries_and_their_attempts() {
     assert!(!disabled);
     assert_eq!(h.count("webhook_attempts").await, 0);
 }
+
+#[tokio::test]
+async fn finished_deliveries_older_than_the_cut_are_forgotten_with_their_attempts() {
+    let h = hooks().await;
+    let room = h.conversation("room").await;
+    let t0 = now();
+    let hook = h.webhook(None, t0).await;
+    let (old_done, old_failed, recent, pending) = (
+        delivery(&hook, room, 1, t0),
+        delivery(&hook, room, 2, t0),
+        delivery(&hook, room, 3, t0),
+        delivery(&hook, room, 4, t0),
+    );
+    h.webhooks
+        .enqueue(&[
+            old_done.clone(),
+            old_failed.clone(),
+            recent.clone(),
+            pending.clone(),
+        ])
+        .await
+        .unwrap();
+    let settled = [
+        (&old_done, t0, None, AttemptOutcome::Delivered),
+        (&old_failed, t0, Some("gone"), AttemptOutcome::GiveUp),
+        (
+            &recent,
+            t0 + Duration::days(2),
+            None,
+            AttemptOutcome::Delivered,
+        ),
+        (
+            &pending,
+            t0,
+            Some("busy"),
+            AttemptOutcome::RetryAt(t0 + Duration::days(3)),
+        ),
+    ];
+    for (item, at, error, outcome) in settled {
+        h.webhooks
+            .record_attempt(item, &attempt(item, at, error), outcome, 0)
+            .await
+            .unwrap();
+    }
+    assert_eq!(h.count("webhook_attempts").await, 4);
+
+    let forgotten = h
+        .webhooks
+        .forget_finished(t0 + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 2);
+    let left: Vec<i64> = h
+        .webhooks
+        .deliveries(hook.id, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.delivery.seq)
+        .collect();
+    assert_eq!(left.len(), 2);
+    assert!(left.contains(&3) && left.contains(&4), "{left:?}");
+    assert_eq!(h.count("webhook_attempts").await, 2);
+}

@@ -63,6 +63,7 @@ fn webhooks(
             poll_interval: std::time::Duration::from_millis(
                 settings.notifications.poll_interval_ms.max(10),
             ),
+            keep_finished: chrono::Duration::days(i64::from(config.keep_deliveries_days)),
         },
     )
     .map_err(|error| anyhow::anyhow!("the webhook sender: {error}"))?;

@@ -45,4 +45,6 @@ pub struct WebhookSettings {
     pub disable_after_failures: u32,
     /// How long one POST may take.
     pub timeout_secs: u64,
+    /// How long delivered and given-up deliveries stay in the log, in days.
+    pub keep_deliveries_days: u32,
 }

@@ -67,6 +67,10 @@ pub trait WebhookRepository: Send + Sync {
         disable_after: u32,
     ) -> Result<bool, RepositoryError>;
 
+    /// Deletes the deliveries (and their attempts) that were delivered or given up before
+    /// `before`, so the log does not grow without end; answers how many went.
+    async fn forget_finished(&self, before: DateTime<Utc>) -> Result<u64, RepositoryError>;
+
     /// The webhook's newest deliveries with their attempts. `NotFound` if there is no
     /// webhook by that id.
     async fn deliveries(

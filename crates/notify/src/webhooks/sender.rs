@@ -28,7 +28,12 @@ pub struct WebhookSenderSettings {
     pub allow_private_targets: bool,
     /// How often it looks for due retries and for deliveries stored by other nodes.
     pub poll_interval: std::time::Duration,
+    /// How long delivered and given-up deliveries stay in the log.
+    pub keep_finished: Duration,
 }
+
+/// How often the log is cleared of finished deliveries older than `keep_finished`.
+const FORGET_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub struct WebhookSender {
     webhooks: Arc<dyn WebhookRepository>,
@@ -57,7 +62,12 @@ impl WebhookSender {
     /// Runs until aborted: a round when told that deliveries were stored, and every poll.
     pub fn spawn(self, stored: Arc<Notify>) -> JoinHandle<()> {
         tokio::spawn(async move {
+            let mut last_forgotten: Option<Instant> = None;
             loop {
+                if last_forgotten.is_none_or(|at| at.elapsed() >= FORGET_EVERY) {
+                    self.forget_finished().await;
+                    last_forgotten = Some(Instant::now());
+                }
                 self.run_once().await;
                 tokio::select! {
                     () = stored.notified() => {}
@@ -92,6 +102,19 @@ impl WebhookSender {
             if delivered == 0 {
                 return;
             }
+        }
+    }
+
+    /// Clears the log of what finished longer than `keep_finished` ago.
+    async fn forget_finished(&self) {
+        match self
+            .webhooks
+            .forget_finished(Utc::now() - self.settings.keep_finished)
+            .await
+        {
+            Ok(0) => {}
+            Ok(forgotten) => tracing::info!(forgotten, "old webhook deliveries deleted"),
+            Err(error) => tracing::warn!(%error, "deleting old webhook deliveries failed"),
         }
     }
 

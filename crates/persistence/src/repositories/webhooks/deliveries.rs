@@ -269,6 +269,20 @@ async fn count_outcome(
     Ok(disabled.rows_affected == 1)
 }
 
+/// One statement; their attempts go with them (`ON DELETE CASCADE`).
+pub async fn forget_finished(
+    db: &DatabaseConnection,
+    before: DateTime<Utc>,
+) -> Result<u64, RepositoryError> {
+    let deleted = Deliveries::delete_many()
+        .filter(Column::State.ne(DeliveryState::Pending.as_str()))
+        .filter(Column::FinishedAt.lt(before))
+        .exec(db)
+        .await
+        .map_err(map_db_err)?;
+    Ok(deleted.rows_affected)
+}
+
 /// Three statements: the webhook's existence, its newest deliveries, their attempts.
 pub async fn log(
     db: &DatabaseConnection,

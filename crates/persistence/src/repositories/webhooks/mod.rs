@@ -89,6 +89,10 @@ impl WebhookRepository for SqlWebhooks {
         deliveries::record_attempt(&self.db, delivery, attempt, outcome, disable_after).await
     }
 
+    async fn forget_finished(&self, before: DateTime<Utc>) -> Result<u64, RepositoryError> {
+        deliveries::forget_finished(&self.db, before).await
+    }
+
     async fn deliveries(
         &self,
         id: WebhookId,
