@@ -177,7 +177,8 @@ async fn end_mysql_connections_to(
     let connections = admin
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::MySql,
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+            "SELECT CAST(ID AS SIGNED) FROM information_schema.PROCESSLIST \
+             WHERE DB = ? AND ID <> CONNECTION_ID()",
             [name.into()],
         ))
         .await?;

@@ -602,7 +602,7 @@ async fn enabling_again_forgets_failures_and_makes_pending_deliveries_due() {
 }
 
 #[tokio::test]
-async fn enabling_clears_a_lease() {
+async fn enabling_leaves_a_delivery_being_sent_to_its_sender() {
     let h = hooks().await;
     let room = h.conversation("room").await;
     let t0 = now();
@@ -611,18 +611,21 @@ async fn enabling_clears_a_lease() {
         .enqueue(&[delivery(&hook, room, 1, t0)])
         .await
         .unwrap();
-    assert_eq!(
+    let lease = t0 + Duration::minutes(1);
+    assert_eq!(h.webhooks.claim_due(t0, lease, 10).await.unwrap().len(), 1);
+    h.webhooks.set_enabled(hook.id, true, t0).await.unwrap();
+    // Another node gets nothing while the lease runs, and the delivery once it is over.
+    assert!(
         h.webhooks
-            .claim_due(t0, t0 + Duration::hours(1), 10)
+            .claim_due(t0, lease, 10)
             .await
             .unwrap()
-            .len(),
-        1
+            .is_empty()
     );
-    h.webhooks.set_enabled(hook.id, true, t0).await.unwrap();
+    let after = lease + Duration::seconds(1);
     assert_eq!(
         h.webhooks
-            .claim_due(t0, t0 + Duration::hours(1), 10)
+            .claim_due(after, after + Duration::minutes(1), 10)
             .await
             .unwrap()
             .len(),

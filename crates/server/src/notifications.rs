@@ -44,26 +44,28 @@ fn webhooks(
     repository: Arc<dyn WebhookRepository>,
 ) -> anyhow::Result<Webhooks> {
     let config = &settings.webhooks;
+    // Any setting, however large, becomes a span the clock can add without overflowing.
+    const TEN_YEARS_SECS: u64 = 10 * 366 * 86_400;
     let seconds =
-        |secs: u64| chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+        |secs: u64| chrono::Duration::seconds(i64::try_from(secs.min(TEN_YEARS_SECS)).unwrap_or(0));
     let stored = Arc::new(tokio::sync::Notify::new());
     let sender = WebhookSender::new(
         repository.clone(),
         WebhookSenderSettings {
             schedule: RetrySchedule {
                 base: chrono::Duration::milliseconds(
-                    i64::try_from(config.retry_base_ms.max(1)).unwrap_or(i64::MAX / 1000),
+                    i64::try_from(config.retry_base_ms.clamp(1, 86_400_000)).unwrap_or(1),
                 ),
                 max: seconds(config.retry_max_secs.max(1)),
                 give_up_after: seconds(config.give_up_after_secs),
             },
             disable_after: config.disable_after_failures,
-            timeout: std::time::Duration::from_secs(config.timeout_secs.max(1)),
+            timeout: std::time::Duration::from_secs(config.timeout_secs.clamp(1, 3600)),
             allow_private_targets: settings.notifications.allow_private_targets,
             poll_interval: std::time::Duration::from_millis(
                 settings.notifications.poll_interval_ms.max(10),
             ),
-            keep_finished: chrono::Duration::days(i64::from(config.keep_deliveries_days)),
+            keep_finished: seconds(u64::from(config.keep_deliveries_days) * 86_400),
         },
     )
     .map_err(|error| anyhow::anyhow!("the webhook sender: {error}"))?;

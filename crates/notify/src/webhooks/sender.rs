@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 /// Deliveries claimed per round (each the head of its webhook and conversation, so they
 /// are sent side by side).
 const CLAIM_BATCH: u64 = 50;
+/// The longest `Retry-After` taken as it is (a day); the schedule caps it further.
+const MAX_ASKED_SECS: i64 = 86_400;
 /// Longest error text kept in the log.
 const ERROR_CHARS: usize = 300;
 
@@ -197,12 +199,34 @@ impl WebhookSender {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<i64>().ok())
-            .map(Duration::seconds);
+            .and_then(retry_after);
         Ok((response.status().as_u16(), asked))
     }
 }
 
+/// A `Retry-After` in seconds, however large or small a receiver sends it.
+fn retry_after(value: &str) -> Option<Duration> {
+    let secs = value.trim().parse::<i64>().ok()?;
+    Duration::try_seconds(secs.clamp(0, MAX_ASKED_SECS))
+}
+
 fn cut(text: &str) -> String {
     text.chars().take(ERROR_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_retry_after_is_a_bounded_wait() {
+        assert_eq!(retry_after("120"), Some(Duration::seconds(120)));
+        assert_eq!(retry_after(" 0 "), Some(Duration::zero()));
+        assert_eq!(retry_after("-5"), Some(Duration::zero()));
+        assert_eq!(
+            retry_after("99999999999999999"),
+            Some(Duration::seconds(MAX_ASKED_SECS))
+        );
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
 }

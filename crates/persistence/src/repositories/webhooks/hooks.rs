@@ -89,13 +89,10 @@ async fn set_enabled_in(
     };
     update.exec(txn).await.map_err(map_db_err)?;
     if enabled {
-        // What waited out the outage (or its backoff) is due at once.
+        // What waited out the outage (or its backoff) is due at once. Leases stay: a
+        // delivery some node is sending now is not sent twice side by side.
         webhook_deliveries::Entity::update_many()
             .col_expr(webhook_deliveries::Column::NextAttemptAt, Expr::value(now))
-            .col_expr(
-                webhook_deliveries::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
             .filter(webhook_deliveries::Column::WebhookId.eq(hook))
             .filter(webhook_deliveries::Column::State.eq(DeliveryState::Pending.as_str()))
             .exec(txn)
