@@ -6,12 +6,10 @@
 mod common;
 
 use chrono::Duration;
-use common::{connect, insert_users, now};
-use palaver_domain::conversation::{
-    Conversation, ConversationId, ConversationKind, ConversationName, Member, MemberRole,
-};
+use common::{connect, insert_group, insert_users, now};
+use palaver_domain::conversation::ConversationId;
 use palaver_domain::notification::{Channel, PendingNotification, PushSubscriptionId};
-use palaver_domain::ports::{ConversationRepository, Enqueued, NotificationStore};
+use palaver_domain::ports::{Enqueued, NotificationStore};
 use palaver_domain::user::UserId;
 use palaver_migrations::testing::TestDatabase;
 use palaver_persistence::{SqlConversationRepository, SqlNotifications, SqlUserRepository};
@@ -27,33 +25,11 @@ async fn setup() -> Setup {
     let database = TestDatabase::create().await;
     let db = connect(&database).await;
     let user = insert_users(&SqlUserRepository::new(&db), &["bob"]).await[0];
-    let at = now();
-    let group = Conversation {
-        id: ConversationId::generate(),
-        kind: ConversationKind::Group,
-        name: Some(ConversationName::parse("room").unwrap()),
-        owner_id: Some(user),
-        created_at: at,
-        updated_at: at,
-        last_seq: 0,
-        member_count: 1,
-    };
-    let owner = Member {
-        conversation_id: group.id,
-        user_id: user,
-        role: MemberRole::Owner,
-        joined_at: at,
-        last_read_seq: 0,
-        last_delivered_seq: 0,
-    };
-    SqlConversationRepository::new(&db)
-        .create(&group, &[owner])
-        .await
-        .unwrap();
+    let conversation = insert_group(&SqlConversationRepository::new(&db), user, "room").await;
     Setup {
         store: SqlNotifications::new(&db),
         user,
-        conversation: group.id,
+        conversation,
         _database: database,
     }
 }

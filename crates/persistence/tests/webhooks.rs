@@ -5,16 +5,14 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{connect, insert_users, now};
+use common::{connect, insert_group, insert_users, now};
 use palaver_domain::RepositoryError;
-use palaver_domain::conversation::{
-    Conversation, ConversationId, ConversationKind, ConversationName, Member, MemberRole,
-};
+use palaver_domain::conversation::ConversationId;
 use palaver_domain::notification::{
     AttemptOutcome, DeliveryState, DueDelivery, Webhook, WebhookAttempt, WebhookDelivery,
     WebhookDeliveryId, WebhookEvents, WebhookId,
 };
-use palaver_domain::ports::{ConversationRepository, WebhookRepository};
+use palaver_domain::ports::WebhookRepository;
 use palaver_domain::user::UserId;
 use palaver_migrations::testing::TestDatabase;
 use palaver_persistence::{SqlConversationRepository, SqlUserRepository, SqlWebhooks};
@@ -43,27 +41,7 @@ async fn hooks() -> Hooks {
 impl Hooks {
     /// A group the admin owns.
     async fn conversation(&self, name: &str) -> ConversationId {
-        let at = now();
-        let group = Conversation {
-            id: ConversationId::generate(),
-            kind: ConversationKind::Group,
-            name: Some(ConversationName::parse(name).unwrap()),
-            owner_id: Some(self.admin),
-            created_at: at,
-            updated_at: at,
-            last_seq: 0,
-            member_count: 1,
-        };
-        let owner = Member {
-            conversation_id: group.id,
-            user_id: self.admin,
-            role: MemberRole::Owner,
-            joined_at: at,
-            last_read_seq: 0,
-            last_delivered_seq: 0,
-        };
-        self.conversations.create(&group, &[owner]).await.unwrap();
-        group.id
+        insert_group(&self.conversations, self.admin, name).await
     }
 
     /// A stored, enabled webhook for `conversation` (every one when `None`).

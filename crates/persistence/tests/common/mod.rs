@@ -1,12 +1,17 @@
 //! Fixtures shared by the repository test files: connecting to the test database, clock
-//! readings it stores exactly, and users.
+//! readings it stores exactly, users, and groups.
 #![allow(dead_code)] // each test file uses its own share of these
 
 use chrono::{DateTime, SubsecRound, Utc};
-use palaver_domain::ports::UserRepository;
+use palaver_domain::conversation::{
+    Conversation, ConversationId, ConversationKind, ConversationName, Member, MemberRole,
+};
+use palaver_domain::ports::{ConversationRepository, UserRepository};
 use palaver_domain::user::{EmailAddress, PasswordHash, Role, User, UserId, Username};
 use palaver_migrations::testing::TestDatabase;
-use palaver_persistence::{ConnectSettings, Database, SqlUserRepository};
+use palaver_persistence::{
+    ConnectSettings, Database, SqlConversationRepository, SqlUserRepository,
+};
 
 /// A pool of at most `max_connections` on the test database.
 pub async fn connect_with(database: &TestDatabase, max_connections: u32) -> Database {
@@ -57,4 +62,33 @@ pub async fn insert_users(users: &SqlUserRepository, names: &[&str]) -> Vec<User
         ids.push(user.id);
     }
     ids
+}
+
+/// Stores a group named `name` whose only member is its owner; returns its id.
+pub async fn insert_group(
+    conversations: &SqlConversationRepository,
+    owner: UserId,
+    name: &str,
+) -> ConversationId {
+    let at = now();
+    let group = Conversation {
+        id: ConversationId::generate(),
+        kind: ConversationKind::Group,
+        name: Some(ConversationName::parse(name).unwrap()),
+        owner_id: Some(owner),
+        created_at: at,
+        updated_at: at,
+        last_seq: 0,
+        member_count: 1,
+    };
+    let member = Member {
+        conversation_id: group.id,
+        user_id: owner,
+        role: MemberRole::Owner,
+        joined_at: at,
+        last_read_seq: 0,
+        last_delivered_seq: 0,
+    };
+    conversations.create(&group, &[member]).await.unwrap();
+    group.id
 }
