@@ -18,7 +18,7 @@ pub use operations::{
     CorsPolicy, MetricsEndpoint, Operations, RequestId, apply_cors, operations, trace_request,
 };
 pub use palaver_realtime::{ClusterPresence, Hub, HubPorts, HubSettings, RepositoryAudiences};
-pub use realtime::GatewaySettings;
+pub use realtime::{GatewaySettings, WebSocketTakeover};
 pub use routes::bots::BotUseCases;
 pub use routes::configure;
 pub use routes::webhooks::WebhookUseCases;

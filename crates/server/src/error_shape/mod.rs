@@ -3,12 +3,15 @@
 //! HTTP/1 dispatcher gives by itself (a request head too large, malformed or too slow) carry
 //! the contract's error body like every other error.
 //!
+//! WebSocket upgrades go to [`upgrade`], which gives an accepted WebSocket the bare socket.
+//!
 //! Everything else is as `HttpServer` sets it up: the same time limits, the graceful
 //! shutdown signal (idle keep-alive connections close at once), `TCP_NODELAY`, one
 //! application per worker.
 
 mod responses;
 mod stream;
+mod upgrade;
 
 #[cfg(test)]
 mod tests;
@@ -69,6 +72,14 @@ where
         let application = factory()
             .into_factory()
             .map_err(|error| error.into().error_response());
+        let app_config = move || AppConfig::__priv_test_new(false, address.to_string(), address);
+        let upgrades = upgrade::upgrades(
+            {
+                let factory = factory.clone();
+                move || factory().into_factory()
+            },
+            app_config(),
+        );
         let http = HttpService::<ShapedStream<TcpStream>, _, _>::build()
             .graceful_shutdown_signal(move || {
                 let signal = shutdown_signal.clone();
@@ -79,9 +90,8 @@ where
             .on_connect_ext(|stream: &ShapedStream<TcpStream>, data| {
                 data.insert(stream.app_responses());
             })
-            .h1(map_config(application, move |()| {
-                AppConfig::__priv_test_new(false, address.to_string(), address)
-            }));
+            .upgrade(upgrades)
+            .h1(map_config(application, move |()| app_config()));
         fn_service(|stream: TcpStream| async move {
             // Small frames (an ack, a live event) go out at once rather than waiting for the
             // client's next packet (Nagle's algorithm with delayed ACKs).

@@ -34,6 +34,13 @@ impl<T> ShapedStream<T> {
         self.app.clone()
     }
 
+    /// The connection itself, for a protocol that takes it over; call it only after a
+    /// flush, which sends whatever is held.
+    pub fn into_inner(self) -> T {
+        debug_assert!(self.held.is_empty(), "bytes held back would be lost");
+        self.inner
+    }
+
     #[cfg(test)]
     pub fn get_ref(&self) -> &T {
         &self.inner

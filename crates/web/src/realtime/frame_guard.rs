@@ -1,75 +1,30 @@
 //! Reads WebSocket frame headers as the bytes arrive and refuses a frame whose declared
-//! length is over the limit at once. actix-ws checks a frame's size only once all of it
-//! has arrived, so a header declaring gigabytes would otherwise be waited for (and its
-//! bytes buffered) until the heartbeat gave up.
-
-use actix_web::error::PayloadError;
-use actix_web::web::Bytes;
-use futures_util::Stream;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-/// Passes the client's bytes through unchanged; fails with `PayloadError::Overflow` as
-/// soon as a frame header declares more than `limit` bytes of payload.
-pub(crate) struct FrameSizeGuard<S> {
-    inner: S,
-    scanner: HeaderScanner,
-}
-
-impl<S> FrameSizeGuard<S> {
-    pub(crate) fn new(inner: S, limit: usize) -> Self {
-        Self {
-            inner,
-            scanner: HeaderScanner::new(limit),
-        }
-    }
-}
-
-impl<S> Stream for FrameSizeGuard<S>
-where
-    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
-{
-    type Item = Result<Bytes, PayloadError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if this.scanner.overflowed {
-            return Poll::Ready(None);
-        }
-        match Pin::new(&mut this.inner).poll_next(cx) {
-            Poll::Ready(Some(Ok(bytes))) => match this.scanner.scan(&bytes) {
-                Ok(()) => Poll::Ready(Some(Ok(bytes))),
-                Err(Oversized) => Poll::Ready(Some(Err(PayloadError::Overflow))),
-            },
-            other => other,
-        }
-    }
-}
+//! length is over the limit at once. actix-http's frame parser checks a frame's size only
+//! once all of it has arrived, so a header declaring gigabytes would otherwise be waited
+//! for (and its bytes buffered) until the heartbeat gave up.
 
 /// A frame declared larger than the limit.
 #[derive(Debug, PartialEq, Eq)]
-struct Oversized;
+pub(crate) struct Oversized;
 
 /// Follows frame boundaries: collects each header (2 to 14 bytes), then skips the payload
 /// it declares.
-struct HeaderScanner {
+pub(crate) struct HeaderScanner {
     limit: u64,
     header: Vec<u8>,
     payload_left: u64,
-    overflowed: bool,
 }
 
 impl HeaderScanner {
-    fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Self {
             limit: u64::try_from(limit).unwrap_or(u64::MAX),
             header: Vec::with_capacity(14),
             payload_left: 0,
-            overflowed: false,
         }
     }
 
-    fn scan(&mut self, mut bytes: &[u8]) -> Result<(), Oversized> {
+    pub(crate) fn scan(&mut self, mut bytes: &[u8]) -> Result<(), Oversized> {
         while !bytes.is_empty() {
             if self.payload_left > 0 {
                 let skip = usize::try_from(self.payload_left)
@@ -111,7 +66,6 @@ impl HeaderScanner {
                 .fold(0u64, |length, byte| (length << 8) | u64::from(*byte)),
         };
         if length > self.limit {
-            self.overflowed = true;
             return Err(Oversized);
         }
         Ok((self.header.len() == 2 + extended + mask).then_some(length))

@@ -1,24 +1,55 @@
-//! `GET /api/ws`: authenticates, upgrades, and hands the socket to a connection task.
+//! `GET /api/ws`: authenticates and answers `101`; the connection itself runs once the
+//! server hands over the socket (see [`WebSocketTakeover`]).
 
 use super::connection::Connection;
-use super::frame_guard::FrameSizeGuard;
-use super::outbound::outbound;
+use super::socket::Socket;
 use crate::error::ApiError;
 use crate::extract::{Credential, authenticate, credential};
 use crate::state::AppState;
-use actix_web::body::{BodyStream, MessageBody};
-use actix_web::dev::Payload;
-use actix_web::error::PayloadError;
-use actix_web::web::Bytes;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use futures_util::Stream;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::BytesMut;
 use palaver_application::AuthFailure;
+use palaver_domain::auth::Actor;
+use palaver_realtime::Registration;
 use serde::Deserialize;
-use std::pin::Pin;
+use tokio::net::TcpStream;
+use tracing::Instrument;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct UpgradeQuery {
     access_token: Option<String>,
+}
+
+/// A WebSocket accepted by `GET /api/ws`, waiting for its socket. It rides in the `101`
+/// response's extensions; the HTTP server (`palaver-server`'s upgrade service) sends the
+/// response head, takes the TCP socket back from the HTTP/1 dispatcher and calls
+/// [`run`](Self::run), so that no HTTP machinery (nor its buffers) stays in between.
+///
+/// Dropped without running (the client left before the `101` went out), it leaves the hub.
+pub struct WebSocketTakeover {
+    accepted: Option<(AppState, Actor, Registration)>,
+    span: tracing::Span,
+}
+
+impl WebSocketTakeover {
+    /// Serves the WebSocket on `socket` until it closes. `read_ahead`: whatever the HTTP
+    /// server read past the request head.
+    pub async fn run(mut self, socket: TcpStream, read_ahead: BytesMut) {
+        let Some((state, actor, registration)) = self.accepted.take() else {
+            return;
+        };
+        let socket = Socket::new(socket, read_ahead, state.gateway.max_frame_bytes);
+        let connection = Connection::new(state, actor, registration, socket);
+        connection.run().instrument(self.span.clone()).await;
+    }
+}
+
+impl Drop for WebSocketTakeover {
+    fn drop(&mut self) {
+        if let Some((state, actor, registration)) = self.accepted.take() {
+            state.hub.unregister(actor.user_id, registration.id);
+        }
+    }
 }
 
 /// Browsers cannot set headers on a WebSocket, so the token may come in the query instead.
@@ -26,7 +57,6 @@ pub(crate) struct UpgradeQuery {
 /// upgrade.
 pub(crate) async fn upgrade(
     request: HttpRequest,
-    body: web::Payload,
     query: web::Query<UpgradeQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -36,26 +66,9 @@ pub(crate) async fn upgrade(
         (Err(failure), _) => return Err(failure.into()),
     };
     let actor = authenticate(&state, &credential).await?;
-    let limit = state.gateway.max_frame_bytes;
-    // Frames declared over the limit are refused as their header arrives (1009).
-    let guarded: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
-        Box::pin(FrameSizeGuard::new(body, limit));
-    let body = web::Payload::from_request(&request, &mut Payload::Stream { payload: guarded })
-        .await
-        .map_err(|error| ApiError::bad_request(error.to_string()))?;
-    // actix-ws reads the socket; the frames going out skip its session channel and are
-    // encoded straight into the response body (see `outbound`).
-    let (_, _, stream) = actix_ws::handle(&request, body)
+    let mut handshake = actix_http::ws::handshake(request.head())
         .map_err(|error| ApiError::bad_request(format!("expected a WebSocket upgrade: {error}")))?;
-    let (outbound, outbound_body) = outbound();
-    let response = actix_http::ws::handshake(request.head())
-        .map_err(|error| ApiError::bad_request(format!("expected a WebSocket upgrade: {error}")))?
-        .message_body(BodyStream::new(outbound_body).boxed())
-        .map_err(|error| ApiError::bad_request(error.to_string()))?;
-    let stream = stream
-        .max_frame_size(limit)
-        .aggregate_continuations()
-        .max_continuation_size(limit);
+    let mut response = HttpResponse::from(handshake.finish().map_into_boxed_body());
     let registration = state.hub.register(&actor);
     // A logout between the check above and the registration would have found no socket
     // to close: check once more now that the hub knows this one.
@@ -69,10 +82,9 @@ pub(crate) async fn upgrade(
         session_id = %actor.session_id.as_uuid(),
         connection = registration.id,
     );
-    let connection = Connection::new(state.get_ref().clone(), actor, outbound, registration);
-    actix_web::rt::spawn(tracing::Instrument::instrument(
-        connection.run(stream),
+    response.extensions_mut().insert(WebSocketTakeover {
+        accepted: Some((state.get_ref().clone(), actor, registration)),
         span,
-    ));
-    Ok(response.into())
+    });
+    Ok(response)
 }

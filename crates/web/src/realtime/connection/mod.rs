@@ -1,4 +1,4 @@
-//! One WebSocket connection, the actix-ws driver: reads the client's commands, answers
+//! One WebSocket connection, the driver: reads the client's commands, answers
 //! them through the use-cases, and forwards what the hub offers through the connection's
 //! stream state in `palaver_realtime` (which keeps every conversation's events in order
 //! and without duplicates).
@@ -7,12 +7,10 @@ mod execute;
 mod stream;
 
 use super::commands::{self, Command, Incoming};
-use super::outbound::Outbound;
 use super::pipeline::{Answered, Pipeline};
+use super::socket::{Inbound, ReadError, Socket};
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::error::PayloadError;
-use actix_ws::{AggregatedMessage, AggregatedMessageStream, ProtocolError};
 use bytestring::ByteString;
 use execute::execute;
 use palaver_application::messages::SendMessageInput;
@@ -54,7 +52,7 @@ pub(crate) enum Stop {
 enum Write {
     Text(ByteString),
     Ping,
-    Pong(actix_web::web::Bytes),
+    Pong(bytes::Bytes),
 }
 
 impl From<Overflow> for Stop {
@@ -68,7 +66,7 @@ pub(crate) struct Connection {
     hub: Hub,
     actor: Actor,
     settings: GatewaySettings,
-    socket: Outbound,
+    socket: Socket,
     id: u64,
     close: watch::Receiver<Option<CloseCode>>,
     inbox: Inbox,
@@ -88,8 +86,8 @@ impl Connection {
     pub(crate) fn new(
         state: AppState,
         actor: Actor,
-        socket: Outbound,
         registration: Registration,
+        socket: Socket,
     ) -> Self {
         let settings = state.gateway;
         Self {
@@ -110,10 +108,10 @@ impl Connection {
     }
 
     /// Serves the connection until it ends, then leaves the hub.
-    pub(crate) async fn run(mut self, mut stream: AggregatedMessageStream) {
+    pub(crate) async fn run(mut self) {
         let opened = Instant::now();
         tracing::info!("WebSocket opened");
-        let stop = self.serve(&mut stream).await;
+        let stop = self.serve().await;
         let duration_ms = u64::try_from(opened.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &stop {
             Stop::Close(code) => {
@@ -131,19 +129,11 @@ impl Connection {
         {
             // A client that does not read may never take the close frame; it gets a grace
             // period, and then the connection is dropped.
-            let socket = self.socket;
-            actix_web::rt::spawn(async move {
-                if tokio::time::timeout(CLOSE_GRACE, socket.finished())
-                    .await
-                    .is_err()
-                {
-                    socket.abort();
-                }
-            });
+            let _ = tokio::time::timeout(CLOSE_GRACE, self.socket.finish()).await;
         }
     }
 
-    async fn serve(&mut self, stream: &mut AggregatedMessageStream) -> Stop {
+    async fn serve(&mut self) -> Stop {
         let ready = frames::ready(
             self.actor.user_id,
             self.actor.session_id,
@@ -157,19 +147,24 @@ impl Connection {
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
+            // What the last step wrote leaves in one write.
+            if self.socket.try_flush().is_err() {
+                return Stop::Gone;
+            }
             // The hub fans out on threads of its own: whatever it queued while this task ran
             // moves to the backlog each turn, so a client that reads is never taken for slow.
             if let Err(overflow) = self.inbox.take_ready() {
                 return overflow.into();
             }
             let typing_lapses = self.typing.next_lapse();
+            let reading = self.pipeline.has_room();
             // Unbiased: neither a client's stream of commands nor a busy conversation can
             // starve the other direction.
             let step = tokio::select! {
                 _ = self.close.changed() => {
                     Err(Stop::Close((*self.close.borrow()).unwrap_or(CloseCode::GoingAway)))
                 }
-                inbound = stream.recv(), if self.pipeline.has_room() => {
+                inbound = self.socket.next(reading) => {
                     last_heard = Instant::now();
                     self.on_inbound(inbound).await
                 }
@@ -231,41 +226,25 @@ impl Connection {
         .map_err(|_| Stop::Gone)
     }
 
-    async fn on_inbound(
-        &mut self,
-        inbound: Option<Result<AggregatedMessage, ProtocolError>>,
-    ) -> Result<(), Stop> {
+    async fn on_inbound(&mut self, inbound: Result<Inbound, ReadError>) -> Result<(), Stop> {
         match inbound {
-            None | Some(Ok(AggregatedMessage::Close(_))) => Err(Stop::Close(CloseCode::Normal)),
-            Some(Ok(AggregatedMessage::Text(text))) => {
+            Ok(Inbound::Close) => Err(Stop::Close(CloseCode::Normal)),
+            Ok(Inbound::Text(text)) => {
                 self.frames_received.increment(1);
                 self.on_command(&text).await
             }
-            Some(Ok(AggregatedMessage::Binary(_))) => {
+            Ok(Inbound::Binary) => {
                 let error = ApiError::bad_request("frames must be JSON text, not binary");
                 self.send(frames::error(None, error.fields())).await
             }
-            Some(Ok(AggregatedMessage::Ping(bytes))) => self.write(Write::Pong(bytes)).await,
-            Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
-            Some(Err(ProtocolError::Overflow)) => Err(Stop::Close(CloseCode::TooBig)),
-            // The frame guard's refusal of a frame declared too large, as actix-ws wraps it.
-            Some(Err(ProtocolError::Io(error)))
-                if error
-                    .get_ref()
-                    .and_then(|inner| inner.downcast_ref::<PayloadError>())
-                    .is_some_and(|inner| matches!(inner, PayloadError::Overflow)) =>
-            {
-                Err(Stop::Close(CloseCode::TooBig))
-            }
-            Some(Err(ProtocolError::Io(error)))
-                if error.to_string().contains("maximum continuation size") =>
-            {
-                Err(Stop::Close(CloseCode::TooBig))
-            }
-            Some(Err(error)) => {
+            Ok(Inbound::Ping(bytes)) => self.write(Write::Pong(bytes)).await,
+            Ok(Inbound::Pong) => Ok(()),
+            Err(ReadError::TooBig) => Err(Stop::Close(CloseCode::TooBig)),
+            Err(ReadError::Protocol(error)) => {
                 tracing::debug!(%error, "WebSocket protocol error");
                 Err(Stop::Close(CloseCode::Protocol))
             }
+            Err(ReadError::Gone) => Err(Stop::Gone),
         }
     }
 

@@ -1,0 +1,107 @@
+//! WebSocket upgrades. The HTTP/1 dispatcher hands every `Upgrade: websocket` request
+//! here with the connection itself; the request still goes through the application (the
+//! middleware, the route, its authentication) like any other. A `101` that carries a
+//! [`WebSocketTakeover`] then gets the bare `TcpStream` once its head is sent, so the
+//! WebSocket runs with no HTTP dispatcher, and none of its buffers, in between. Any other
+//! answer is sent as it is and the connection closed.
+
+use super::ShapedStream;
+use actix_codec::{Encoder, Framed};
+use actix_http::body::{BodySize, BoxBody, MessageBody};
+use actix_http::h1::{Codec, Message};
+use actix_http::{ConnectionType, Request, Response, StatusCode};
+use actix_service::{Service, ServiceFactory, fn_factory, fn_service};
+use actix_web::Error;
+use actix_web::dev::AppConfig;
+use palaver_web::WebSocketTakeover;
+use std::io;
+use std::rc::Rc;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+type Connection = Framed<ShapedStream<TcpStream>, Codec>;
+
+/// One upgrade service per worker, over an application of its own made by `application`.
+pub(super) fn upgrades<F, S, B>(
+    application: F,
+    config: AppConfig,
+) -> impl ServiceFactory<(Request, Connection), Config = (), Response = (), Error = Error, InitError = ()>
+where
+    F: Fn() -> S + 'static,
+    S: ServiceFactory<Request, Config = AppConfig> + 'static,
+    S::Error: Into<Error> + 'static,
+    S::InitError: std::fmt::Debug,
+    S::Response: Into<Response<B>> + 'static,
+    S::Service: 'static,
+    B: MessageBody + 'static,
+{
+    fn_factory(move || {
+        let factory = application();
+        let config = config.clone();
+        async move {
+            let service = factory.new_service(config).await.map_err(|error| {
+                tracing::error!(
+                    ?error,
+                    "the application for WebSocket upgrades did not start"
+                );
+            })?;
+            let service = Rc::new(service);
+            Ok::<_, ()>(fn_service(move |(request, connection)| {
+                let service = service.clone();
+                async move {
+                    // A client gone mid-answer is not the server's error.
+                    if let Err(error) = serve(service, request, connection).await {
+                        tracing::debug!(%error, "a WebSocket upgrade ended early");
+                    }
+                    Ok::<_, Error>(())
+                }
+            }))
+        }
+    })
+}
+
+async fn serve<S, B>(application: Rc<S>, request: Request, connection: Connection) -> io::Result<()>
+where
+    S: Service<Request>,
+    S::Error: Into<Error>,
+    S::Response: Into<Response<B>>,
+    B: MessageBody + 'static,
+{
+    let mut response: Response<BoxBody> = match application.call(request).await {
+        Ok(response) => response.into().map_into_boxed_body(),
+        Err(error) => error.into().error_response().into(),
+    };
+    let takeover = if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        response.extensions_mut().remove::<WebSocketTakeover>()
+    } else {
+        None
+    };
+    let parts = connection.into_parts();
+    let (mut codec, mut io, read_ahead) = (parts.codec, parts.io, parts.read_buf);
+    let mut out = parts.write_buf;
+    match takeover {
+        Some(takeover) => {
+            let (head, _) = response.into_parts();
+            codec.encode(Message::Item((head, BodySize::None)), &mut out)?;
+            io.write_all(&out).await?;
+            io.flush().await?;
+            takeover.run(io.into_inner(), read_ahead).await;
+        }
+        None => {
+            response
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+            let (head, body) = response.into_parts();
+            let body = actix_http::body::to_bytes(body)
+                .await
+                .map_err(|error| io::Error::other(error.to_string()))?;
+            let length = BodySize::Sized(body.len() as u64);
+            codec.encode(Message::Item((head, length)), &mut out)?;
+            codec.encode(Message::Chunk(Some(body)), &mut out)?;
+            codec.encode(Message::Chunk(None), &mut out)?;
+            io.write_all(&out).await?;
+            io.shutdown().await?;
+        }
+    }
+    Ok(())
+}
