@@ -85,7 +85,9 @@ where
             codec.encode(Message::Item((head, BodySize::None)), &mut out)?;
             io.write_all(&out).await?;
             io.flush().await?;
-            takeover.run(io.into_inner(), read_ahead).await;
+            // The WebSocket runs as a task of its own, so that the dispatcher's task, and
+            // everything of the HTTP side, is freed now rather than held per socket.
+            actix_web::rt::spawn(takeover.run(io.into_inner(), read_ahead));
         }
         None => {
             response

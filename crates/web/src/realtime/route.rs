@@ -27,7 +27,7 @@ pub(crate) struct UpgradeQuery {
 ///
 /// Dropped without running (the client left before the `101` went out), it leaves the hub.
 pub struct WebSocketTakeover {
-    accepted: Option<(AppState, Actor, Registration)>,
+    accepted: Option<(web::Data<AppState>, Actor, Registration)>,
     span: tracing::Span,
 }
 
@@ -83,7 +83,7 @@ pub(crate) async fn upgrade(
         connection = registration.id,
     );
     response.extensions_mut().insert(WebSocketTakeover {
-        accepted: Some((state.get_ref().clone(), actor, registration)),
+        accepted: Some((state.clone(), actor, registration)),
         span,
     });
     Ok(response)

@@ -29,7 +29,7 @@ pub(crate) const HIGH_WATER: usize = 64 * 1024;
 /// Room made in the read buffer before each read.
 const READ_CHUNK: usize = 4096;
 /// A write buffer that grew past this in a burst is given back once it has been sent.
-const KEEP_WRITE_CAPACITY: usize = 16 * 1024;
+const KEEP_WRITE_CAPACITY: usize = 0;
 /// How long a closed socket waits for the client to close its side (as actix-http waits
 /// for a client to disconnect).
 const LINGER: Duration = Duration::from_secs(1);
