@@ -4,7 +4,7 @@
 //! Frames coming in are decoded as their bytes arrive, with a frame declared over the size
 //! limit refused from its header alone. Frames going out are encoded straight into one
 //! buffer: a burst costs one `write`, and the payload is copied once, into that buffer.
-//! No HTTP dispatcher stays in between, and an idle connection holds no read buffer.
+//! No HTTP dispatcher stays in between, and an idle connection holds no buffer at all.
 //!
 //! Writing never waits: [`Socket::text`] and the others queue. What is queued goes out on
 //! [`Socket::try_flush`] and while [`Socket::next`] waits. Past [`HIGH_WATER`] bytes queued
@@ -28,8 +28,6 @@ use tokio::net::TcpStream;
 pub(crate) const HIGH_WATER: usize = 64 * 1024;
 /// Room made in the read buffer before each read.
 const READ_CHUNK: usize = 4096;
-/// A write buffer that grew past this in a burst is given back once it has been sent.
-const KEEP_WRITE_CAPACITY: usize = 0;
 /// How long a closed socket waits for the client to close its side (as actix-http waits
 /// for a client to disconnect).
 const LINGER: Duration = Duration::from_secs(1);
@@ -226,8 +224,10 @@ impl Socket {
         Poll::Ready(Ok(()))
     }
 
+    /// Everything queued went out: the buffer is given back, so that a socket between
+    /// bursts holds none (a burst costs one allocation).
     fn sent_all(&mut self) {
-        if self.out.capacity() > KEEP_WRITE_CAPACITY {
+        if self.out.capacity() > 0 {
             self.out = BytesMut::new();
         }
     }
