@@ -8,7 +8,7 @@
 //! - [`ClusterPresence`] implements the `PresenceDirectory` port.
 //! - The hub learns who a frame is for only through the narrow [`Audiences`] port.
 //! - [`Delivered`] and [`Inbox`] are the per-connection stream state a socket driver (the
-//!   actix-ws one in the web crate) keeps: exactly which seqs went out, and what the hub
+//!   one in the web crate) keeps: exactly which seqs went out, and what the hub
 //!   offered while the connection was busy.
 
 pub mod attachment_wire;
