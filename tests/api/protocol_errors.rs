@@ -244,3 +244,43 @@ async fn a_head_that_never_ends_is_answered_in_the_error_shape() {
     let response = exchange(&server, b"GET /readyz HTTP/1.1\r\nHost: palaver\r\n").await;
     response.assert_error(408, "validation_failed");
 }
+
+/// Any request with `Upgrade: websocket` goes to the server's upgrade path, whatever its
+/// route: it gets the route's own answer, whole (a large document streamed, not cut), and
+/// the connection then closes.
+#[tokio::test]
+async fn an_upgrade_header_on_an_ordinary_route_gets_that_routes_answer_then_a_close() {
+    let server = TestServer::start().await;
+    let plain = plain_get(&server, "/api/openapi.json").await;
+    let upgraded = exchange(
+        &server,
+        b"GET /api/openapi.json HTTP/1.1\r\nHost: palaver\r\nConnection: Upgrade\r\n\
+          Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    )
+    .await;
+    assert_eq!(upgraded.status, 200, "{}", upgraded.head);
+    assert_eq!(upgraded.header("connection"), Some("close"));
+    assert!(
+        upgraded.header("x-request-id").is_some(),
+        "the middleware ran"
+    );
+    assert_eq!(upgraded.json(), plain.json());
+
+    let refused = exchange(
+        &server,
+        b"GET /api/ws?access_token=forged HTTP/1.1\r\nHost: palaver\r\nConnection: Upgrade\r\n\
+          Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    )
+    .await;
+    refused.assert_error(401, "unauthorized");
+}
+
+/// The same document asked for the ordinary way, on a connection of its own.
+async fn plain_get(server: &TestServer, path: &str) -> RawResponse {
+    let mut socket = connect(server).await;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: palaver\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    read_response(&mut socket, &mut Vec::new(), false).await
+}

@@ -21,10 +21,10 @@ use palaver_domain::ports::{ClusterBus, Notifier, UserRepository};
 use palaver_domain::user::UserId;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use uuid::Uuid;
 
 const SHARDS: usize = 32;
@@ -65,7 +65,7 @@ pub struct HubSettings {
 /// A cloneable handle to the hub.
 #[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
@@ -74,6 +74,11 @@ pub(crate) struct Inner {
     next_id: AtomicU64,
     /// Open connections on this node: the dispatcher skips member look-ups when none.
     open: AtomicUsize,
+    /// Socket tasks still running (see [`SocketTask`]), and their end, once none is.
+    socket_tasks: AtomicUsize,
+    socket_tasks_ended: Notify,
+    /// [`Hub::shut_down`] was called: connections registered from now on close at once.
+    shutting_down: AtomicBool,
     outbound_queue: usize,
     bus: Option<Arc<dyn ClusterBus>>,
     /// The fan-out shards' queues.
@@ -114,6 +119,9 @@ impl Hub {
                 hasher: RandomState::new(),
                 next_id: AtomicU64::new(1),
                 open: AtomicUsize::new(0),
+                socket_tasks: AtomicUsize::new(0),
+                socket_tasks_ended: Notify::new(),
+                shutting_down: AtomicBool::new(false),
                 outbound_queue: settings.outbound_queue.max(1),
                 bus: ports.bus.clone(),
                 fanout: fanout.clone(),
@@ -179,16 +187,21 @@ impl Hub {
         let (close_tx, close) = watch::channel(None);
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let user = actor.user_id.as_uuid();
-        self.inner
-            .lock_shard(user)
-            .entry(user)
-            .or_default()
-            .push(ConnectionEntry {
+        {
+            let mut shard = self.inner.lock_shard(user);
+            // Registered after the server began to stop (a client reconnecting at once):
+            // closed like the others, or the stop would wait for it. Checked under the
+            // shard's lock, which `shut_down` takes after raising the flag.
+            if self.inner.shutting_down.load(Ordering::SeqCst) {
+                close_tx.send_replace(Some(CloseCode::GoingAway));
+            }
+            shard.entry(user).or_default().push(ConnectionEntry {
                 id,
                 session: actor.session_id,
                 outbound: outbound_tx,
                 close: close_tx,
             });
+        }
         self.inner.open.fetch_add(1, Ordering::Relaxed);
         metrics::gauge!("palaver_ws_connections").increment(1.0);
         let publish = |report| self.inner.publish_presence(report);
@@ -231,9 +244,36 @@ impl Hub {
         }
     }
 
+    /// Held by a connection's task for as long as it runs, its closing handshake included.
+    /// Dropping it (the task ended, however) unregisters the connection if it has not
+    /// unregistered itself, and lets [`Self::socket_tasks_ended`] count it gone.
+    pub fn socket_task(&self, user: UserId, id: u64) -> SocketTask {
+        self.inner.socket_tasks.fetch_add(1, Ordering::AcqRel);
+        SocketTask {
+            hub: self.clone(),
+            user,
+            id,
+        }
+    }
+
+    /// Waits until no socket task runs: after [`Self::shut_down`], until every socket has
+    /// sent its close frame (or given up on a client that does not read).
+    pub async fn socket_tasks_ended(&self) {
+        loop {
+            let ended = self.inner.socket_tasks_ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            if self.inner.socket_tasks.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            ended.await;
+        }
+    }
+
     /// Closes every connection (the server is stopping) and tells the other nodes this
     /// one's users are gone.
     pub fn shut_down(&self) {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
         for shard in self.inner.shards.iter() {
             let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
             for entry in shard.values().flatten() {
@@ -243,6 +283,23 @@ impl Hub {
         self.inner.publish_presence(PresenceReport::Gone {
             node: self.inner.presence.node(),
         });
+    }
+}
+
+/// See [`Hub::socket_task`].
+pub struct SocketTask {
+    hub: Hub,
+    user: UserId,
+    id: u64,
+}
+
+impl Drop for SocketTask {
+    fn drop(&mut self) {
+        self.hub.unregister(self.user, self.id);
+        let inner = &self.hub.inner;
+        if inner.socket_tasks.fetch_sub(1, Ordering::AcqRel) == 1 {
+            inner.socket_tasks_ended.notify_waiters();
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use palaver_domain::conversation::{
 };
 use palaver_domain::ports::{MockConversationRepository, MockUserRepository, Notifier};
 use palaver_domain::user::{Role, UserId};
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -415,4 +416,37 @@ async fn a_connect_storm_reaches_each_contact_in_one_delivery() {
     // The watcher's own connect may have been announced alone, before the storm.
     assert!(heard.len() <= 2, "deliveries of sizes {heard:?}");
     assert_eq!(heard.iter().sum::<usize>(), STORM + 1);
+}
+
+#[tokio::test]
+async fn a_stop_waits_for_every_socket_task_and_closes_late_registrations() {
+    let (ada, bob) = (UserId::generate(), UserId::generate());
+    let (hub, _) = hub_with(Arc::new(Mutex::new(vec![ada, bob])), 8).await;
+    let mut early = hub.register(&actor(ada));
+    let early_task = hub.socket_task(ada, early.id);
+    hub.shut_down();
+    early.close.changed().await.unwrap();
+    assert_eq!(*early.close.borrow(), Some(CloseCode::GoingAway));
+
+    // A client reconnecting while the server stops is closed too.
+    let mut late = hub.register(&actor(bob));
+    let late_task = hub.socket_task(bob, late.id);
+    tokio::time::timeout(WAIT, late.close.changed())
+        .await
+        .expect("a late registration is closed at once")
+        .unwrap();
+    assert_eq!(*late.close.borrow(), Some(CloseCode::GoingAway));
+
+    let mut ended = Box::pin(hub.socket_tasks_ended());
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(ended.as_mut().poll(&mut cx).is_pending());
+    drop(early_task);
+    assert!(ended.as_mut().poll(&mut cx).is_pending());
+    // Dropping a task also leaves the hub (neither had unregistered itself).
+    assert!(hub.inner.has_connections());
+    drop(late_task);
+    tokio::time::timeout(WAIT, ended)
+        .await
+        .expect("no socket task is left");
+    assert!(!hub.inner.has_connections());
 }

@@ -30,7 +30,7 @@ pub mod wire;
 pub use audiences::{Audiences, RepositoryAudiences};
 pub use delivered::Delivered;
 pub use envelope::{Effect, EventPosition, Frame};
-pub use hub::{Delivery, Hub, HubPorts, HubSettings, Outbound, Registration};
+pub use hub::{Delivery, Hub, HubPorts, HubSettings, Outbound, Registration, SocketTask};
 pub use inbox::{Inbox, Overflow};
 pub use presence::ClusterPresence;
 pub use stream::{ConnectionStream, EVENT_PAGE, LogPage, StreamIo};

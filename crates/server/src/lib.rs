@@ -17,11 +17,14 @@ use anyhow::Context;
 use palaver_application::accounts::PurgeExpiredCredentials;
 use palaver_settings::Settings;
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 /// A server accepting connections, and the means to stop it.
 pub struct RunningServer {
     pub address: SocketAddr,
     handle: ServerHandle,
+    /// How long a graceful stop waits for WebSockets to close and requests to finish.
+    shutdown_timeout: Duration,
     serving: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Stops the server gracefully on SIGINT or SIGTERM ([`Signals::Handle`] only).
     signal_watcher: Option<tokio::task::JoinHandle<()>>,
@@ -56,21 +59,21 @@ pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<Runn
         }
     };
     let handle = server.handle();
+    let shutdown_timeout = Duration::from_secs(settings.server.shutdown_timeout_secs);
     let signal_watcher = shutdown_signals.map(|shutdown_signals| {
         let handle = handle.clone();
         let hub = components.state.hub.clone();
         tokio::spawn(async move {
             let signal = shutdown_signals.recv().await;
             tracing::info!(signal, "stopping gracefully");
-            // WebSockets would hold a graceful stop open until its timeout: close them.
-            hub.shut_down();
-            handle.stop(true).await;
+            stop_gracefully(&hub, &handle, shutdown_timeout).await;
         })
     });
     tracing::info!(%address, "palaver is serving");
     Ok(RunningServer {
         address,
         handle,
+        shutdown_timeout,
         serving: tokio::spawn(server),
         signal_watcher,
         metrics_upkeep: tokio::spawn(metrics_recorder::upkeep_periodically()),
@@ -79,6 +82,20 @@ pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<Runn
         )),
         components,
     })
+}
+
+/// Closes every WebSocket (1001) and waits for their tasks to send the close frames, then
+/// stops the HTTP server, which lets requests in flight finish. WebSockets run as tasks of
+/// their own once upgraded, so the HTTP server's graceful stop does not wait for them.
+async fn stop_gracefully(hub: &palaver_web::Hub, handle: &ServerHandle, timeout: Duration) {
+    hub.shut_down();
+    if tokio::time::timeout(timeout, hub.socket_tasks_ended())
+        .await
+        .is_err()
+    {
+        tracing::warn!("WebSockets still closing at the shutdown timeout");
+    }
+    handle.stop(true).await;
 }
 
 /// How often expired tokens and the sessions they leave behind are deleted.
@@ -210,8 +227,12 @@ impl RunningServer {
 
     /// Stops accepting connections, lets requests in flight finish, closes the pool.
     pub async fn stop(self) -> anyhow::Result<()> {
-        self.components.state.hub.shut_down();
-        self.handle.stop(true).await;
+        stop_gracefully(
+            &self.components.state.hub,
+            &self.handle,
+            self.shutdown_timeout,
+        )
+        .await;
         self.wait().await
     }
 }

@@ -16,10 +16,14 @@ use actix_web::dev::AppConfig;
 use palaver_web::WebSocketTakeover;
 use std::io;
 use std::rc::Rc;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 type Connection = Framed<ShapedStream<TcpStream>, Codec>;
+
+/// How long one write of an answer may wait for a client that does not read.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One upgrade service per worker, over an application of its own made by `application`.
 pub(super) fn upgrades<F, S, B>(
@@ -83,8 +87,7 @@ where
         Some(takeover) => {
             let (head, _) = response.into_parts();
             codec.encode(Message::Item((head, BodySize::None)), &mut out)?;
-            io.write_all(&out).await?;
-            io.flush().await?;
+            write_within(&mut io, &out).await?;
             // The WebSocket runs as a task of its own, so that the dispatcher's task, and
             // everything of the HTTP side, is freed now rather than held per socket.
             actix_web::rt::spawn(takeover.run(io.into_inner(), read_ahead));
@@ -94,16 +97,38 @@ where
                 .head_mut()
                 .set_connection_type(ConnectionType::Close);
             let (head, body) = response.into_parts();
-            let body = actix_http::body::to_bytes(body)
+            codec.encode(Message::Item((head, body.size())), &mut out)?;
+            // Streamed as the dispatcher would, a chunk at a time: a large body (an
+            // attachment asked for with an upgrade header) is never held whole.
+            let mut body = std::pin::pin!(body);
+            loop {
+                write_within(&mut io, &out).await?;
+                out.clear();
+                match std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await {
+                    Some(Ok(chunk)) => codec.encode(Message::Chunk(Some(chunk)), &mut out)?,
+                    Some(Err(error)) => return Err(io::Error::other(error.to_string())),
+                    None => {
+                        codec.encode(Message::Chunk(None), &mut out)?;
+                        write_within(&mut io, &out).await?;
+                        break;
+                    }
+                }
+            }
+            tokio::time::timeout(WRITE_TIMEOUT, io.shutdown())
                 .await
-                .map_err(|error| io::Error::other(error.to_string()))?;
-            let length = BodySize::Sized(body.len() as u64);
-            codec.encode(Message::Item((head, length)), &mut out)?;
-            codec.encode(Message::Chunk(Some(body)), &mut out)?;
-            codec.encode(Message::Chunk(None), &mut out)?;
-            io.write_all(&out).await?;
-            io.shutdown().await?;
+                .map_err(|_| io::ErrorKind::TimedOut)??;
         }
     }
     Ok(())
+}
+
+/// Writes and flushes `bytes`, giving up on a client that does not take them in time.
+async fn write_within(io: &mut ShapedStream<TcpStream>, bytes: &[u8]) -> io::Result<()> {
+    let write = async {
+        io.write_all(bytes).await?;
+        io.flush().await
+    };
+    tokio::time::timeout(WRITE_TIMEOUT, write)
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
 }

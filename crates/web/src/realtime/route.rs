@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::BytesMut;
 use palaver_application::AuthFailure;
 use palaver_domain::auth::Actor;
-use palaver_realtime::Registration;
+use palaver_realtime::{Registration, SocketTask};
 use serde::Deserialize;
 use tokio::net::TcpStream;
 use tracing::Instrument;
@@ -25,9 +25,10 @@ pub(crate) struct UpgradeQuery {
 /// response head, takes the TCP socket back from the HTTP/1 dispatcher and calls
 /// [`run`](Self::run), so that no HTTP machinery (nor its buffers) stays in between.
 ///
-/// Dropped without running (the client left before the `101` went out), it leaves the hub.
+/// Dropped without running (the client left before the `101` went out), it leaves the hub
+/// (its [`SocketTask`] does).
 pub struct WebSocketTakeover {
-    accepted: Option<(web::Data<AppState>, Actor, Registration)>,
+    accepted: Option<(web::Data<AppState>, Actor, Registration, SocketTask)>,
     span: tracing::Span,
 }
 
@@ -35,20 +36,12 @@ impl WebSocketTakeover {
     /// Serves the WebSocket on `socket` until it closes. `read_ahead`: whatever the HTTP
     /// server read past the request head.
     pub async fn run(mut self, socket: TcpStream, read_ahead: BytesMut) {
-        let Some((state, actor, registration)) = self.accepted.take() else {
+        let Some((state, actor, registration, task)) = self.accepted.take() else {
             return;
         };
         let socket = Socket::new(socket, read_ahead, state.gateway.max_frame_bytes);
-        let connection = Connection::new(state, actor, registration, socket);
+        let connection = Connection::new(state, actor, registration, socket, task);
         connection.run().instrument(self.span.clone()).await;
-    }
-}
-
-impl Drop for WebSocketTakeover {
-    fn drop(&mut self) {
-        if let Some((state, actor, registration)) = self.accepted.take() {
-            state.hub.unregister(actor.user_id, registration.id);
-        }
     }
 }
 
@@ -70,12 +63,11 @@ pub(crate) async fn upgrade(
         .map_err(|error| ApiError::bad_request(format!("expected a WebSocket upgrade: {error}")))?;
     let mut response = HttpResponse::from(handshake.finish().map_into_boxed_body());
     let registration = state.hub.register(&actor);
+    // Leaves the hub when dropped, whenever that is from here on.
+    let task = state.hub.socket_task(actor.user_id, registration.id);
     // A logout between the check above and the registration would have found no socket
     // to close: check once more now that the hub knows this one.
-    if let Err(error) = authenticate(&state, &credential).await {
-        state.hub.unregister(actor.user_id, registration.id);
-        return Err(error.into());
-    }
+    authenticate(&state, &credential).await?;
     let span = tracing::info_span!(
         "ws",
         user_id = %actor.user_id.as_uuid(),
@@ -83,7 +75,7 @@ pub(crate) async fn upgrade(
         connection = registration.id,
     );
     response.extensions_mut().insert(WebSocketTakeover {
-        accepted: Some((state.clone(), actor, registration)),
+        accepted: Some((state.clone(), actor, registration, task)),
         span,
     });
     Ok(response)

@@ -15,7 +15,7 @@
 use super::frame_guard::HeaderScanner;
 use actix_codec::Decoder;
 use actix_http::ws::{Codec, Frame, Item, ProtocolError};
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use bytestring::ByteString;
 use palaver_realtime::CloseCode;
 use std::io;
@@ -77,6 +77,8 @@ pub(crate) struct Socket {
     closing: bool,
     /// A write failed.
     broken: bool,
+    /// The bytes read ahead by the HTTP server declared a frame over the limit.
+    oversized_ahead: bool,
 }
 
 impl Socket {
@@ -92,8 +94,11 @@ impl Socket {
             partial: None,
             closing: false,
             broken: false,
+            oversized_ahead: false,
         };
         if !read_ahead.is_empty() {
+            // The guard follows frame boundaries from the very first byte.
+            socket.oversized_ahead = socket.guard.scan(&read_ahead).is_err();
             socket.inbound = read_ahead;
         }
         socket
@@ -239,6 +244,9 @@ impl Socket {
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Inbound, ReadError>> {
+        if self.oversized_ahead {
+            return Poll::Ready(Err(ReadError::TooBig));
+        }
         loop {
             if let Some(inbound) = self.decode()? {
                 return Poll::Ready(Ok(inbound));
@@ -248,10 +256,18 @@ impl Socket {
             }
             self.inbound.reserve(READ_CHUNK);
             let before = self.inbound.len();
-            match self.io.try_read_buf(&mut self.inbound) {
+            // At most a chunk at a time: with less than one frame buffered before each
+            // read (whole ones are taken first), the buffer stays under a frame and a chunk.
+            match self
+                .io
+                .try_read_buf(&mut (&mut self.inbound).limit(READ_CHUNK))
+            {
                 Ok(0) => return Poll::Ready(Err(ReadError::Gone)),
                 Ok(_) => {
-                    if self.guard.scan(&self.inbound[before..]).is_err() {
+                    // Past the largest frame (header and one read's slack included) the
+                    // buffer cannot be waiting for anything allowed.
+                    let too_much = self.inbound.len() > self.max_message + 14 + READ_CHUNK;
+                    if self.guard.scan(&self.inbound[before..]).is_err() || too_much {
                         return Poll::Ready(Err(ReadError::TooBig));
                     }
                 }

@@ -20,7 +20,7 @@ use palaver_domain::conversation::{ConversationId, Notification};
 use palaver_domain::ports::Notifier;
 use palaver_realtime::frames;
 use palaver_realtime::{
-    CloseCode, ConnectionStream, Hub, Inbox, Overflow, Registration, TypingState,
+    CloseCode, ConnectionStream, Hub, Inbox, Overflow, Registration, SocketTask, TypingState,
 };
 use std::time::Duration;
 use tokio::sync::watch;
@@ -81,6 +81,9 @@ pub(crate) struct Connection {
     frames_sent: metrics::Counter,
     /// `palaver_ws_frames_received_total`.
     frames_received: metrics::Counter,
+    /// Leaves the hub if this task ends some other way than through [`Self::run`]'s end
+    /// (a panic, the runtime dropped), and counts the task in the server's graceful stop.
+    _task: SocketTask,
 }
 
 impl Connection {
@@ -89,6 +92,7 @@ impl Connection {
         actor: Actor,
         registration: Registration,
         socket: Socket,
+        task: SocketTask,
     ) -> Self {
         let settings = state.gateway;
         Self {
@@ -105,6 +109,7 @@ impl Connection {
             pipeline: Pipeline::default(),
             frames_sent: metrics::counter!("palaver_ws_frames_sent_total"),
             frames_received: metrics::counter!("palaver_ws_frames_received_total"),
+            _task: task,
         }
     }
 
@@ -240,7 +245,13 @@ impl Connection {
                 let error = ApiError::bad_request("frames must be JSON text, not binary");
                 self.send(frames::error(None, error.fields())).await
             }
-            Ok(Inbound::Ping(bytes)) => self.write(Write::Pong(bytes)).await,
+            // A client that pings without reading gets no pong past a full buffer (a pong
+            // may answer only the latest ping), so that pings cannot hold this task waiting.
+            Ok(Inbound::Ping(bytes)) => match self.socket.has_room() {
+                Ok(true) => self.write(Write::Pong(bytes)).await,
+                Ok(false) => Ok(()),
+                Err(_) => Err(Stop::Gone),
+            },
             Ok(Inbound::Pong) => Ok(()),
             Err(ReadError::TooBig) => Err(Stop::Close(CloseCode::TooBig)),
             Err(ReadError::Protocol(error)) => {

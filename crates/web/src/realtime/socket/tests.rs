@@ -229,3 +229,42 @@ fn headers_use_the_shortest_length_form() {
         &[0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0]
     );
 }
+
+/// Bytes the HTTP server read past the request head are the socket's first bytes: a frame
+/// in them is read, and the size guard follows them from the first byte (a header split
+/// across them and the socket is still caught).
+#[tokio::test]
+async fn bytes_read_ahead_are_read_first_and_guarded() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+
+    let mut client = TcpStream::connect(address).await.unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    let ahead = BytesMut::from(&client_frame(OpCode::Text, true, b"early")[..]);
+    let mut socket = Socket::new(server, ahead, LIMIT);
+    assert_eq!(socket.next(true).await, Ok(Inbound::Text("early".into())));
+    client
+        .write_all(&client_frame(OpCode::Text, true, b"later"))
+        .await
+        .unwrap();
+    assert_eq!(socket.next(true).await, Ok(Inbound::Text("later".into())));
+
+    let mut client = TcpStream::connect(address).await.unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    // The first two bytes of a 10 GiB frame's header ahead, the length after.
+    let mut socket = Socket::new(server, BytesMut::from(&[0x81u8, 0x80 | 127][..]), LIMIT);
+    client
+        .write_all(&(10u64 << 30).to_be_bytes())
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(5), socket.next(true)).await;
+    assert_eq!(read, Ok(Err(ReadError::TooBig)), "refused, not waited for");
+
+    let (server, _) = (TcpStream::connect(address).await.unwrap(), ());
+    let (accepted, _) = listener.accept().await.unwrap();
+    drop(server);
+    let mut header = vec![0x81, 0x80 | 127];
+    header.extend_from_slice(&(10u64 << 30).to_be_bytes());
+    let mut socket = Socket::new(accepted, BytesMut::from(&header[..]), LIMIT);
+    assert_eq!(socket.next(true).await, Err(ReadError::TooBig));
+}
