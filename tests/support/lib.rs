@@ -113,6 +113,10 @@ impl TestServer {
             settings,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                // Never reuse a connection the server may be closing: its keep-alive is
+                // 5 s, and a request sent on a connection as the server's FIN arrives
+                // fails (a POST is not retried), as once under a loaded CI run.
+                .pool_idle_timeout(Duration::from_secs(2))
                 .build()
                 .unwrap(),
             server,
