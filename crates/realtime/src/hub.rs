@@ -65,7 +65,7 @@ pub struct HubSettings {
 /// A cloneable handle to the hub.
 #[derive(Clone)]
 pub struct Hub {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
@@ -242,6 +242,11 @@ impl Hub {
             let transition = self.inner.presence.disconnected(user, Utc::now(), &publish);
             self.inner.announce(transition);
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn has_connections(&self) -> bool {
+        self.inner.has_connections()
     }
 
     /// Held by a connection's task for as long as it runs, its closing handshake included.

@@ -28,20 +28,18 @@ pub(crate) struct UpgradeQuery {
 /// Dropped without running (the client left before the `101` went out), it leaves the hub
 /// (its [`SocketTask`] does).
 pub struct WebSocketTakeover {
-    accepted: Option<(web::Data<AppState>, Actor, Registration, SocketTask)>,
+    accepted: (web::Data<AppState>, Actor, Registration, SocketTask),
     span: tracing::Span,
 }
 
 impl WebSocketTakeover {
     /// Serves the WebSocket on `socket` until it closes. `read_ahead`: whatever the HTTP
     /// server read past the request head.
-    pub async fn run(mut self, socket: TcpStream, read_ahead: BytesMut) {
-        let Some((state, actor, registration, task)) = self.accepted.take() else {
-            return;
-        };
+    pub async fn run(self, socket: TcpStream, read_ahead: BytesMut) {
+        let (state, actor, registration, task) = self.accepted;
         let socket = Socket::new(socket, read_ahead, state.gateway.max_frame_bytes);
         let connection = Connection::new(state, actor, registration, socket, task);
-        connection.run().instrument(self.span.clone()).await;
+        connection.run().instrument(self.span).await;
     }
 }
 
@@ -75,7 +73,7 @@ pub(crate) async fn upgrade(
         connection = registration.id,
     );
     response.extensions_mut().insert(WebSocketTakeover {
-        accepted: Some((state.clone(), actor, registration, task)),
+        accepted: (state.clone(), actor, registration, task),
         span,
     });
     Ok(response)

@@ -139,11 +139,8 @@ impl Socket {
     /// Writes what the socket takes now, without waiting.
     pub fn try_flush(&mut self) -> Result<(), Closed> {
         while !self.out.is_empty() {
-            match self.io.try_write(&self.out) {
-                Ok(0) => return self.fail(),
-                Ok(written) => self.out.advance(written),
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(_) => return self.fail(),
+            if !self.write_queued()? {
+                return Ok(());
             }
         }
         self.sent_all();
@@ -216,17 +213,27 @@ impl Socket {
             if ready!(self.io.poll_write_ready(cx)).is_err() {
                 return Poll::Ready(self.fail());
             }
-            match self.io.try_write(&self.out) {
-                Ok(0) => return Poll::Ready(self.fail()),
-                Ok(written) => self.out.advance(written),
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                Err(_) => return Poll::Ready(self.fail()),
+            if let Err(closed) = self.write_queued() {
+                return Poll::Ready(Err(closed));
             }
         }
         if self.out.is_empty() {
             self.sent_all();
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// One `try_write` of what is queued; `Ok(false)` when the socket would block.
+    fn write_queued(&mut self) -> Result<bool, Closed> {
+        match self.io.try_write(&self.out) {
+            Ok(0) => self.fail().map(|()| false),
+            Ok(written) => {
+                self.out.advance(written);
+                Ok(true)
+            }
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(_) => self.fail().map(|()| false),
+        }
     }
 
     /// Everything queued went out: the buffer is given back, so that a socket between
