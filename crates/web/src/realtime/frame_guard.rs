@@ -3,6 +3,9 @@
 //! once all of it has arrived, so a header declaring gigabytes would otherwise be waited
 //! for (and its bytes buffered) until the heartbeat gave up.
 
+/// The longest frame header: 2 bytes, an 8-byte length and a 4-byte mask.
+pub(crate) const MAX_HEADER: usize = 14;
+
 /// A frame declared larger than the limit.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Oversized;
@@ -19,7 +22,7 @@ impl HeaderScanner {
     pub(crate) fn new(limit: usize) -> Self {
         Self {
             limit: u64::try_from(limit).unwrap_or(u64::MAX),
-            header: Vec::with_capacity(14),
+            header: Vec::with_capacity(MAX_HEADER),
             payload_left: 0,
         }
     }

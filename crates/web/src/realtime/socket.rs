@@ -12,7 +12,7 @@
 //! waits, so the connection stops taking frames from the hub, whose bounded queue then
 //! marks it too slow.
 
-use super::frame_guard::HeaderScanner;
+use super::frame_guard::{HeaderScanner, MAX_HEADER};
 use actix_codec::Decoder;
 use actix_http::ws::{Codec, Frame, Item, ProtocolError};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -273,7 +273,7 @@ impl Socket {
                 Ok(_) => {
                     // Past the largest frame (header and one read's slack included) the
                     // buffer cannot be waiting for anything allowed.
-                    let too_much = self.inbound.len() > self.max_message + 14 + READ_CHUNK;
+                    let too_much = self.inbound.len() > self.max_message + MAX_HEADER + READ_CHUNK;
                     if self.guard.scan(&self.inbound[before..]).is_err() || too_much {
                         return Poll::Ready(Err(ReadError::TooBig));
                     }
