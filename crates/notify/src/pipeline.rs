@@ -5,20 +5,18 @@ use crate::delivery::Delivery;
 use crate::dispatcher::Dispatcher;
 use crate::enqueue::Enqueuer;
 use crate::push::WebPushClient;
-use crate::tap::Wakeups;
+use crate::tap::{WAKEUP_QUEUE, Wakeups};
 use crate::unsubscribe::UnsubscribeTokens;
 use chrono::Duration;
-use palaver_domain::conversation::ConversationId;
+use palaver_domain::conversation::{ConversationEvent, ConversationId};
 use palaver_domain::ports::{
     ConversationRepository, EventCursors, Mailer, MessageRepository, NotificationStore,
     PresenceDirectory, PushSubscriptionRepository, UserRepository,
 };
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 
-/// Wake-ups handled per round: a burst in one conversation is read once.
-const WAKEUP_BATCH: usize = 256;
 /// A scan for conversations behind every this many polls (and after a dropped wake-up).
 const SCAN_EVERY_POLLS: u32 = 30;
 
@@ -145,23 +143,28 @@ async fn ingest(
         dispatcher.scan().await;
     }
     let mut polls = 0u32;
-    let mut woken: HashSet<ConversationId> = HashSet::new();
+    // Each woken conversation with its committed events, in seq order.
+    let mut woken: HashMap<ConversationId, Vec<ConversationEvent>> = HashMap::new();
     loop {
         tokio::select! {
             first = wakeups.receiver.recv() => {
                 let Some(first) = first else { return };
-                woken.insert(first);
-                while woken.len() < WAKEUP_BATCH {
+                let mut events = 1;
+                woken.entry(first.conversation_id).or_default().push(first);
+                while events < WAKEUP_QUEUE {
                     match wakeups.receiver.try_recv() {
-                        Ok(more) => { woken.insert(more); }
+                        Ok(more) => {
+                            events += 1;
+                            woken.entry(more.conversation_id).or_default().push(more);
+                        }
                         Err(_) => break,
                     }
                 }
                 if registered {
-                    for conversation in woken.drain() {
-                        dispatcher.catch_up(conversation).await;
+                    for (conversation, recent) in woken.drain() {
+                        dispatcher.catch_up(conversation, &recent).await;
                     }
-                    // A breather between rounds: under a burst the next round reads more
+                    // A breather between rounds: under a burst the next round takes more
                     // events at once, so the pipeline's queries stay few beside the sends.
                     tokio::time::sleep(poll / 4).await;
                 } else {

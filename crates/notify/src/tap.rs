@@ -1,7 +1,8 @@
-//! The tap on the committed events: forwards to the hub, wakes the pipeline.
+//! The tap on the committed events: forwards to the hub, wakes the pipeline with the
+//! events themselves, so that it seldom has to read back what was just written.
 
 use super::Notifier;
-use palaver_domain::conversation::{ConversationId, Notification};
+use palaver_domain::conversation::{ConversationEvent, Notification};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
@@ -12,13 +13,13 @@ pub const WAKEUP_QUEUE: usize = 4096;
 /// Wraps the notifier the writers announce to. Never blocks.
 pub struct NotificationTap {
     inner: Arc<dyn Notifier>,
-    wake: mpsc::Sender<ConversationId>,
+    wake: mpsc::Sender<ConversationEvent>,
     dropped: Arc<AtomicBool>,
 }
 
 /// The pipeline's end of the tap.
 pub struct Wakeups {
-    pub(crate) receiver: mpsc::Receiver<ConversationId>,
+    pub(crate) receiver: mpsc::Receiver<ConversationEvent>,
     pub(crate) dropped: Arc<AtomicBool>,
 }
 
@@ -41,12 +42,12 @@ impl NotificationTap {
 impl Notifier for NotificationTap {
     fn notify(&self, notification: Notification) {
         let woken = match &notification {
-            Notification::Event(event) => Some(event.conversation_id),
+            Notification::Event(event) => Some(event.clone()),
             _ => None,
         };
         self.inner.notify(notification);
-        if let Some(conversation) = woken
-            && self.wake.try_send(conversation).is_err()
+        if let Some(event) = woken
+            && self.wake.try_send(event).is_err()
         {
             // Full (or the pipeline is gone): the next scan finds the conversation.
             self.dropped.store(true, Ordering::Relaxed);
@@ -64,6 +65,7 @@ impl Wakeups {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palaver_domain::conversation::ConversationId;
     use palaver_domain::ports::MockNotifier;
 
     #[test]
@@ -87,7 +89,8 @@ mod tests {
                 },
             },
         ));
-        assert_eq!(wakeups.receiver.try_recv().ok(), Some(conversation));
+        let woken = wakeups.receiver.try_recv().expect("a wake-up");
+        assert_eq!((woken.conversation_id, woken.seq), (conversation, 1));
         assert!(wakeups.receiver.try_recv().is_err());
         assert!(!wakeups.take_dropped());
     }
