@@ -12,8 +12,10 @@ mod m20261129_000003_notifications;
 mod m20261129_000004_bots;
 mod m20261207_000001_webhooks;
 mod m20261207_000002_push_retry_targets;
+mod m20261207_000003_deferred_search_index;
 
 pub use connect::{ConnectSettings, connect};
+pub use m20261207_000003_deferred_search_index::{ANY_PENDING, INDEX_PENDING};
 pub use sea_orm_migration::MigratorTrait;
 
 use sea_orm_migration::prelude::*;
@@ -33,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_bots::Migration),
             Box::new(m20261207_000001_webhooks::Migration),
             Box::new(m20261207_000002_push_retry_targets::Migration),
+            Box::new(m20261207_000003_deferred_search_index::Migration),
         ]
     }
 }

@@ -69,17 +69,15 @@ enum Events {
 /// cascade finds the message's FTS row by rowid instead of scanning. (Plain rowids of
 /// `messages` would not do: VACUUM may renumber them, as the table has no INTEGER key.)
 /// PostgreSQL: a generated tsvector with a GIN index. MariaDB/MySQL: a FULLTEXT index.
+/// (Since `m20261207_000003_deferred_search_index`, SQLite indexes new messages after
+/// their commit rather than in it.)
 const SQLITE_SEARCH_UP: &[&str] = &[
     "CREATE TABLE messages_search_keys (\
         id INTEGER PRIMARY KEY, \
         message_id BLOB NOT NULL UNIQUE REFERENCES messages (id) ON DELETE CASCADE)",
     "CREATE VIRTUAL TABLE messages_fts USING fts5(\
         content, tokenize = 'unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN \
-            INSERT INTO messages_search_keys (message_id) VALUES (new.id); \
-            INSERT INTO messages_fts (rowid, content) \
-                SELECT last_insert_rowid(), new.content WHERE new.content IS NOT NULL; \
-        END",
+    INDEX_ON_INSERT,
     "CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN \
             DELETE FROM messages_fts WHERE rowid = \
                 (SELECT id FROM messages_search_keys WHERE message_id = old.id); \
@@ -92,6 +90,14 @@ const SQLITE_SEARCH_UP: &[&str] = &[
                 (SELECT id FROM messages_search_keys WHERE message_id = old.id); \
         END",
 ];
+
+/// SQLite's trigger that indexes each new message inside the transaction that inserts it.
+pub(crate) const INDEX_ON_INSERT: &str =
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN \
+        INSERT INTO messages_search_keys (message_id) VALUES (new.id); \
+        INSERT INTO messages_fts (rowid, content) \
+            SELECT last_insert_rowid(), new.content WHERE new.content IS NOT NULL; \
+    END";
 
 const SQLITE_SEARCH_DOWN: &[&str] = &[
     "DROP TRIGGER IF EXISTS messages_fts_delete",

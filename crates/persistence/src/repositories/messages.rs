@@ -4,6 +4,7 @@ use super::mentions::replace_mentions;
 use super::message_marks::{self, Change, clear_marks};
 use super::message_reads;
 use super::message_search::search_statement;
+use super::search_backlog::index_backlog;
 use crate::annotations::{annotate, annotate_one};
 use crate::announcer::EventAnnouncer;
 use crate::database::Database;
@@ -206,6 +207,8 @@ impl MessageRepository for SqlMessageRepository {
         let Some(statement) = search_statement(backend, user, text, filters, offset, limit) else {
             return Ok(Vec::new());
         };
+        // Every message committed before the search began is found.
+        index_backlog(&self.db).await?;
         let ranked: Vec<Uuid> = self
             .db
             .query_all_raw(statement)

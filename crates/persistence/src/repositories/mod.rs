@@ -12,6 +12,7 @@ mod message_search;
 mod messages;
 mod notifications;
 mod password_resets;
+mod search_backlog;
 mod sessions;
 mod users;
 mod webhooks;

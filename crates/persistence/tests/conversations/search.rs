@@ -134,3 +134,46 @@ async fn search_requires_every_word_on_every_backend() {
     assert_eq!(search("-giraffe* (elephant)").await, [both.id]);
     assert_eq!(search("elephant").await.len(), 2);
 }
+
+/// On SQLite new messages are indexed after their commit: edits and deletions that come
+/// before a message is indexed must leave the same results as after.
+#[tokio::test]
+async fn edits_and_deletions_of_messages_not_yet_indexed_are_searched_as_they_stand() {
+    let (chat, [ada]) = chat_with(["ada"]).await;
+    let team = group(&chat, "Team", ada, &[]).await;
+    let edited = say(&chat, team.id, ada, "walrus meeting notes").await;
+    let deleted = say(&chat, team.id, ada, "walrus secret").await;
+    let kept = say(&chat, team.id, ada, "walrus lunch").await;
+    chat.messages
+        .edit(
+            edited.id,
+            &MessageContent::parse("penguin meeting notes").unwrap(),
+            &[],
+            now(),
+        )
+        .await
+        .unwrap();
+    chat.messages.delete(deleted.id, now()).await.unwrap();
+    let search = async |text: &str| {
+        ids(&chat
+            .messages
+            .search(ada, text, &Default::default(), 0, 10)
+            .await
+            .unwrap())
+    };
+    assert_eq!(search("walrus").await, [kept.id]);
+    assert_eq!(search("penguin").await, [edited.id]);
+    assert!(search("secret").await.is_empty());
+    // Once indexed, a later edit re-indexes as before.
+    chat.messages
+        .edit(
+            kept.id,
+            &MessageContent::parse("seal lunch").unwrap(),
+            &[],
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(search("walrus").await.is_empty());
+    assert_eq!(search("seal").await, [kept.id]);
+}

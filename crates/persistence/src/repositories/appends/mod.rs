@@ -23,6 +23,7 @@ mod threads;
 
 use crate::announcer::EventAnnouncer;
 use crate::error::map_db_err;
+use crate::repositories::search_backlog::Backlog;
 use batch::write_batch;
 use checkpoint::Dirty;
 use chrono::{DateTime, Utc};
@@ -134,6 +135,8 @@ async fn write_batches(
     announcer: Arc<EventAnnouncer>,
     checkpoints: Option<Dirty>,
 ) {
+    // On SQLite, what was written waits to be indexed for search (see `search_backlog`).
+    let mut backlog = (db.get_database_backend() == DatabaseBackend::Sqlite).then(Backlog::new);
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let requests: Vec<(&NewMessage, DateTime<Utc>)> = batch
@@ -149,6 +152,9 @@ async fn write_batches(
         for (pending, result) in batch.drain(..).zip(results) {
             // A caller that gave up waiting no longer hears; its message stands all the same.
             let _ = pending.answer.send(result);
+        }
+        if let Some(backlog) = &mut backlog {
+            backlog.after_batch(&db).await;
         }
     }
 }
