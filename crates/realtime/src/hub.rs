@@ -19,7 +19,7 @@ use palaver_domain::auth::{Actor, SessionId};
 use palaver_domain::conversation::Notification;
 use palaver_domain::ports::{ClusterBus, Notifier, UserRepository};
 use palaver_domain::user::UserId;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -14,7 +14,7 @@ use crate::hub::{Delivery, Inner, Outbound};
 use crate::presence::Transition;
 use chrono::{DateTime, Utc};
 use palaver_domain::user::UserId;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;

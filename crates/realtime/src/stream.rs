@@ -14,7 +14,7 @@ use crate::hub::Outbound;
 use bytestring::ByteString;
 use palaver_domain::conversation::{ConversationEvent, ConversationId};
 use palaver_domain::user::UserId;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::future::Future;
 use uuid::Uuid;
 

@@ -26,6 +26,8 @@ use tokio::net::TcpStream;
 
 /// Bytes queued beyond which a writer waits.
 pub(crate) const HIGH_WATER: usize = 64 * 1024;
+/// The capacity a burst's write buffer starts with.
+const FIRST_BURST: usize = 4096;
 /// Room made in the read buffer before each read.
 const READ_CHUNK: usize = 4096;
 /// How long a closed socket waits for the client to close its side (as actix-http waits
@@ -200,7 +202,14 @@ impl Socket {
             return Err(Closed);
         }
         let len = prefix.len() + payload.len();
-        self.out.reserve(len + 10);
+        // A burst's buffer starts with room for several frames rather than growing (and
+        // copying what it holds) frame by frame; it is given back once all is sent.
+        let wanted = if self.out.capacity() == 0 {
+            (len + 10).max(FIRST_BURST)
+        } else {
+            len + 10
+        };
+        self.out.reserve(wanted);
         self.out.extend_from_slice(&header(opcode, len));
         self.out.extend_from_slice(prefix);
         self.out.extend_from_slice(payload);
