@@ -92,8 +92,7 @@ const SQLITE_SEARCH_UP: &[&str] = &[
 ];
 
 /// SQLite's trigger that indexes each new message inside the transaction that inserts it.
-pub(crate) const INDEX_ON_INSERT: &str =
-    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN \
+pub(crate) const INDEX_ON_INSERT: &str = "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN \
         INSERT INTO messages_search_keys (message_id) VALUES (new.id); \
         INSERT INTO messages_fts (rowid, content) \
             SELECT last_insert_rowid(), new.content WHERE new.content IS NOT NULL; \

@@ -29,7 +29,8 @@ const WAITING: &str = "SELECT count(*) FROM messages_search_pending";
 
 #[tokio::test]
 async fn new_messages_wait_for_the_index_and_going_down_indexes_them() {
-    let dir = std::env::temp_dir().join(format!("palaver-backlog-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("palaver-backlog-{}", uuid::Uuid::new_v4().simple()));
     let db = connect(&ConnectSettings {
         url: format!("sqlite://{}/s.db?mode=rwc", dir.display()),
         max_connections: 1,
@@ -55,7 +56,11 @@ async fn new_messages_wait_for_the_index_and_going_down_indexes_them() {
     insert_message(&db, "m1", 1, "walrus one").await;
     insert_message(&db, "m2", 2, "walrus two").await;
     assert_eq!(count(&db, WAITING).await, 2);
-    assert_eq!(count(&db, FOUND).await, 0, "indexed after the commit, not in it");
+    assert_eq!(
+        count(&db, FOUND).await,
+        0,
+        "indexed after the commit, not in it"
+    );
 
     // Indexing takes what waits, once: running it again adds nothing.
     for statement in INDEX_PENDING {
@@ -66,9 +71,17 @@ async fn new_messages_wait_for_the_index_and_going_down_indexes_them() {
 
     insert_message(&db, "m3", 3, "walrus three").await;
     Migrator::down(&db, Some(1)).await.unwrap();
-    assert_eq!(count(&db, FOUND).await, 3, "what waited is indexed on the way down");
+    assert_eq!(
+        count(&db, FOUND).await,
+        3,
+        "what waited is indexed on the way down"
+    );
     insert_message(&db, "m4", 4, "walrus four").await;
-    assert_eq!(count(&db, FOUND).await, 4, "the old trigger indexes in the insert again");
+    assert_eq!(
+        count(&db, FOUND).await,
+        4,
+        "the old trigger indexes in the insert again"
+    );
 
     Migrator::up(&db, None).await.unwrap();
     insert_message(&db, "m5", 5, "walrus five").await;

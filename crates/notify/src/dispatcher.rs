@@ -86,7 +86,10 @@ impl Dispatcher {
         }
         if let Some(following) = following_on(recent, position) {
             for events in following.chunks(BATCH as usize) {
-                match self.hand_over(consumer, conversation, position, events).await? {
+                match self
+                    .hand_over(consumer, conversation, position, events)
+                    .await?
+                {
                     Some(moved) => position = moved,
                     None => return Ok(()),
                 }
@@ -107,7 +110,10 @@ impl Dispatcher {
             if events.is_empty() {
                 return Ok(());
             }
-            match self.hand_over(consumer, conversation, position, &events).await? {
+            match self
+                .hand_over(consumer, conversation, position, &events)
+                .await?
+            {
                 Some(moved) => position = moved,
                 None => return Ok(()),
             }
@@ -281,10 +287,11 @@ mod tests {
         let mut cursors = MockEventCursors::new();
         cursors
             .expect_position()
+            .withf(move |_, c| *c == conversation)
             .returning(move |_, _| Ok(cursor_at));
         cursors
             .expect_advance()
-            .withf(|_, _, from, to| from < to)
+            .withf(move |_, c, from, to| *c == conversation && from < to)
             .returning(|_, _, _, _| Ok(true));
         let mut log = MockConversationRepository::new();
         log.expect_list_events()
@@ -366,6 +373,9 @@ mod tests {
         dispatcher_reading(conversation, 0, 450, 0, recorder.clone())
             .catch_up(conversation, &recent)
             .await;
-        assert_eq!(*recorder.seen.lock().unwrap(), (1..=450).collect::<Vec<_>>());
+        assert_eq!(
+            *recorder.seen.lock().unwrap(),
+            (1..=450).collect::<Vec<_>>()
+        );
     }
 }

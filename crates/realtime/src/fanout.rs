@@ -13,8 +13,8 @@
 use crate::audiences::Audiences;
 use crate::envelope::{Audience, Effect, Envelope, Frame};
 use crate::hub::{Delivery, Inner, Outbound};
-use palaver_domain::user::UserId;
 use foldhash::HashMap;
+use palaver_domain::user::UserId;
 use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};

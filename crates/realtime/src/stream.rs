@@ -12,9 +12,9 @@ use crate::envelope::{Effect, EventPosition};
 use crate::frames;
 use crate::hub::Outbound;
 use bytestring::ByteString;
+use foldhash::{HashMap, HashMapExt};
 use palaver_domain::conversation::{ConversationEvent, ConversationId};
 use palaver_domain::user::UserId;
-use foldhash::{HashMap, HashMapExt};
 use std::future::Future;
 use uuid::Uuid;
 
