@@ -4,16 +4,18 @@
 //!
 //! - **A tap on the committed events.** [`NotificationTap`] wraps the [`Notifier`] the
 //!   writers already announce to (the real-time hub): it forwards every notification
-//!   unchanged and, for a logged event, drops the conversation's id into a bounded queue
+//!   unchanged and, for a logged event, drops a copy of the event into a bounded queue
 //!   with `try_send`. It never awaits and never blocks, so the send path costs one
-//!   channel push more. A full queue only sets a flag: the id is not needed, because ...
+//!   channel push more. A full queue only sets a flag: the event is not needed, because ...
 //! - **... the event log is the source of truth.** Each consumer of committed events has a
-//!   durable cursor per conversation in the database (`event_cursors`). A wake-up says
-//!   "look at this conversation"; the [`Dispatcher`] reads the events after the cursor
-//!   (the same `list_events` the clients' recovery uses, so in seq order), hands them to
-//!   the consumer and moves the cursor with a compare-and-set UPDATE. A lost wake-up (full
-//!   queue, a node that died, a restart) is made good by a scan for conversations whose
-//!   `last_seq` is beyond the cursor, at start and every `poll_interval_ms`.
+//!   durable cursor per conversation in the database (`event_cursors`). A wake-up brings
+//!   the events just committed on this node; the [`Dispatcher`] hands a consumer those
+//!   that follow on from its cursor without a gap, and reads the rest from the log (the
+//!   same `list_events` the clients' recovery uses, so in seq order): events committed on
+//!   another node, or after a dropped wake-up. It moves the cursor with a compare-and-set
+//!   UPDATE. A lost wake-up (full queue, a node that died, a restart) is made good by a
+//!   scan for conversations whose `last_seq` is beyond the cursor, at start and every
+//!   `poll_interval_ms`.
 //! - **At least once, idempotent consumers.** A consumer that fails, or a node that dies
 //!   between handling a batch and moving the cursor, gets the batch again; the
 //!   compare-and-set keeps two nodes from both moving it, and each consumer's writes are
