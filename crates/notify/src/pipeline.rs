@@ -164,9 +164,11 @@ async fn ingest(
                     for (conversation, recent) in woken.drain() {
                         dispatcher.catch_up(conversation, &recent).await;
                     }
-                    // A breather between rounds: under a burst the next round takes more
-                    // events at once, so the pipeline's queries stay few beside the sends.
-                    tokio::time::sleep(poll / 4).await;
+                    // A breather of one poll interval between rounds: under sustained
+                    // traffic each round takes an interval's events at once, so the
+                    // pipeline's queries stay few beside the sends (each round costs a few
+                    // statements per conversation and consumer, whatever it carries).
+                    tokio::time::sleep(poll).await;
                 } else {
                     woken.clear(); // the scan after registering finds them
                 }
