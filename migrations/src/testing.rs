@@ -28,12 +28,22 @@ impl TestDatabase {
             Ok(admin_url) if !admin_url.trim().is_empty() => Self::on_server(admin_url).await,
             _ => Self::sqlite_file(),
         };
-        let db = database.connect(2).await;
+        database.migrated().await
+    }
+
+    /// A migrated SQLite file whatever `PALAVER_TEST_DATABASE_URL` says, for tests of
+    /// what only SQLite does.
+    pub async fn create_sqlite() -> Self {
+        Self::sqlite_file().migrated().await
+    }
+
+    async fn migrated(self) -> Self {
+        let db = self.connect(2).await;
         Migrator::up(&db, None)
             .await
             .unwrap_or_else(|e| panic!("migrating the test database: {e}"));
         db.close_by_ref().await.ok();
-        database
+        self
     }
 
     pub fn url(&self) -> &str {

@@ -2,7 +2,7 @@
 //! by item in savepoints, with the very steps of a lone append.
 
 use super::Appended;
-use super::checkpoint::{Dirty, NO_AUTOCHECKPOINT};
+use super::checkpoint::Dirty;
 use super::postgres;
 use super::threads::{load_roots, resolve_root};
 use crate::entities::{conversation_members as members, conversations, messages};
@@ -29,7 +29,7 @@ use uuid::Uuid;
 pub type Request<'a> = (&'a NewMessage, DateTime<Utc>);
 
 /// Writes the batch and answers each request, in order. With `checkpoints` (SQLite), the
-/// commits leave WAL checkpoints to the checkpointing task, and mark the log grown.
+/// log is marked grown for the checkpointing task.
 pub async fn write_batch(
     db: &DatabaseConnection,
     requests: &[Request<'_>],
@@ -38,25 +38,25 @@ pub async fn write_batch(
     if requests.is_empty() {
         return Vec::new();
     }
-    let results = write(db, requests, checkpoints.is_some()).await;
+    let results = write(db, requests).await;
     if let Some(checkpoints) = checkpoints {
         checkpoints.mark();
     }
     results
 }
 
-async fn write(db: &DatabaseConnection, requests: &[Request<'_>], defer: bool) -> Vec<Appended> {
+async fn write(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Appended> {
     // The same client id twice: the later ones are conflicts, which only the item-by-item
     // path reports.
     if !repeats_a_client_id(requests) {
-        match in_bulk(db, requests, defer).await {
+        match in_bulk(db, requests).await {
             Bulk::Done(results) => return results,
             Bulk::Retry(reason) => {
                 tracing::debug!(%reason, items = requests.len(), "writing a batch item by item");
             }
         }
     }
-    one_by_one(db, requests, defer).await
+    one_by_one(db, requests).await
 }
 
 fn repeats_a_client_id(requests: &[Request<'_>]) -> bool {
@@ -76,12 +76,11 @@ enum Bulk {
     Retry(RepositoryError),
 }
 
-async fn in_bulk(db: &DatabaseConnection, requests: &[Request<'_>], defer: bool) -> Bulk {
+async fn in_bulk(db: &DatabaseConnection, requests: &[Request<'_>]) -> Bulk {
     let txn = match db.begin().await {
         Ok(txn) => txn,
         Err(error) => return Bulk::Done(fail_all(requests.len(), map_db_err(error))),
     };
-    defer_checkpoints(&txn, defer).await;
     match bulk_in(&txn, requests).await {
         Ok(events) => Bulk::Done(match txn.commit().await {
             Ok(()) => events.into_iter().map(Ok).collect(),
@@ -277,16 +276,11 @@ async fn bump_one_by_one(
 /// error tied to that row), is rolled back alone and answered with its own error; the rest
 /// commit. Only a failure of the transaction itself (beginning it or a savepoint, rolling
 /// a savepoint back, the commit) fails every item.
-async fn one_by_one(
-    db: &DatabaseConnection,
-    requests: &[Request<'_>],
-    defer: bool,
-) -> Vec<Appended> {
+async fn one_by_one(db: &DatabaseConnection, requests: &[Request<'_>]) -> Vec<Appended> {
     let txn = match db.begin().await {
         Ok(txn) => txn,
         Err(error) => return fail_all(requests.len(), map_db_err(error)),
     };
-    defer_checkpoints(&txn, defer).await;
     let mut results = Vec::with_capacity(requests.len());
     for &(message, now) in requests {
         let item = match txn.begin().await {
@@ -316,14 +310,6 @@ async fn one_by_one(
     match txn.commit().await {
         Ok(()) => results,
         Err(error) => fail_all(requests.len(), map_db_err(error)),
-    }
-}
-
-/// Turns off the commit-time WAL checkpoint of the connection under `txn` (see
-/// `checkpoint`). Should it fail, that commit checkpoints as SQLite does by default.
-async fn defer_checkpoints(txn: &impl ConnectionTrait, defer: bool) {
-    if defer && let Err(error) = txn.execute_unprepared(NO_AUTOCHECKPOINT).await {
-        tracing::debug!(%error, "could not turn off the commit-time WAL checkpoint");
     }
 }
 

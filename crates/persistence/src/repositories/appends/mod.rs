@@ -62,11 +62,18 @@ impl GroupCommit {
     pub fn start(db: DatabaseConnection, announcer: Arc<EventAnnouncer>) -> Self {
         let queue = tokio::runtime::Handle::try_current().ok().map(|runtime| {
             let (queue, waiting) = mpsc::channel(QUEUE);
-            // On SQLite the writer leaves WAL checkpoints to a task of their own.
-            let checkpoints = (db.get_database_backend() == DatabaseBackend::Sqlite)
-                .then(|| checkpoint::start(db.clone(), &runtime));
+            // On SQLite the writer has a connection of its own and leaves WAL checkpoints
+            // to a task of their own (see `checkpoint`).
+            let (writer_db, checkpoints) = if db.get_database_backend() == DatabaseBackend::Sqlite {
+                (
+                    checkpoint::writer_connection(&db),
+                    Some(checkpoint::start(db.clone(), &runtime)),
+                )
+            } else {
+                (db.clone(), None)
+            };
             runtime.spawn(write_batches(
-                db.clone(),
+                writer_db,
                 waiting,
                 announcer.clone(),
                 checkpoints,
