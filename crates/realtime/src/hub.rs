@@ -86,6 +86,10 @@ pub(crate) struct Inner {
     /// The threads the shards run on; stopped with the hub.
     _fanout_threads: FanoutThreads,
     to_presence: mpsc::UnboundedSender<Transition>,
+    /// Transitions queued for the presence task and not yet handled (see
+    /// [`Hub::presence_settled`]).
+    presence_queued: AtomicUsize,
+    presence_settled: Notify,
     presence: Arc<ClusterPresence>,
     users: Arc<dyn UserRepository>,
 }
@@ -127,6 +131,8 @@ impl Hub {
                 fanout: fanout.clone(),
                 _fanout_threads: fanout_threads,
                 to_presence,
+                presence_queued: AtomicUsize::new(0),
+                presence_settled: Notify::new(),
                 presence,
                 users: ports.users,
             }),
@@ -275,6 +281,21 @@ impl Hub {
         }
     }
 
+    /// Waits until every presence change queued so far has been handled: announced and,
+    /// for this node's users, `last_seen_at` recorded. A graceful stop waits for this
+    /// after the sockets closed, before the database pool is closed.
+    pub async fn presence_settled(&self) {
+        loop {
+            let settled = self.inner.presence_settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if self.inner.presence_queued.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            settled.await;
+        }
+    }
+
     /// Closes every connection (the server is stopping) and tells the other nodes this
     /// one's users are gone.
     pub fn shut_down(&self) {
@@ -349,7 +370,21 @@ impl Inner {
 
     fn announce(&self, transition: Option<Transition>) {
         if let Some(transition) = transition {
-            let _ = self.to_presence.send(transition);
+            self.queue_presence(transition);
+        }
+    }
+
+    fn queue_presence(&self, transition: Transition) {
+        self.presence_queued.fetch_add(1, Ordering::AcqRel);
+        if self.to_presence.send(transition).is_err() {
+            self.presence_handled(1);
+        }
+    }
+
+    /// The presence task handled `count` queued transitions.
+    pub(crate) fn presence_handled(&self, count: usize) {
+        if self.presence_queued.fetch_sub(count, Ordering::AcqRel) == count {
+            self.presence_settled.notify_waiters();
         }
     }
 
@@ -448,7 +483,7 @@ async fn presence_heartbeat(hub: std::sync::Weak<Inner>, interval: Duration) {
         hub.presence
             .publish_snapshot(&|report| hub.publish_presence(report));
         for transition in hub.presence.expire_silent_nodes(Utc::now()) {
-            let _ = hub.to_presence.send(transition);
+            hub.queue_presence(transition);
         }
     }
 }

@@ -450,3 +450,46 @@ async fn a_stop_waits_for_every_socket_task_and_closes_late_registrations() {
         .expect("no socket task is left");
     assert!(!hub.has_connections());
 }
+
+// Two threads, and a slow store: a hub that called itself settled before recording would
+// be seen doing so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_settles_once_the_last_seen_of_a_closed_connection_is_recorded() {
+    let ada = UserId::generate();
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let mut conversations = MockConversationRepository::new();
+    conversations
+        .expect_contact_ids()
+        .returning(|_| Ok(Vec::new()));
+    let mut users = MockUserRepository::new();
+    let seen = recorded.clone();
+    users.expect_record_last_seen().returning(move |user, _| {
+        std::thread::sleep(Duration::from_millis(100));
+        seen.lock().unwrap().push(user);
+        Ok(())
+    });
+    let hub = Hub::start(
+        HubPorts {
+            audiences: Arc::new(crate::RepositoryAudiences(Arc::new(conversations))),
+            users: Arc::new(users),
+            bus: None,
+        },
+        HubSettings {
+            outbound_queue: 64,
+            presence_heartbeat: Duration::from_secs(5),
+        },
+    )
+    .await
+    .unwrap();
+    let connection = hub.register(&actor(ada));
+    hub.unregister(ada, connection.id);
+    tokio::time::timeout(WAIT, hub.presence_settled())
+        .await
+        .expect("the presence changes are handled");
+    // Her connect and her disconnect fall in one window: one record, of the later.
+    assert_eq!(*recorded.lock().unwrap(), vec![ada]);
+    // Nothing queued: settled at once.
+    tokio::time::timeout(WAIT, hub.presence_settled())
+        .await
+        .unwrap();
+}

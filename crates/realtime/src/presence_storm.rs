@@ -111,39 +111,47 @@ pub(crate) async fn announce_presence(
     let mut window = PresenceWindow::default();
     while let Some(first) = transitions.recv().await {
         window.add(first);
+        let mut taken = 1;
         tokio::time::sleep(PRESENCE_WINDOW).await;
         while let Ok(next) = transitions.try_recv() {
             window.add(next);
+            taken += 1;
         }
         let Some(hub) = hub.upgrade() else { return };
-        let mut round = PresenceRound::default();
-        for change in window.drain() {
-            let user = UserId::from_uuid(change.user);
-            if let Some(at) = change.record
-                && let Err(error) = hub.record_last_seen(user, at).await
-            {
-                tracing::warn!(%error, "recording last_seen_at failed");
-            }
-            if !hub.has_connections() {
+        announce_window(&hub, &mut window, audiences.as_ref()).await;
+        hub.presence_handled(taken);
+    }
+}
+
+/// Announces the window's changes and records when this node's users were last seen.
+async fn announce_window(hub: &Inner, window: &mut PresenceWindow, audiences: &dyn Audiences) {
+    let mut round = PresenceRound::default();
+    for change in window.drain() {
+        let user = UserId::from_uuid(change.user);
+        if let Some(at) = change.record
+            && let Err(error) = hub.record_last_seen(user, at).await
+        {
+            tracing::warn!(%error, "recording last_seen_at failed");
+        }
+        if !hub.has_connections() {
+            continue;
+        }
+        let contacts = match audiences.contacts(user).await {
+            Ok(contacts) => contacts,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read a user's contacts; presence not announced");
                 continue;
             }
-            let contacts = match audiences.contacts(user).await {
-                Ok(contacts) => contacts,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot read a user's contacts; presence not announced");
-                    continue;
-                }
-            };
-            let frame: Outbound = Arc::new(Frame::plain(frames::presence(
-                user,
-                change.online,
-                change.at,
-            )));
-            round.address(&contacts, &frame);
-        }
-        for (recipient, frames) in round.into_deliveries() {
-            hub.deliver_to(recipient, frames);
-        }
+        };
+        let frame: Outbound = Arc::new(Frame::plain(frames::presence(
+            user,
+            change.online,
+            change.at,
+        )));
+        round.address(&contacts, &frame);
+    }
+    for (recipient, frames) in round.into_deliveries() {
+        hub.deliver_to(recipient, frames);
     }
 }
 

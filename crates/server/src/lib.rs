@@ -84,16 +84,21 @@ pub async fn start(settings: &Settings, signals: Signals) -> anyhow::Result<Runn
     })
 }
 
-/// Closes every WebSocket (1001) and waits for their tasks to send the close frames, then
-/// stops the HTTP server, which lets requests in flight finish. WebSockets run as tasks of
-/// their own once upgraded, so the HTTP server's graceful stop does not wait for them.
+/// Closes every WebSocket (1001) and waits for their tasks to send the close frames and for
+/// the presence changes they made to be handled (each user's `last_seen_at` recorded while
+/// the database pool is still open), then stops the HTTP server, which lets requests in
+/// flight finish. WebSockets run as tasks of their own once upgraded, so the HTTP server's
+/// graceful stop does not wait for them.
 async fn stop_gracefully(hub: &palaver_web::Hub, handle: &ServerHandle, timeout: Duration) {
     hub.shut_down();
-    if tokio::time::timeout(timeout, hub.socket_tasks_ended())
-        .await
-        .is_err()
-    {
-        tracing::warn!("WebSockets still closing at the shutdown timeout");
+    let closed = async {
+        hub.socket_tasks_ended().await;
+        hub.presence_settled().await;
+    };
+    if tokio::time::timeout(timeout, closed).await.is_err() {
+        tracing::warn!(
+            "WebSockets still closing, or their users' last_seen_at not recorded, at the shutdown timeout"
+        );
     }
     handle.stop(true).await;
 }
