@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 
 /// How many wake-ups may wait; past that they are dropped and a scan makes up for them.
-pub const WAKEUP_QUEUE: usize = 4096;
+/// Under sustained traffic the pipeline takes them once per poll interval (1 s by
+/// default), so this holds about a second of a busy node's committed events.
+pub const WAKEUP_QUEUE: usize = 16_384;
 
 /// Wraps the notifier the writers announce to. Never blocks.
 pub struct NotificationTap {

@@ -118,8 +118,19 @@ pub(crate) async fn announce_presence(
             taken += 1;
         }
         let Some(hub) = hub.upgrade() else { return };
+        let handled = Handled(&hub, taken);
         announce_window(&hub, &mut window, audiences.as_ref()).await;
-        hub.presence_handled(taken);
+        drop(handled);
+    }
+}
+
+/// Counts the window's transitions as handled when dropped: after the window, or should
+/// announcing it panic, so that a graceful stop never waits for them in vain.
+struct Handled<'a>(&'a Inner, usize);
+
+impl Drop for Handled<'_> {
+    fn drop(&mut self) {
+        self.0.presence_handled(self.1);
     }
 }
 

@@ -88,7 +88,7 @@ fn describe() {
     );
     describe_gauge!(
         "palaver_db_pool_connections",
-        "Database pool connections: idle, in_use and the max"
+        "Database pool connections: idle, in_use and the max (on SQLite with the message writer's own)"
     );
     describe_counter!(
         "palaver_bus_published_total",

@@ -50,7 +50,11 @@ impl SqlMessageRepository {
     pub fn announcing_to(database: &Database, announcer: Arc<EventAnnouncer>) -> Self {
         Self {
             db: database.connection.clone(),
-            appends: GroupCommit::start(database.connection.clone(), announcer.clone()),
+            appends: GroupCommit::start(
+                database.connection.clone(),
+                database.writer.clone(),
+                announcer.clone(),
+            ),
             announcer,
         }
     }

@@ -233,6 +233,7 @@ async fn concurrent_appends_share_transactions() {
     let total = TASKS * PER_TASK;
     assert_log_ends_at(&chat, team.id, total as i64).await;
     let statements = inserts.load(Ordering::Relaxed);
+    assert!(statements > 0, "no INSERT was observed");
     assert!(
         statements < total * 3 / 4,
         "{statements} INSERTs for {total} concurrent appends: they were not batched"

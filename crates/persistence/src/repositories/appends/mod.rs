@@ -57,23 +57,21 @@ pub(crate) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer on the current tokio runtime. Outside one (nothing to run it on),
-    /// every append is written in a transaction of its own.
-    pub fn start(db: DatabaseConnection, announcer: Arc<EventAnnouncer>) -> Self {
+    /// Starts the writer on the current tokio runtime, writing on `writer` if it has a
+    /// connection of its own (SQLite; see [`crate::Database`]), else on `db`. Outside a
+    /// runtime (nothing to run it on), every append is written in a transaction of its own.
+    pub fn start(
+        db: DatabaseConnection,
+        writer: Option<DatabaseConnection>,
+        announcer: Arc<EventAnnouncer>,
+    ) -> Self {
         let queue = tokio::runtime::Handle::try_current().ok().map(|runtime| {
             let (queue, waiting) = mpsc::channel(QUEUE);
-            // On SQLite the writer has a connection of its own and leaves WAL checkpoints
-            // to a task of their own (see `checkpoint`).
-            let (writer_db, checkpoints) = if db.get_database_backend() == DatabaseBackend::Sqlite {
-                (
-                    checkpoint::writer_connection(&db),
-                    Some(checkpoint::start(db.clone(), &runtime)),
-                )
-            } else {
-                (db.clone(), None)
-            };
+            // On SQLite the writer leaves WAL checkpoints to a task of their own.
+            let checkpoints = (db.get_database_backend() == DatabaseBackend::Sqlite)
+                .then(|| checkpoint::start(db.clone(), &runtime));
             runtime.spawn(write_batches(
-                writer_db,
+                writer.unwrap_or_else(|| db.clone()),
                 waiting,
                 announcer.clone(),
                 checkpoints,
