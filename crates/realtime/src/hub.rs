@@ -74,9 +74,8 @@ pub(crate) struct Inner {
     next_id: AtomicU64,
     /// Open connections on this node: the dispatcher skips member look-ups when none.
     open: AtomicUsize,
-    /// Socket tasks still running (see [`SocketTask`]), and their end, once none is.
-    socket_tasks: AtomicUsize,
-    socket_tasks_ended: Notify,
+    /// Socket tasks still running (see [`SocketTask`]).
+    socket_tasks: Outstanding,
     /// [`Hub::shut_down`] was called: connections registered from now on close at once.
     shutting_down: AtomicBool,
     outbound_queue: usize,
@@ -88,8 +87,7 @@ pub(crate) struct Inner {
     to_presence: mpsc::UnboundedSender<Transition>,
     /// Transitions queued for the presence task and not yet handled (see
     /// [`Hub::presence_settled`]).
-    presence_queued: AtomicUsize,
-    presence_settled: Notify,
+    presence_queued: Outstanding,
     presence: Arc<ClusterPresence>,
     users: Arc<dyn UserRepository>,
 }
@@ -123,16 +121,14 @@ impl Hub {
                 hasher: RandomState::new(),
                 next_id: AtomicU64::new(1),
                 open: AtomicUsize::new(0),
-                socket_tasks: AtomicUsize::new(0),
-                socket_tasks_ended: Notify::new(),
+                socket_tasks: Outstanding::default(),
                 shutting_down: AtomicBool::new(false),
                 outbound_queue: settings.outbound_queue.max(1),
                 bus: ports.bus.clone(),
                 fanout: fanout.clone(),
                 _fanout_threads: fanout_threads,
                 to_presence,
-                presence_queued: AtomicUsize::new(0),
-                presence_settled: Notify::new(),
+                presence_queued: Outstanding::default(),
                 presence,
                 users: ports.users,
             }),
@@ -259,7 +255,7 @@ impl Hub {
     /// Dropping it (the task ended, however) unregisters the connection if it has not
     /// unregistered itself, and lets [`Self::socket_tasks_ended`] count it gone.
     pub fn socket_task(&self, user: UserId, id: u64) -> SocketTask {
-        self.inner.socket_tasks.fetch_add(1, Ordering::AcqRel);
+        self.inner.socket_tasks.add(1);
         SocketTask {
             hub: self.clone(),
             user,
@@ -270,30 +266,14 @@ impl Hub {
     /// Waits until no socket task runs: after [`Self::shut_down`], until every socket has
     /// sent its close frame (or given up on a client that does not read).
     pub async fn socket_tasks_ended(&self) {
-        loop {
-            let ended = self.inner.socket_tasks_ended.notified();
-            tokio::pin!(ended);
-            ended.as_mut().enable();
-            if self.inner.socket_tasks.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            ended.await;
-        }
+        self.inner.socket_tasks.none_left().await;
     }
 
     /// Waits until every presence change queued so far has been handled: announced and,
     /// for this node's users, `last_seen_at` recorded. A graceful stop waits for this
     /// after the sockets closed, before the database pool is closed.
     pub async fn presence_settled(&self) {
-        loop {
-            let settled = self.inner.presence_settled.notified();
-            tokio::pin!(settled);
-            settled.as_mut().enable();
-            if self.inner.presence_queued.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            settled.await;
-        }
+        self.inner.presence_queued.none_left().await;
     }
 
     /// Closes every connection (the server is stopping) and tells the other nodes this
@@ -322,9 +302,39 @@ pub struct SocketTask {
 impl Drop for SocketTask {
     fn drop(&mut self) {
         self.hub.unregister(self.user, self.id);
-        let inner = &self.hub.inner;
-        if inner.socket_tasks.fetch_sub(1, Ordering::AcqRel) == 1 {
-            inner.socket_tasks_ended.notify_waiters();
+        self.hub.inner.socket_tasks.done(1);
+    }
+}
+
+/// A count of things under way (socket tasks, queued presence changes) that a graceful
+/// stop waits to see reach zero.
+#[derive(Default)]
+struct Outstanding {
+    count: AtomicUsize,
+    none_left: Notify,
+}
+
+impl Outstanding {
+    fn add(&self, count: usize) {
+        self.count.fetch_add(count, Ordering::AcqRel);
+    }
+
+    fn done(&self, count: usize) {
+        if self.count.fetch_sub(count, Ordering::AcqRel) == count {
+            self.none_left.notify_waiters();
+        }
+    }
+
+    /// Waits until the count is zero (at once if it is).
+    async fn none_left(&self) {
+        loop {
+            let notified = self.none_left.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
         }
     }
 }
@@ -375,7 +385,7 @@ impl Inner {
     }
 
     fn queue_presence(&self, transition: Transition) {
-        self.presence_queued.fetch_add(1, Ordering::AcqRel);
+        self.presence_queued.add(1);
         if self.to_presence.send(transition).is_err() {
             self.presence_handled(1);
         }
@@ -383,9 +393,7 @@ impl Inner {
 
     /// The presence task handled `count` queued transitions.
     pub(crate) fn presence_handled(&self, count: usize) {
-        if self.presence_queued.fetch_sub(count, Ordering::AcqRel) == count {
-            self.presence_settled.notify_waiters();
-        }
+        self.presence_queued.done(count);
     }
 
     /// Offers the frames to every connection of the user on this node.

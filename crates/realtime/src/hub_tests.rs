@@ -44,9 +44,20 @@ async fn hub_with(
         .returning(|_| Ok(Vec::new()));
     let mut users = MockUserRepository::new();
     users.expect_record_last_seen().returning(|_, _| Ok(()));
-    let hub = Hub::start(
+    let audiences = Arc::new(crate::RepositoryAudiences(Arc::new(conversations)));
+    let hub = single_node_hub(audiences, users, outbound_queue).await;
+    (hub, lookups)
+}
+
+/// A hub of one node on these ports.
+async fn single_node_hub(
+    audiences: Arc<dyn crate::Audiences>,
+    users: MockUserRepository,
+    outbound_queue: usize,
+) -> Hub {
+    Hub::start(
         HubPorts {
-            audiences: Arc::new(crate::RepositoryAudiences(Arc::new(conversations))),
+            audiences,
             users: Arc::new(users),
             bus: None,
         },
@@ -56,8 +67,7 @@ async fn hub_with(
         },
     )
     .await
-    .unwrap();
-    (hub, lookups)
+    .unwrap()
 }
 
 fn event(conversation_id: ConversationId, seq: i64, payload: EventPayload) -> Notification {
@@ -348,19 +358,7 @@ async fn next_event_text(client: &mut Client) -> String {
 async fn gated_hub(audiences: GatedAudiences) -> Hub {
     let mut users = MockUserRepository::new();
     users.expect_record_last_seen().returning(|_, _| Ok(()));
-    Hub::start(
-        HubPorts {
-            audiences: Arc::new(audiences),
-            users: Arc::new(users),
-            bus: None,
-        },
-        HubSettings {
-            outbound_queue: 64,
-            presence_heartbeat: Duration::from_secs(5),
-        },
-    )
-    .await
-    .unwrap()
+    single_node_hub(Arc::new(audiences), users, 64).await
 }
 
 #[tokio::test]
@@ -468,19 +466,8 @@ async fn presence_settles_once_the_last_seen_of_a_closed_connection_is_recorded(
         seen.lock().unwrap().push(user);
         Ok(())
     });
-    let hub = Hub::start(
-        HubPorts {
-            audiences: Arc::new(crate::RepositoryAudiences(Arc::new(conversations))),
-            users: Arc::new(users),
-            bus: None,
-        },
-        HubSettings {
-            outbound_queue: 64,
-            presence_heartbeat: Duration::from_secs(5),
-        },
-    )
-    .await
-    .unwrap();
+    let audiences = Arc::new(crate::RepositoryAudiences(Arc::new(conversations)));
+    let hub = single_node_hub(audiences, users, 64).await;
     let connection = hub.register(&actor(ada));
     hub.unregister(ada, connection.id);
     tokio::time::timeout(WAIT, hub.presence_settled())
